@@ -1,0 +1,54 @@
+"""The exception tree. Every error a user can cause is an `AmlMagicError` with a one-line
+message that says what to do; the magics show it without a traceback.
+
+    AmlMagicError
+    ├── UsageError          bad noun, verb, flag or value in a magic line
+    ├── ValidationError     a YAML or entity field is wrong (names the field)
+    ├── NotFoundError       an asset, job, compute, endpoint ... does not exist
+    ├── AlreadyExistsError  a version or name that cannot be overwritten
+    ├── BackendError        the backend failed (Azure answered an error, a process died)
+    └── ReplayMismatchError a replayed request matched no recording
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AmlMagicError",
+    "UsageError",
+    "ValidationError",
+    "NotFoundError",
+    "AlreadyExistsError",
+    "BackendError",
+    "ReplayMismatchError",
+]
+
+
+class AmlMagicError(Exception):
+    """Base of every error amlmagic raises on purpose. Its message is one line."""
+
+    def __init__(self, message: str):
+        super().__init__(" ".join(str(message).split()))
+
+
+class UsageError(AmlMagicError):
+    """A magic line that does not parse: unknown noun, verb or flag, a missing value."""
+
+
+class ValidationError(AmlMagicError):
+    """A field of a YAML file or an entity is invalid."""
+
+
+class NotFoundError(AmlMagicError):
+    """The named thing does not exist in the workspace."""
+
+
+class AlreadyExistsError(AmlMagicError):
+    """The name or version exists and cannot be overwritten."""
+
+
+class BackendError(AmlMagicError):
+    """The backend could not do what was asked."""
+
+
+class ReplayMismatchError(BackendError):
+    """A request made during replay matches no recorded entry."""
