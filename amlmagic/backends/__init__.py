@@ -1,0 +1,26 @@
+"""The azure and replay backends: azure-ai-ml's MLClient on a real workspace, on recorded
+traffic (replay), or on a real workspace while recording its traffic (record mode).
+
+    from amlmagic.backends import connect_azure, connect_replay, backend_name
+    client = connect_replay(["tests/backends/recordings/compute.json"])
+    client.compute.get("cpu-cluster")
+
+Importing this package is cheap: azure.ai.ml, azure.identity and requests are imported inside
+the functions that need them.
+"""
+
+from __future__ import annotations
+
+from .azure import StaticTokenCredential, backend_name, connect_azure, connect_replay, stop_replay
+from .errors import explain_azure_error
+from .metrics import AzureMetricsReader
+
+__all__ = [
+    "connect_azure",
+    "connect_replay",
+    "stop_replay",
+    "backend_name",
+    "explain_azure_error",
+    "AzureMetricsReader",
+    "StaticTokenCredential",
+]

@@ -1,0 +1,185 @@
+"""Build azure-ai-ml's MLClient for the azure and replay backends.
+
+    connect_azure(subscription_id=..., resource_group=..., workspace=...)   # or config_path=
+    connect_azure(..., record_path="session.json")                          # record the traffic
+    connect_replay(["session.json"])                                        # answer from it
+
+azure.ai.ml and azure.identity are imported inside the functions: `%load_ext amlmagic` stays fast.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import BackendError, UsageError
+
+__all__ = ["connect_azure", "connect_replay", "backend_name", "stop_replay", "StaticTokenCredential"]
+
+_BACKEND_ATTR = "_amlmagic_backend"
+_SCOPE = re.compile(
+    r"/subscriptions/([^/?]+)/resourceGroups/([^/?]+)/providers/Microsoft\.MachineLearningServices/workspaces/([^/?]+)",
+    re.IGNORECASE,
+)
+_ARM_SCOPE = "https://management.azure.com/.default"
+
+# The one replay that answers `requests` traffic outside MLClient's transport (blob clients).
+_active_replay_hook = None
+
+
+class StaticTokenCredential:
+    """A credential for replay: a fixed fake token, no identity service involved."""
+
+    def get_token(self, *scopes, **kwargs):
+        from azure.core.credentials import AccessToken
+
+        return AccessToken("replay-token", int(time.time()) + 3600)
+
+    def get_token_info(self, *scopes, options=None):
+        from azure.core.credentials import AccessTokenInfo
+
+        return AccessTokenInfo("replay-token", int(time.time()) + 3600)
+
+
+def backend_name(ml_client) -> str:
+    """"azure" or "replay" for a client built here; "local" for anything else that says so."""
+    return getattr(ml_client, _BACKEND_ATTR, "azure")
+
+
+def _device_code_prompt(show: Callable[[str], Any]):
+    def prompt(verification_uri, user_code, expires_on):
+        show(f"To sign in to Azure, open {verification_uri} and enter the code {user_code} (it expires at {expires_on}).")
+
+    return prompt
+
+
+def _credential(show: Callable[[str], Any]):
+    """DefaultAzureCredential when it can get a token; else device-code login, whose code and
+    URL are shown through `show` (the notebook output) rather than on a terminal."""
+    from azure.core.exceptions import ClientAuthenticationError
+    from azure.identity import DefaultAzureCredential, DeviceCodeCredential
+
+    default = DefaultAzureCredential(exclude_interactive_browser_credential=True)
+    try:
+        default.get_token(_ARM_SCOPE)
+        return default
+    except ClientAuthenticationError:
+        show("No Azure login found (az login, environment or managed identity): using device-code login.")
+        return DeviceCodeCredential(prompt_callback=_device_code_prompt(show))
+
+
+def connect_azure(
+    *,
+    subscription_id: str | None = None,
+    resource_group: str | None = None,
+    workspace: str | None = None,
+    config_path: str | Path | None = None,
+    record_path: str | Path | None = None,
+    credential=None,
+    show: Callable[[str], Any] = print,
+    **client_kwargs,
+):
+    """MLClient on a real workspace. `client_kwargs` go to MLClient (e.g. cloud settings)."""
+    from azure.ai.ml import MLClient
+
+    stop_replay()
+    ids = (subscription_id, resource_group, workspace)
+    if config_path is None and not all(ids):
+        if any(ids):
+            raise UsageError("Give all of --subscription, --resource-group and --workspace, or --config PATH.")
+    credential = credential or _credential(show)
+    kwargs = dict(client_kwargs)
+    recorder = None
+    if record_path is not None:
+        from .record import Recorder
+
+        recorder = Recorder(record_path)
+        kwargs["transport"] = recorder.transport()
+        recorder.start()
+    try:
+        if all(ids):
+            client = MLClient(credential, subscription_id, resource_group, workspace, **kwargs)
+        else:
+            client = _from_config(MLClient, credential, config_path, kwargs)
+    except BaseException:
+        if recorder:
+            recorder.stop()
+        raise
+    setattr(client, _BACKEND_ATTR, "azure")
+    client._amlmagic_recorder = recorder
+    return client
+
+
+def _from_config(MLClient, credential, config_path, kwargs):
+    """Like MLClient.from_config (which also searches the working folder and its parents, and
+    `.azureml/` folders, for config.json when no path is given), with a one-line error."""
+    try:
+        if config_path is None:
+            return MLClient.from_config(credential, **kwargs)
+        return MLClient.from_config(credential, path=str(config_path), **kwargs)
+    except Exception as exc:  # azure-ai-ml raises ValidationException with a long text
+        if type(exc).__name__ not in ("ValidationException", "FileNotFoundError", "ValueError"):
+            raise
+        where = config_path or "the working folder or its parents"
+        raise UsageError(
+            f"No usable workspace config.json in {where}: download it from Azure ML studio, or pass "
+            "--subscription, --resource-group and --workspace."
+        ) from None
+
+
+def _scope_of(entries: list[dict]) -> tuple[str, str, str]:
+    found = Counter(m.groups() for e in entries for m in [_SCOPE.search(e.get("RequestUri", ""))] if m)
+    if not found:
+        raise BackendError("The recordings name no workspace (no /subscriptions/.../workspaces/... URI): record a session with --record.")
+    return found.most_common(1)[0][0]
+
+
+def connect_replay(paths: list[str | Path]):
+    """MLClient whose every request is answered from the recordings, in order; nothing reaches
+    the network. Subscription, resource group and workspace come from the recorded URIs."""
+    global _active_replay_hook
+    from azure.ai.ml import MLClient
+
+    from .replay.matching import Player
+    from .replay.recording import load_recording
+    from .replay.transport import ReplayHook, ReplayTransport, install_hook
+
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    if not paths:
+        raise UsageError("Give at least one recording: %aml connect --replay FILE [FILE ...].")
+    entries: list[dict] = []
+    for path in paths:
+        entries.extend(load_recording(path)["Entries"])
+    player = Player(entries, sources=[Path(p).name for p in paths])
+    subscription_id, resource_group, workspace = _scope_of(entries)
+
+    stop_replay()
+    hook = ReplayHook(player)
+    install_hook(hook)
+    _active_replay_hook = hook
+    client = MLClient(
+        StaticTokenCredential(),
+        subscription_id,
+        resource_group,
+        workspace,
+        transport=ReplayTransport(player),
+        polling_interval=0,  # long-running operations: no 30 s sleeps between polls
+        enable_telemetry=False,
+    )
+    setattr(client, _BACKEND_ATTR, "replay")
+    client._amlmagic_player = player
+    return client
+
+
+def stop_replay() -> None:
+    """Stop answering `requests` traffic from the active replay (connect does it on switching)."""
+    global _active_replay_hook
+    if _active_replay_hook is not None:
+        from .replay.transport import remove_hook
+
+        remove_hook(_active_replay_hook)
+        _active_replay_hook = None

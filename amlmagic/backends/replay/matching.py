@@ -1,0 +1,149 @@
+"""Which recorded entry answers a request.
+
+Rules (from replaying real azure-ai-ml traffic, see ../shared/recordings/README.md):
+- method and path must match; the host is ignored and the path compares case-insensitively;
+- the query is compared without `api-version` (SDK versions differ), the volatile parameters of
+  long-running operation URLs (service, t, c, s, h), code-hash lookups and SAS signatures;
+- a sanitized identifier in the recording (all-zero GUID, zeroed hash, `00000` names,
+  `Sanitized`) matches any value in the same position;
+- a long hex content hash matches any hex hash of the same length **(our rule)**: the hash of an
+  uploaded folder depends on the bytes on the user's disk (line endings, checkouts), so it
+  cannot identify the request any better than a sanitized id;
+- identical repeated requests (polling) walk through their matching entries in order; once they
+  are all used, GET and HEAD repeat the last one (a notebook may look one more time).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from ...errors import ReplayMismatchError
+
+__all__ = ["RequestKey", "request_key", "segment_matches", "Player"]
+
+# Query parameters that never identify a request.
+IGNORED_QUERY = frozenset(
+    {
+        "api-version",
+        # Azure-AsyncOperation / Location polling URLs
+        "service", "t", "c", "s", "h",
+        # code asset lookups by content hash
+        "hash", "hashversion",
+        # SAS signatures (blob storage)
+        "sv", "sig", "se", "st", "srt", "ss", "sp", "spr", "sr", "si", "sip", "skoid", "sktid",
+        "skt", "ske", "sks", "skv", "sdd", "ses", "rscc", "rscd", "rsce", "rscl", "rsct", "timeout",
+    }
+)
+
+_SANITIZED = re.compile(r"^(?:[0-]{5,}|sanitized|sanitized[-_.a-z0-9]*)$", re.IGNORECASE)
+_HEX_HASH = re.compile(r"^[0-9a-f]{32,}$", re.IGNORECASE)
+_REPEATABLE = ("GET", "HEAD")
+
+
+class RequestKey(tuple):
+    """(METHOD, path segments lowercased, sorted query items) of one request."""
+
+    @property
+    def method(self) -> str:
+        return self[0]
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        return self[1]
+
+    @property
+    def query(self) -> tuple[tuple[str, str], ...]:
+        return self[2]
+
+    def describe(self) -> str:
+        path = "/" + "/".join(self.segments)
+        # Shorten the long workspace scope that every ARM URL repeats.
+        path = re.sub(r"^/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.machinelearningservices/", "…/", path)
+        query = "&".join(f"{k}={v}" for k, v in self.query)
+        return f"{self.method} {path}" + (f"?{query}" if query else "")
+
+
+def request_key(method: str, url: str) -> RequestKey:
+    parts = urlsplit(url)
+    segments = tuple(unquote(s).lower() for s in parts.path.split("/") if s)
+    query = tuple(
+        sorted((k.lower(), v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in IGNORED_QUERY)
+    )
+    return RequestKey((method.upper(), segments, query))
+
+
+def segment_matches(recorded: str, actual: str) -> bool:
+    if recorded == actual.lower() or recorded == actual:
+        return True
+    if _SANITIZED.match(recorded):
+        return True
+    if _HEX_HASH.match(recorded) and _HEX_HASH.match(actual) and len(recorded) == len(actual):
+        return True
+    # A sanitized part inside a segment, e.g. "azureml-blobstore-0000..." or "<name>-00000".
+    if "00000" in recorded or "sanitized" in recorded:
+        pattern = re.sub(r"(0{5,}(?:-0+)*|sanitized)", "\x00", recorded)
+        regex = "^" + ".+".join(re.escape(p) for p in pattern.split("\x00")) + "$"
+        return re.match(regex, actual.lower()) is not None
+    return False
+
+
+def keys_match(recorded: RequestKey, actual: RequestKey) -> bool:
+    if recorded.method != actual.method or len(recorded.segments) != len(actual.segments):
+        return False
+    if not all(segment_matches(r, a) for r, a in zip(recorded.segments, actual.segments)):
+        return False
+    if [k for k, _ in recorded.query] != [k for k, _ in actual.query]:
+        return False
+    return all(segment_matches(rv.lower(), av) for (_, rv), (_, av) in zip(recorded.query, actual.query))
+
+
+def _similarity(recorded: RequestKey, actual: RequestKey) -> float:
+    score = 2.0 if recorded.method == actual.method else 0.0
+    same = sum(1 for r, a in zip(recorded.segments, actual.segments) if segment_matches(r, a))
+    score += same / max(len(recorded.segments), len(actual.segments), 1) * 4
+    score -= abs(len(recorded.segments) - len(actual.segments)) * 0.1
+    return score
+
+
+class Player:
+    """Answers requests from the entries of one or more recordings, in order."""
+
+    def __init__(self, entries: list[dict], sources: list[str] | None = None):
+        self.entries = entries
+        self.sources = sources or []
+        self._keys = [request_key(e["RequestMethod"], e["RequestUri"]) for e in entries]
+        self._used = [False] * len(entries)
+        self._last_for: dict[RequestKey, int] = {}
+        self._lock = threading.Lock()
+        self.answered: list[int] = []  # indexes of the entries served, in order
+
+    def answer(self, method: str, url: str) -> dict:
+        key = request_key(method, url)
+        with self._lock:
+            for index, recorded in enumerate(self._keys):
+                if not self._used[index] and keys_match(recorded, key):
+                    self._used[index] = True
+                    self._last_for[key] = index
+                    self.answered.append(index)
+                    return self.entries[index]
+            if key.method in _REPEATABLE and key in self._last_for:
+                index = self._last_for[key]
+                self.answered.append(index)
+                return self.entries[index]
+        raise ReplayMismatchError(self._mismatch_message(key))
+
+    def unused(self) -> list[dict]:
+        return [e for e, used in zip(self.entries, self._used) if not used]
+
+    def _mismatch_message(self, key: RequestKey) -> str:
+        ranked = sorted(range(len(self._keys)), key=lambda i: -_similarity(self._keys[i], key))[:2]
+        closest = "; ".join(
+            f"{self._keys[i].describe()}{' (already used)' if self._used[i] else ''}" for i in ranked
+        ) or "the recordings are empty"
+        where = ", ".join(self.sources) or "the recordings"
+        return (
+            f"Replay has no recorded answer for {key.describe()} in {where}; closest recorded: {closest}. "
+            "Re-record the notebook with --record, or make the call match the recording."
+        )
