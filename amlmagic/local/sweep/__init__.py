@@ -1,0 +1,10 @@
+"""Sweep jobs run locally with Azure ML's rules (../shared/azureml-semantics.md, "Sweep jobs").
+
+- `search_space`: parse the YAML search space, map unit numbers to values (inverse CDFs).
+- `sampling`: random / sobol / grid / bayesian samplers: `make_sampler(spec, state=None)`.
+- `policies`: bandit / median stopping / truncation selection: `make_policy(early_termination)`.
+- `validation`: `validate_sweep(spec)` at submit, `sweep_defaults(spec)` with limits filled in.
+- `controller`: the detached process that runs the trials (built on the modules above).
+
+Nothing heavy is imported here; optuna and scipy load only when a sampler needs them.
+"""
