@@ -1,0 +1,30 @@
+// One bundle for every amlmagic widget; the Python class names its view in the `_kind` trait.
+import "./styles.css";
+import { renderJobMonitor } from "./job_monitor.js";
+import { renderSweepMonitor } from "./sweep_monitor.js";
+import { renderComputePicker } from "./compute_picker.js";
+import { renderEndpointTester } from "./endpoint_tester.js";
+import { renderWorkspaceExplorer } from "./workspace_explorer.js";
+import { renderDataBrowser } from "./data_browser.js";
+import { renderEnvironmentBuilder } from "./environment_builder.js";
+
+const VIEWS = {
+  job_monitor: renderJobMonitor,
+  sweep_monitor: renderSweepMonitor,
+  compute_picker: renderComputePicker,
+  endpoint_tester: renderEndpointTester,
+  workspace_explorer: renderWorkspaceExplorer,
+  data_browser: renderDataBrowser,
+  environment_builder: renderEnvironmentBuilder,
+};
+
+function render({ model, el }) {
+  const view = VIEWS[model.get("_kind")];
+  if (!view) {
+    el.textContent = `amlmagic: unknown widget kind ${model.get("_kind")}`;
+    return undefined;
+  }
+  return view({ model, el });
+}
+
+export default { render };

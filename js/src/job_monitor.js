@@ -1,0 +1,85 @@
+// Live job monitor: status, duration, cancel, one uPlot chart per metric, log tail.
+import { h, statusBadge, formatDuration, isTerminal, actionBox, request } from "./common.js";
+import { SeriesSet } from "./series.js";
+import { MetricChart } from "./chart.js";
+
+export function durationOf(model, now = Date.now()) {
+  const start = model.get("started_at_ms");
+  if (!start) return null;
+  const end = model.get("ended_at_ms") || now;
+  return (end - start) / 1000;
+}
+
+/** Wire incremental points messages into a SeriesSet; `onChange(names)` after each chunk. */
+export function followPoints(model, onChange, sets = new SeriesSet()) {
+  let asked = false;
+  const ask = () => { if (!asked) { asked = true; model.send({ type: "snapshot" }); } };
+  const onMsg = (msg, buffers) => {
+    if (!msg || msg.type !== "points") return;
+    if (msg.reset) asked = false;
+    const { changed, needSnapshot } = sets.apply(msg, buffers || []);
+    if (needSnapshot) ask();
+    if (changed.length) onChange(changed);
+  };
+  model.on("msg:custom", onMsg);
+  ask();
+  return { sets, dispose: () => model.off("msg:custom", onMsg) };
+}
+
+export function renderJobMonitor({ model, el }) {
+  const badge = h("span");
+  const duration = h("span", { class: "aml-duration" });
+  const cancel = h("button", { class: "aml-btn aml-cancel", onclick: () => request(model, "cancel") }, "Cancel");
+  const charts = h("div", { class: "aml-charts" });
+  const empty = h("div", { class: "aml-muted aml-nometrics" }, "No metrics logged yet.");
+  const log = h("pre", { class: "aml-log" });
+  const chartByName = new Map();
+
+  const head = () => {
+    const status = model.get("status");
+    badge.replaceChildren(statusBadge(status));
+    cancel.disabled = isTerminal(status) || !status;
+    el.dataset.status = status;
+  };
+  const tick = () => { duration.textContent = formatDuration(durationOf(model)); };
+  const drawLog = () => {
+    log.textContent = model.get("log_tail");
+    log.scrollTop = log.scrollHeight;
+  };
+
+  const { sets, dispose } = followPoints(model, (names) => {
+    for (const name of names) {
+      let chart = chartByName.get(name);
+      if (!chart) {
+        chart = new MetricChart(name, { width: Math.max(300, Math.min(520, (el.clientWidth || 640) - 20)) });
+        chartByName.set(name, chart);
+        charts.append(chart.el);
+        empty.remove();
+      }
+      chart.update(sets.get(name));
+    }
+  });
+
+  el.classList.add("aml-widget", "aml-job-monitor");
+  el.append(
+    h("div", { class: "aml-head" },
+      h("strong", { class: "aml-title" }, model.get("display_name") || model.get("job_name")),
+      h("span", { class: "aml-muted" }, model.get("job_name")), badge, duration, cancel),
+    empty, charts,
+    h("details", { open: true }, h("summary", {}, "Log"), log),
+    actionBox(model),
+  );
+  head(); tick(); drawLog();
+  model.on("change:status", head);
+  model.on("change:ended_at_ms", tick);
+  model.on("change:log_tail", drawLog);
+  const timer = setInterval(tick, 1000);
+  return () => {
+    clearInterval(timer);
+    dispose();
+    for (const c of chartByName.values()) c.destroy();
+    model.off("change:status", head);
+    model.off("change:ended_at_ms", tick);
+    model.off("change:log_tail", drawLog);
+  };
+}
