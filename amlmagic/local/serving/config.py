@@ -1,0 +1,182 @@
+"""An endpoint's server config: its schema, validation, and the files under the state dir.
+
+The caller owns the state dir (e.g. `.amlmagic/endpoints/<name>/`); in it live
+
+    config.json        what the server should serve (written by `write_config`)
+    state.json         what the server is serving (written by the server process)
+    server.log         the server process's own stdout/stderr
+    logs/<dep>.log     one log per deployment: its workers' stdout/stderr plus server events
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from amlmagic.errors import NotFoundError, ValidationError
+
+__all__ = [
+    "EndpointPaths",
+    "MAX_MIRROR_PERCENT",
+    "atomic_write_bytes",
+    "config_digest",
+    "normalize_config",
+    "read_config",
+    "write_config",
+]
+
+# Azure ML caps mirrored traffic at 50% of live traffic.
+MAX_MIRROR_PERCENT = 50
+MODEL_TYPES = ("custom_model", "mlflow_model")
+
+
+@dataclass(frozen=True)
+class EndpointPaths:
+    """The files of one endpoint's state dir."""
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.json"
+
+    @property
+    def state(self) -> Path:
+        return self.root / "state.json"
+
+    @property
+    def server_log(self) -> Path:
+        return self.root / "server.log"
+
+    @property
+    def lock(self) -> Path:
+        return self.root / ".lock"
+
+    def deployment_log(self, deployment: str) -> Path:
+        return self.root / "logs" / f"{deployment}.log"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def config_digest(raw: bytes) -> str:
+    """Identifies one version of config.json: the server reports the digest it applied, so a
+    caller knows when its write has taken effect."""
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _percentages(config: dict, key: str) -> dict[str, int]:
+    value = config.get(key) or {}
+    if not isinstance(value, dict):
+        raise ValidationError(f"{key} must be a mapping of deployment name to percent, got {value!r}.")
+    out = {}
+    for name, pct in value.items():
+        if isinstance(pct, bool) or not isinstance(pct, (int, float)) or pct != int(pct) or not 0 <= pct <= 100:
+            raise ValidationError(f"{key}.{name} must be a whole percent between 0 and 100, got {pct!r}.")
+        if name not in config["deployments"]:
+            raise ValidationError(f"{key} names deployment '{name}', which the endpoint does not have: "
+                                  f"create it first or remove it from {key}.")
+        out[name] = int(pct)
+    return out
+
+
+def _deployment(name: str, spec: dict) -> dict:
+    if not isinstance(spec, dict):
+        raise ValidationError(f"deployments.{name} must be a mapping, got {spec!r}.")
+    model_type = spec.get("model_type") or "custom_model"
+    if model_type not in MODEL_TYPES:
+        raise ValidationError(f"deployments.{name}.model_type must be one of {', '.join(MODEL_TYPES)}, "
+                              f"got {model_type!r}.")
+    count = spec.get("instance_count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValidationError(f"deployments.{name}.instance_count must be a whole number >= 1, got {count!r}.")
+    out = {
+        "code_dir": spec.get("code_dir"),
+        "scoring_script": spec.get("scoring_script"),
+        "model_dir": spec.get("model_dir"),
+        "model_type": model_type,
+        "instance_count": count,
+        "python": spec.get("python") or sys.executable,
+        "environment_variables": {str(k): str(v) for k, v in (spec.get("environment_variables") or {}).items()},
+    }
+    if model_type == "custom_model" and not out["scoring_script"]:
+        raise ValidationError(f"deployments.{name} is a custom_model deployment without a scoring script: "
+                              "set code_configuration.scoring_script.")
+    if model_type == "mlflow_model" and not out["model_dir"]:
+        raise ValidationError(f"deployments.{name} is an mlflow_model deployment without a model: set model.")
+    for key in ("code_dir", "model_dir"):
+        if out[key] is not None:
+            out[key] = str(Path(out[key]).resolve())
+    return out
+
+
+def normalize_config(config: dict) -> dict:
+    """Validate `config` and fill defaults. Raises ValidationError naming the bad field."""
+    if not isinstance(config, dict):
+        raise ValidationError("The endpoint config must be a mapping.")
+    name = config.get("endpoint")
+    if not isinstance(name, str) or not name:
+        raise ValidationError("endpoint must be the endpoint's name.")
+    keys = config.get("keys") or []
+    if not isinstance(keys, list) or not all(isinstance(k, str) and k for k in keys):
+        raise ValidationError("keys must be a list of non-empty strings (primary, secondary).")
+    auth_mode = config.get("auth_mode") or "key"
+    if auth_mode not in ("key", "aml_token"):
+        raise ValidationError(f"auth_mode must be key or aml_token, got {auth_mode!r}.")
+    deployments = config.get("deployments") or {}
+    if not isinstance(deployments, dict):
+        raise ValidationError("deployments must be a mapping of name to deployment.")
+    out = {"endpoint": name, "keys": keys, "auth_mode": auth_mode,
+           "deployments": {d: _deployment(d, spec) for d, spec in deployments.items()}}
+    traffic = _percentages(out | {"traffic": config.get("traffic")}, "traffic")
+    # Azure's rule: live traffic sums to 100, or is all 0 (then scoring answers 404).
+    if traffic and sum(traffic.values()) not in (0, 100):
+        raise ValidationError(f"traffic must sum to 100 (or all be 0), got {sum(traffic.values())}: {traffic}.")
+    mirror = _percentages(out | {"mirror_traffic": config.get("mirror_traffic")}, "mirror_traffic")
+    for dep, pct in mirror.items():
+        if pct > MAX_MIRROR_PERCENT:
+            raise ValidationError(f"mirror_traffic.{dep} is {pct}%: Azure ML mirrors at most "
+                                  f"{MAX_MIRROR_PERCENT}% of traffic.")
+        # Azure's rule: a deployment receives live traffic or mirrored traffic, not both.
+        if pct and traffic.get(dep):
+            raise ValidationError(f"Deployment '{dep}' has both live and mirror traffic: set one of them to 0.")
+    out["traffic"] = traffic
+    out["mirror_traffic"] = mirror
+    return out
+
+
+def write_config(state_dir: Path, config: dict) -> None:
+    """Validate and atomically write the config the server serves (applied by start/reload)."""
+    normalized = normalize_config(config)
+    data = json.dumps(normalized, indent=2, sort_keys=True).encode()
+    atomic_write_bytes(EndpointPaths(Path(state_dir)).config, data)
+
+
+def read_config(paths: EndpointPaths) -> tuple[dict, str]:
+    """The config and its digest."""
+    try:
+        raw = paths.config.read_bytes()
+    except FileNotFoundError:
+        raise NotFoundError(f"No endpoint config in {paths.root}: call write_config first.") from None
+    try:
+        config = json.loads(raw)
+    except ValueError as ex:
+        raise ValidationError(f"{paths.config} is not valid JSON ({ex}): write it with write_config.") from None
+    return normalize_config(config), config_digest(raw)

@@ -1,0 +1,195 @@
+"""One scoring worker process: runs `init()` once, then `run(raw_data)` per request.
+
+Started by the endpoint server with the deployment's own interpreter as
+`python worker.py <fd> <spec json>`, so this file imports nothing but the standard library (and
+mlflow for mlflow_model deployments). It talks to the server over an inherited unix socket with
+length-prefixed frames: 4 bytes big-endian length, then a kind byte, then the payload.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import struct
+import sys
+import traceback
+
+__all__ = [
+    "HEADER",
+    "INIT_FAILED",
+    "READY",
+    "REQUEST",
+    "RESULT_BAD_INPUT",
+    "RESULT_ERROR",
+    "RESULT_OK",
+    "encode_frame",
+]
+
+HEADER = struct.Struct(">I")
+# server -> worker
+REQUEST = b"R"
+# worker -> server
+READY = b"I"
+INIT_FAILED = b"F"
+RESULT_OK = b"O"  # payload: the JSON body to answer with 200
+RESULT_ERROR = b"E"  # payload: message for a 500 (run() raised, or its result is not JSON)
+RESULT_BAD_INPUT = b"B"  # payload: message for a 400
+
+
+def encode_frame(kind: bytes, payload: bytes) -> bytes:
+    return HEADER.pack(len(payload) + 1) + kind + payload
+
+
+class _BadInput(Exception):
+    pass
+
+
+class _NotJson(Exception):
+    pass
+
+
+def _encode_result(result) -> bytes:
+    # azmlinfsrv JSON-encodes whatever run() returns (a str too, so "x" answers "\"x\""),
+    # and answers {} for None.
+    if result is None:
+        return b"{}"
+    return json.dumps(result).encode()
+
+
+class CustomScorer:
+    """A scoring script with init() and run(raw_data), imported from the code folder."""
+
+    def __init__(self, spec: dict):
+        import importlib.util
+
+        code_dir = spec.get("code_dir") or os.getcwd()
+        script = os.path.join(code_dir, spec["scoring_script"])
+        for folder in (os.path.dirname(os.path.abspath(script)), code_dir):
+            if folder not in sys.path:
+                sys.path.insert(0, folder)
+        name = os.path.splitext(os.path.basename(script))[0]
+        module_spec = importlib.util.spec_from_file_location(name, script)
+        if module_spec is None:
+            raise FileNotFoundError(f"Scoring script {script} is not a Python file.")
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[name] = module
+        module_spec.loader.exec_module(module)
+        for fn in ("init", "run"):
+            if not callable(getattr(module, fn, None)):
+                raise AttributeError(f"Scoring script {script} does not define {fn}(): define init() and run(raw_data).")
+        module.init()
+        self._run = module.run
+
+    def score(self, body: bytes) -> bytes:
+        try:
+            raw = body.decode("utf-8")
+        except UnicodeDecodeError as ex:
+            raise _BadInput(f"The request body is not UTF-8 text: {ex}") from None
+        result = self._run(raw)
+        try:
+            return _encode_result(result)
+        except (TypeError, ValueError) as ex:
+            raise _NotJson(f"run() returned a value that is not JSON serializable: {ex}") from None
+
+
+def find_mlflow_model(model_dir: str) -> str:
+    """The folder holding MLmodel: the model dir itself or a folder under it (a model registered
+    from a folder sits under AZUREML_MODEL_DIR by the folder's name)."""
+    if os.path.isfile(os.path.join(model_dir, "MLmodel")):
+        return model_dir
+    for root, dirs, files in os.walk(model_dir):
+        dirs.sort()
+        if "MLmodel" in files:
+            return root
+    raise FileNotFoundError(f"No MLmodel file under {model_dir}: an mlflow_model deployment needs an MLflow model folder.")
+
+
+class MlflowScorer:
+    """Azure's no-code MLflow scoring: pyfunc predict on `{"input_data": ...}` (a split-oriented
+    frame `{"columns", "index", "data"}` or a tensor / dict of tensors) or MLflow's own keys
+    (`dataframe_split`, `dataframe_records`, `instances`, `inputs`), optional `params`; the
+    answer is the predictions as JSON (records for a frame), without MLflow's `predictions` wrapper."""
+
+    def __init__(self, spec: dict):
+        import mlflow.pyfunc
+
+        self._model = mlflow.pyfunc.load_model(find_mlflow_model(spec["model_dir"]))
+        self._schema = self._model.metadata.get_input_schema()
+
+    def _parse(self, body: bytes):
+        from mlflow.pyfunc.scoring_server import infer_and_parse_data
+
+        try:
+            data = json.loads(body)
+        except ValueError as ex:
+            raise _BadInput(f"The request body is not JSON: {ex}") from None
+        if not isinstance(data, dict):
+            raise _BadInput('Send a JSON object such as {"input_data": {"columns": [...], "data": [[...]]}}.')
+        params = data.pop("params", None)
+        if "input_data" in data:
+            value = data.pop("input_data")
+            if isinstance(value, dict) and "data" in value and set(value) <= {"columns", "index", "data"}:
+                data["dataframe_split"] = value
+            else:
+                data["inputs"] = value
+        try:
+            return infer_and_parse_data(data, self._schema), params
+        except Exception as ex:  # MlflowException for a wrong shape, pandas errors for bad frames
+            raise _BadInput(f"Could not read the input: {ex}") from None
+
+    def score(self, body: bytes) -> bytes:
+        from mlflow.utils.proto_json_utils import NumpyEncoder, _get_jsonable_obj
+
+        model_input, params = self._parse(body)
+        predictions = self._model.predict(model_input, params=params) if params else self._model.predict(model_input)
+        return json.dumps(_get_jsonable_obj(predictions, pandas_orient="records"), cls=NumpyEncoder).encode()
+
+
+def serve(sock: socket.socket, scorer) -> None:
+    """Answer request frames one at a time until the server closes the socket."""
+    reader = sock.makefile("rb")
+    send = sock.sendall
+    unpack = HEADER.unpack
+    score = scorer.score
+    while True:
+        head = reader.read(4)
+        if len(head) < 4:
+            return
+        frame = reader.read(unpack(head)[0])
+        try:
+            out = encode_frame(RESULT_OK, score(frame[1:]))
+        except _BadInput as ex:
+            out = encode_frame(RESULT_BAD_INPUT, str(ex).encode())
+        except _NotJson as ex:
+            print(ex, file=sys.stderr)
+            out = encode_frame(RESULT_ERROR, str(ex).encode())
+        except Exception as ex:
+            traceback.print_exc()
+            message = (f"An unexpected error occurred in scoring script: {type(ex).__name__}: {ex}. "
+                       "Check the deployment logs for more info.")
+            out = encode_frame(RESULT_ERROR, message.encode())
+        send(out)
+
+
+def main(argv: list[str]) -> int:
+    sock = socket.socket(fileno=int(argv[1]))
+    spec = json.loads(argv[2])
+    try:
+        scorer = (MlflowScorer if spec["model_type"] == "mlflow_model" else CustomScorer)(spec)
+    except BaseException:
+        text = traceback.format_exc()
+        sys.stderr.write(f"init() failed in worker {os.getpid()}:\n{text}")
+        sys.stderr.flush()
+        sock.sendall(encode_frame(INIT_FAILED, text.encode()))
+        return 1
+    sock.sendall(encode_frame(READY, b""))
+    try:
+        serve(sock, scorer)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
