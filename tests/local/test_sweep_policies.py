@@ -73,6 +73,14 @@ def test_bandit_slack_amount(goal, trials, expected, threshold):
     assert "0.15" in found["out"].detail
 
 
+@pytest.mark.parametrize("goal, values", [("maximize", [-1.0, -2.0]), ("minimize", [-1.0, -0.5])])
+def test_bandit_never_cancels_the_leader_even_with_negative_metrics(goal, values):
+    # maximize: best -1, -1 / 1.2 = -0.833 > -1, so the formula alone would cancel the leader.
+    policy = make_policy({"type": "bandit", "slack_factor": 0.2})
+    found = cancelled(policy, running(leader=[values[0]], other=[values[1]]), goal)
+    assert list(found) == ["other"]
+
+
 def test_a_trial_is_reported_once_and_finished_trials_never():
     policy = make_policy({"type": "bandit", "slack_amount": 0.1})
     trials = {"leader": TrialProgress([0.9]), "bad": TrialProgress([0.1]), "done": TrialProgress([0.2], finished=True)}

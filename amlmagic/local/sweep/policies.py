@@ -13,7 +13,8 @@ Rules (../shared/azureml-semantics.md, "Sweep jobs"), implemented here and nowhe
   calls `evaluate` whenever new values arrive, so the latest interval is the one at hand).
 - Bandit: trial_best(N) against the best value any trial (running, finished or terminated)
   reached up to N; maximize cancels when trial_best < best / (1 + slack_factor) or
-  trial_best < best - slack_amount; minimize mirrors it (our rule).
+  trial_best < best - slack_amount; minimize mirrors it (our rule). The trial holding the best
+  value is never cancelled (our rule: with negative metrics the slack_factor formula would).
 - Median stopping: trial_best(N) worse than the median of the running averages (mean of
   values 1..N) of every trial that reached N, the candidate included (our rule).
 - Truncation selection: rank the trials that reached N by their value at N; finished trials are
@@ -175,7 +176,9 @@ class BanditPolicy(Policy):
             bound = best + sa if goal == "minimize" else best - sa
             formula = f"{_fmt(best)} {'+' if goal == 'minimize' else '-'} {_fmt(sa)}"
             numbers = {"trial_best": mine, "best": best, "slack_amount": sa, "threshold": bound}
-        cancel = mine > bound if goal == "minimize" else mine < bound
+        # Our rule: the trial holding the best value is never cancelled. With a negative best,
+        # best / (1 + slack_factor) lies above best and the formula alone would cancel the leader.
+        cancel = mine != best and (mine > bound if goal == "minimize" else mine < bound)
         if not cancel:
             return None
         detail = f"bandit: best {_fmt(mine)} at interval {n} {better} {formula} = {_fmt(bound)}"

@@ -26,6 +26,10 @@ ranks it with the worst). A second tell for the same trial is ignored.
 
 Values are plain Python types (see search_space); bayesian's quniform is proposed continuous
 and quantized on the way out.
+
+For the controller: save `state()` after every next_params() and tell() (bayesian's changes on
+both); tell bayesian the trial's final primary metric value; random never runs out (stop at
+max_total_trials), grid returns None after its last combination. Sobol needs scipy.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from typing import Any, Mapping
 
 from amlmagic.errors import ValidationError
 from amlmagic.local.sweep.policies import parse_goal
-from amlmagic.local.sweep.search_space import Distribution, SubSpace, _quantize, leaves, materialize, parse_search_space
+from amlmagic.local.sweep.search_space import Distribution, SubSpace, quantize, leaves, materialize, parse_search_space
 
 __all__ = [
     "ALGORITHMS",
@@ -225,7 +229,7 @@ class BayesianSampler(Sampler):
             if dist.kind == "choice":
                 params[name] = copy.deepcopy(dist.args["values"][int(x)])
             elif dist.kind == "quniform":
-                params[name] = _quantize(x, dist.args["q"])
+                params[name] = quantize(x, dist.args["q"])
             else:
                 params[name] = float(x)
         self.trials.append({"internal": dict(internal), "params": params, "state": None, "value": None})

@@ -38,6 +38,7 @@ __all__ = [
     "parse_distribution",
     "leaves",
     "materialize",
+    "quantize",
 ]
 
 # Required fields of each type (the CLI v2 sweepJob schema); any other field is an error.
@@ -88,7 +89,7 @@ class Distribution:
         if kind in ("loguniform", "qloguniform", "lognormal", "qlognormal"):
             x = math.exp(x)
         if kind.startswith("q"):
-            return _quantize(x, a["q"])
+            return quantize(x, a["q"])
         return float(x)
 
     @property
@@ -100,7 +101,7 @@ def _index(u: float, count: int) -> int:
     return min(int(u * count), count - 1)
 
 
-def _quantize(x: float, q: float) -> float:
+def quantize(x: float, q: float) -> float:
     """round(x / q) * q, computed in decimal so that q = 0.1 gives 0.3 and not 0.30000000000000004."""
     steps = round(x / q)
     return float(Decimal(steps) * Decimal(repr(q)))
