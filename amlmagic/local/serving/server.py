@@ -71,7 +71,12 @@ class HttpConnection(asyncio.Protocol):
                 self.sent_continue = False
                 self.keep_alive = request.keep_alive
                 self.busy = True
-                self.endpoint.handle(request, self.respond)
+                try:
+                    self.endpoint.handle(request, self.respond)
+                except Exception as ex:  # a bug here must not leave the client hanging
+                    print(f"error handling {request.method!r} {request.path!r}: {ex!r}", file=sys.stderr, flush=True)
+                    if self.busy:
+                        self.respond(error_response(500, f"The endpoint server failed: {ex}", keep_alive=False))
         finally:
             self.processing = False
 
