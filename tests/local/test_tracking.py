@@ -235,6 +235,16 @@ def test_reader_takes_only_complete_lines(tmp_path):
     assert new[1][0:2] == (4, 1700000000002) and new[1][2] != new[1][2]  # NaN survives
 
 
+def test_reader_starts_over_when_a_metric_file_is_replaced(tmp_path):
+    prepare(tmp_path, "job_g2")
+    reader = MetricsReader(tmp_path, "job_g2")
+    metric_file = next((tmp_path / "mlruns").glob("*/job_g2/metrics")) / "loss"
+    metric_file.write_text("1700000000000 0.5 0\n1700000000001 0.4 1\n")
+    assert len(reader.read_new()["loss"]) == 2
+    metric_file.write_text("1700000000009 9.0 0\n")
+    assert reader.read_new() == {"loss": [(0, 1700000000009, 9.0)]}
+
+
 def test_reader_waits_for_a_run_that_does_not_exist_yet(tmp_path):
     reader = MetricsReader(tmp_path, "job_h")
     assert reader.read_new() == {}

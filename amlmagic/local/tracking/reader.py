@@ -35,7 +35,8 @@ def _parse_lines(chunk: bytes) -> list[tuple[int, int, float]]:
 
 
 class MetricsReader:
-    """Incremental reader of one job's metric points; the job's run may not exist yet."""
+    """Incremental reader of one job's metric points; the job's run may not exist yet.
+    One reader per poller: it keeps per-file offsets and is not thread-safe."""
 
     def __init__(self, workspace_dir: Path, job_name: str):
         self.workspace_dir = Path(workspace_dir)
@@ -63,7 +64,9 @@ class MetricsReader:
                 size = os.stat(path).st_size
             except FileNotFoundError:
                 continue
-            if size <= offset:
+            if size < offset:
+                offset = 0  # the file was replaced (a run recreated under the same name)
+            if size == offset:
                 continue
             with open(path, "rb") as f:
                 f.seek(offset)
