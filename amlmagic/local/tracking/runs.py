@@ -55,7 +55,9 @@ def _dump_yaml(data: dict) -> str:
     import yaml
 
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    return yaml.dump(data, Dumper=dumper, default_flow_style=False, allow_unicode=True, sort_keys=True)
+    return yaml.dump(
+        data, Dumper=dumper, default_flow_style=False, allow_unicode=True, sort_keys=True
+    )
 
 
 def _load_yaml(path: Path):
