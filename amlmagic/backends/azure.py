@@ -26,8 +26,10 @@ _SCOPE = re.compile(
 )
 _ARM_SCOPE = "https://management.azure.com/.default"
 
-# The one replay that answers `requests` traffic outside MLClient's transport (blob clients).
+# The one replay that answers `requests` traffic outside MLClient's transport (blob clients),
+# and the one recorder that records it: a new connect replaces them.
 _active_replay_hook = None
+_active_recorder = None
 
 
 class StaticTokenCredential:
@@ -83,6 +85,7 @@ def connect_azure(
     **client_kwargs,
 ):
     """MLClient on a real workspace. `client_kwargs` go to MLClient (e.g. cloud settings)."""
+    global _active_recorder
     from azure.ai.ml import MLClient
 
     stop_replay()
@@ -99,6 +102,7 @@ def connect_azure(
         recorder = Recorder(record_path)
         kwargs["transport"] = recorder.transport()
         recorder.start()
+        _active_recorder = recorder
     try:
         if all(ids):
             client = MLClient(credential, subscription_id, resource_group, workspace, **kwargs)
@@ -176,8 +180,11 @@ def connect_replay(paths: list[str | Path]):
 
 
 def stop_replay() -> None:
-    """Stop answering `requests` traffic from the active replay (connect does it on switching)."""
-    global _active_replay_hook
+    """Stop the active replay and recorder (every connect does it before switching client)."""
+    global _active_replay_hook, _active_recorder
+    if _active_recorder is not None:
+        _active_recorder.stop()
+        _active_recorder = None
     if _active_replay_hook is not None:
         from .replay.transport import remove_hook
 

@@ -1,0 +1,248 @@
+"""A small fake of the Azure ML REST API (ARM resources, LRO polling, workspace discovery, run
+history, MLflow tracking, online scoring) on 127.0.0.1, for record-mode tests and for
+generating the project's recordings with the real SDK.
+
+It is an in-memory resource store: PUT stores the body (adding id, name, systemData and the
+fields Azure fills in), GET answers it or a 404 ARM error, GET of a collection lists it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import ssl
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+__all__ = ["FakeAzureML", "cloud_kwargs", "self_signed_cert"]
+
+
+def self_signed_cert(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (azure-core sends bearer tokens over https only)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import ipaddress
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+_WS = "/subscriptions/{s}/resourcegroups/{r}/providers/microsoft.machinelearningservices/workspaces/{w}"
+_LRO_KINDS = ("computes", "onlineendpoints", "deployments")
+
+
+def cloud_kwargs(base_url: str, name: str) -> dict:
+    """MLClient kwargs that point the resource manager at `base_url`."""
+    return {
+        "cloud": name,
+        "cloud_metadata": {
+            "azure_portal": base_url,
+            "resource_manager": base_url + "/",
+            "active_directory": base_url,
+            "aml_resource_id": base_url + "/",
+            "storage_endpoint": "core.windows.net",
+            "registry_discovery_endpoint": base_url,
+        },
+    }
+
+
+def _error(status, code, message):
+    return status, {"error": {"code": code, "message": message, "details": [], "additionalInfo": []}}
+
+
+class FakeAzureML:
+    def __init__(self, subscription="6c1d3a0e-8b9f-4d5e-a7c2-3f4b5e6d7a8b", resource_group="rg-demo", workspace="ws-demo"):
+        self.subscription, self.resource_group, self.workspace = subscription, resource_group, workspace
+        self.store: dict[str, dict] = {}
+        self.requests: list[tuple[str, str]] = []
+        self.metrics: dict[str, list[dict]] = {}  # run id -> MLflow metric points
+        self.run_status: dict[str, list[str]] = {}  # run id -> statuses to walk through
+        self.rejects: dict[str, tuple[int, dict]] = {}  # lowercased path -> error answer for PUT
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._certs = tempfile.TemporaryDirectory()
+        self.cert_path, key_path = self_signed_cert(Path(self._certs.name))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert_path, key_path)
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self._server.server_address[1]}"
+        self.scope = _WS.format(s=subscription, r=resource_group, w=workspace).lower()
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        self.put_raw(self.scope, {"name": self.workspace, "location": "westus2", "properties": {
+            "discoveryUrl": self.url + "/discovery", "mlFlowTrackingUri": "azureml://x"}})
+        self.put_raw(self.scope + "/datastores/workspaceblobstore", {"name": "workspaceblobstore", "properties": {
+            "datastoreType": "AzureBlob", "isDefault": True, "accountName": "demostorage0001",
+            "containerName": "azureml-blobstore-1", "endpoint": "core.windows.net", "protocol": "https",
+            "credentials": {"credentialsType": "AccountKey"}}})
+        self.put_raw(self.scope + "/datastores/workspaceartifactstore", {"name": "workspaceartifactstore", "properties": {
+            "datastoreType": "AzureBlob", "isDefault": False, "accountName": "demostorage0001",
+            "containerName": "azureml", "endpoint": "core.windows.net", "protocol": "https",
+            "credentials": {"credentialsType": "None"}}})
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._server.server_close()
+        self._certs.cleanup()
+
+    def put_raw(self, path: str, body: dict) -> None:
+        path = path.lower()
+        name = path.rsplit("/", 1)[-1]
+        body = dict(body)
+        body.setdefault("id", path)
+        body.setdefault("name", name)
+        self.store[path] = body
+
+    # -- request handling -----------------------------------------------------------------------
+    def answer(self, method: str, url: str, body):
+        parts = urlsplit(url)
+        original_path = parts.path.rstrip("/")
+        path = original_path.lower()
+        query = parse_qs(parts.query)
+        if path == "/discovery":
+            return 200, {"api": self.url, "catalog": self.url, "experimentation": self.url, "history": self.url}
+        if path.startswith("/operations/"):
+            return 200, {"status": "Succeeded"}
+        if path.startswith("/logs/"):
+            return 200, "epoch 1 loss 0.9\nepoch 2 loss 0.5\n"
+        if path == "/score":
+            return 200, {"echo": body, "prediction": [1, 0]}
+        if "/api/2.0/mlflow/" in path:
+            return self._mlflow(path, query)
+        if path.startswith("/history/"):
+            return self._history(path)
+        if method == "PUT":
+            return self._put(path, body, original_path)
+        if method == "POST" and path.endswith("/listkeys"):
+            return 200, {"primaryKey": "pk-" + uuid.uuid4().hex, "secondaryKey": "sk-" + uuid.uuid4().hex}
+        if method == "POST" and path.endswith("/listsecrets"):
+            return 200, {"secretsType": "AccountKey", "key": "a2V5" * 22}
+        if method == "POST" and path.endswith("/getlogs"):
+            return 200, {"content": "Booting worker\nscoring server ready\n"}
+        if method == "POST" and path.endswith("/cancel"):
+            return 202, None
+        if method == "DELETE":
+            return (200, None) if self.store.pop(path, None) else (204, None)
+        if method == "GET":
+            if path in self.store:
+                return 200, self.store[path]
+            children = [v for k, v in self.store.items() if k.rsplit("/", 1)[0] == path]
+            if children or path.endswith(("/computes", "/jobs", "/versions", "/data", "/models", "/environments",
+                                           "/onlineendpoints", "/deployments", "/datastores")):
+                return 200, {"value": children}
+            kind = path.rsplit("/", 2)[-2] if "/" in path else "resource"
+            return _error(404, "UserError", f"The specified resource was not found ({kind} {path.rsplit('/', 1)[-1]}).")
+        return _error(405, "MethodNotAllowed", f"{method} {path}")
+
+    def _put(self, path, body, original_path):
+        if path in self.rejects:
+            return self.rejects[path]
+        body = dict(body or {})
+        name = original_path.rsplit("/", 1)[-1]
+        body["id"] = original_path
+        body["name"] = name
+        body["systemData"] = {"createdAt": "2026-01-05T10:00:00+00:00", "createdBy": "ada@example.com",
+                              "createdByType": "User",
+                              "lastModifiedAt": "2026-01-05T10:00:00+00:00", "lastModifiedBy": "ada@example.com",
+                              "lastModifiedByType": "User"}
+        props = body.setdefault("properties", {})
+        segments = original_path.split("/")
+        kind = segments[-2].lower()
+        headers = {}
+        if kind == "jobs":
+            props.setdefault("status", "Running" if props.get("jobType") == "Sweep" else "Starting")
+            props["services"] = {
+                "Tracking": {"jobServiceType": "Tracking", "endpoint": f"azureml://{self.url.split('://')[1]}/mlflow/v1.0{self.scope}?"},
+                "Studio": {"jobServiceType": "Studio", "endpoint": f"https://ml.azure.com/runs/{name}"},
+            }
+            # No default uri_folder output: the SDK then streams logs from run history's logFiles
+            # (served here) instead of listing a blob container.
+            (props.get("outputs") or {}).pop("default", None)
+        if kind == "onlineendpoints":
+            props["scoringUri"] = self.url + "/score"
+            props["provisioningState"] = "Succeeded"
+        if kind == "versions" and segments[-4].lower() == "models":
+            props.setdefault("flavors", {})
+        if kind == "deployments":
+            props.setdefault("scaleSettings", {"scaleType": "Default"})
+        if kind in _LRO_KINDS:
+            props["provisioningState"] = "Succeeded"
+            headers["Azure-AsyncOperation"] = f"{self.url}/operations/{uuid.uuid4()}"
+        if kind == "versions":
+            container = "/".join(segments[:-2])
+            self.store[container.lower()] = {"id": container, "name": segments[-3], "properties": {"latestVersion": name}}
+        self.store[path] = body
+        return (201, body, headers)
+
+    def _history(self, path):
+        run_id = path.split("/runs/")[1].split("/")[0]
+        statuses = self.run_status.get(run_id, ["Completed"])
+        status = statuses.pop(0) if len(statuses) > 1 else statuses[0]
+        logs = {"user_logs/std_log.txt": f"{self.url}/logs/{run_id}/std_log.txt"}
+        return 200, {"runId": run_id, "status": status, "logFiles": logs, "warnings": [], "error": None}
+
+    def _mlflow(self, path, query):
+        run_id = query.get("run_id", [""])[0]
+        points = self.metrics.get(run_id, [])
+        if path.endswith("/runs/get"):
+            latest = {p["key"]: p for p in points}
+            return 200, {"run": {"info": {"run_id": run_id}, "data": {"metrics": list(latest.values())}}}
+        key = query.get("metric_key", [""])[0]
+        return 200, {"metrics": [p for p in points if p["key"] == key]}
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _serve(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = raw.decode("utf-8", "replace")
+                fake.requests.append((self.command, self.path))
+                result = fake.answer(self.command, self.path, body)
+                status, payload = result[0], result[1]
+                headers = result[2] if len(result) > 2 else {}
+                if isinstance(payload, str):
+                    data, content_type = payload.encode(), "text/plain; charset=utf-8"
+                else:
+                    data, content_type = b"" if payload is None else json.dumps(payload).encode(), "application/json; charset=utf-8"
+                self.send_response(status)
+                if payload is not None:
+                    self.send_header("Content-Type", content_type)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = _serve
+
+        return Handler
