@@ -30,10 +30,11 @@ _SUBSCRIPTION = re.compile(rf"(?i)(/subscriptions/)({_GUID})")
 _STORAGE_HOST = re.compile(r"(?i)\b([a-z0-9]{3,24})\.(blob|dfs|file|queue|table)\.core\.windows\.net")
 _ACCOUNT_KEY = re.compile(r"(?i)(AccountKey=)[^;\"'\s]+")
 _BASE64_KEY = re.compile(r"\b[A-Za-z0-9+/]{86}==")
+_SECRET_LOOKING = re.compile(r"[A-Za-z0-9+/=_-]{32,}")
 
 # JSON fields whose value is a secret (lowercased names).
 _SECRET_FIELDS = {
-    "primarykey", "secondarykey", "key", "key1", "key2", "accountkey", "password", "secret",
+    "primarykey", "secondarykey", "key1", "key2", "accountkey", "password", "secret",
     "clientsecret", "accesstoken", "token", "refreshtoken", "connectionstring", "sastoken_value",
     "primaryconnectionstring", "secondaryconnectionstring", "apikey", "api_key", "authorization",
 }
@@ -120,6 +121,9 @@ class Sanitizer:
             return [self.json(item, field) for item in value]
         if isinstance(value, str):
             if field in _SECRET_FIELDS and value:
+                return SANITIZED
+            # "key" is also a plain name (MLflow metric keys): scrub it only when it looks secret.
+            if field == "key" and _SECRET_LOOKING.fullmatch(value):
                 return SANITIZED
             if field in _PERSON_FIELDS and value:
                 return SANITIZED
