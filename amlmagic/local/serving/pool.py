@@ -118,6 +118,8 @@ class DeploymentPool:
         return env
 
     async def spawn_worker(self) -> None:
+        if self.stopping:  # a restart scheduled just before the deployment was stopped
+            return
         loop = asyncio.get_running_loop()
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         spec = self.spec
