@@ -389,3 +389,18 @@ def test_a_deployment_runs_with_its_own_interpreter(workdir):
     started.append(state_dir)
     state = start_endpoint(state_dir)
     assert call(state.port, "whoami")[1]["python"] == python
+
+
+def test_a_killed_server_is_reported_dead_and_started_again(workdir):
+    root, started = workdir
+    state_dir = root / "ep"
+    write_config(state_dir, config({"blue": deployment(make_code(root), make_model(root))}, {"blue": 100}))
+    started.append(state_dir)
+    first = start_endpoint(state_dir)
+    os.kill(first.pid, 9)
+    wait_for(lambda: not endpoint_state(state_dir).alive, what="the killed server to be reported dead")
+    # its worker reads EOF on its socket and exits rather than outliving the server
+    assert wait_for(lambda: pid_gone(first.deployments["blue"].worker_pids[0]), what="the orphaned worker to exit")
+    second = start_endpoint(state_dir)
+    assert second.alive and second.pid != first.pid
+    assert call(second.port)[0] == 200
