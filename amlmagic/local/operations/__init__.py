@@ -1,0 +1,1 @@
+"""The local backend's operation groups, named and shaped like MLClient's."""

@@ -1,0 +1,60 @@
+"""The local workspace: a folder, its store, and the identity of what it holds."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import getpass
+import os
+from pathlib import Path
+
+from .store import Store
+
+__all__ = ["LocalWorkspace", "now_iso", "current_user"]
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return os.environ.get("USER", "local")
+
+
+class LocalWorkspace:
+    """A workspace folder (default `./.amlmagic`). Creating one is idempotent."""
+
+    def __init__(self, path: str | os.PathLike = ".amlmagic"):
+        self.root = Path(path).expanduser().resolve()
+        self.store = Store(self.root)
+        if not self.store.settings_path.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            with self.store.lock("workspace"):
+                if not self.store.settings_path.exists():
+                    self.store.update_settings(
+                        name=self.root.parent.name or "local", created_at=now_iso(), default_compute="local"
+                    )
+            (self.root / "datastores" / "workspaceblobstore").mkdir(parents=True, exist_ok=True)
+
+    @property
+    def name(self) -> str:
+        return self.store.settings().get("name", "local")
+
+    def arm_id(self, kind: str, name: str, version: str | None = None) -> str:
+        base = (
+            "/subscriptions/local/resourceGroups/local/providers/Microsoft.MachineLearningServices"
+            f"/workspaces/{self.name}/{kind}/{name}"
+        )
+        return f"{base}/versions/{version}" if version else base
+
+    def system_data(self, meta: dict):
+        from azure.ai.ml.entities import SystemData
+
+        return SystemData(
+            created_by=meta.get("created_by"),
+            created_at=meta.get("created_at"),
+            last_modified_at=meta.get("modified_at", meta.get("created_at")),
+            created_by_type="User",
+        )
