@@ -1,0 +1,101 @@
+"""The base of every amlmagic widget: the committed bundle, the `_kind` that picks the view,
+action dispatch (the views send `{"type": "action", "action": ...}`), the `%aml` line of the
+last action, and displays that fall back to static HTML/PNG and update to a final state."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets as t
+
+from ..errors import AmlMagicError
+from .actions import record_widget_action
+
+__all__ = ["AmlWidget", "STATIC_DIR"]
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+class AmlWidget(anywidget.AnyWidget):
+    _esm = STATIC_DIR / "widgets.js"
+    _css = STATIC_DIR / "widgets.css"
+    _kind = t.Unicode("").tag(sync=True)
+    last_action = t.Unicode("").tag(sync=True)
+    error = t.Unicode("").tag(sync=True)
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._handles: list = []
+        self._lock = threading.RLock()
+        self.on_msg(self._on_custom_msg)
+
+    # -- messages from the views -------------------------------------------------------------
+    def _on_custom_msg(self, _widget: Any, content: dict, buffers: list) -> None:
+        if not isinstance(content, dict):
+            return
+        if content.get("type") == "snapshot":
+            self._send_snapshot()
+        elif content.get("type") == "action":
+            args = {k: v for k, v in content.items() if k not in ("type", "action")}
+            self.act(content.get("action", ""), **args)
+
+    def act(self, action: str, **args: Any) -> None:
+        """Run a view action (`do_<action>`); user errors show in the widget, not a traceback."""
+        method = getattr(self, f"do_{action}", None)
+        if method is None:
+            self.error = f"unknown action {action!r}"
+            return
+        try:
+            self.error = ""
+            method(**args)
+        except AmlMagicError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # the backend failed: say so in the widget
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def _send_snapshot(self) -> None:
+        """Widgets with charts send all their points (a view just rendered, or missed one)."""
+
+    def _did(self, line: str, entity: Any = None) -> None:
+        """Show and record the `%aml` line equivalent to what the widget just did."""
+        self.last_action = record_widget_action(line, entity)
+
+    # -- display with static fallbacks ----------------------------------------------------------
+    def static_html(self) -> str:
+        return f"<div>{self.__class__.__name__}</div>"
+
+    def static_png(self) -> str | None:
+        return None
+
+    def _repr_mimebundle_(self, **kwargs: Any):
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        if isinstance(bundle, tuple):
+            bundle = bundle[0]
+        bundle = dict(bundle)
+        bundle["text/html"] = self.static_html()
+        png = self.static_png()
+        if png:
+            bundle["image/png"] = png
+        return bundle
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        handle = display(self._repr_mimebundle_(), raw=True, display_id=True)
+        if handle is not None:
+            self._handles.append(handle)
+
+    def refresh_displays(self) -> None:
+        """Replace every display of this widget with its current state (e.g. a finished job),
+        so a saved notebook shows the final state in its static fallbacks."""
+        if not self._handles:
+            return
+        bundle = self._repr_mimebundle_()
+        for handle in self._handles:
+            try:
+                handle.update(bundle, raw=True)
+            except Exception:  # the kernel's display machinery is gone (shutdown): nothing to update
+                pass

@@ -1,0 +1,93 @@
+"""`EndpointTester(client, endpoint_name=None)`: choose an endpoint and deployment, send JSON
+(or a digit drawn on a 28x28 canvas for MNIST), and see the answer and its latency."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from typing import Any
+
+import traitlets as t
+
+from ..errors import ValidationError
+from .actions import aml_line
+from .base import AmlWidget
+from .static import esc, fmt, html_card
+
+__all__ = ["EndpointTester"]
+
+
+class EndpointTester(AmlWidget):
+    _kind = t.Unicode("endpoint_tester").tag(sync=True)
+    endpoints = t.List(t.Dict()).tag(sync=True)
+    endpoint = t.Unicode("").tag(sync=True)
+    deployment = t.Unicode("").tag(sync=True)
+    request_text = t.Unicode('{"data": [[1, 2, 3, 4]]}').tag(sync=True)
+    response = t.Unicode("").tag(sync=True)
+    latency_ms = t.Float(0).tag(sync=True)
+    busy = t.Bool(False).tag(sync=True)
+
+    def __init__(self, client: Any, endpoint_name: str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.client = client
+        self.do_refresh()
+        if endpoint_name:
+            self.endpoint = endpoint_name
+        elif self.endpoints and not self.endpoint:
+            self.endpoint = self.endpoints[0]["name"]
+
+    def __repr__(self) -> str:
+        return f"EndpointTester(endpoint={self.endpoint!r})"
+
+    def do_refresh(self) -> None:
+        rows = []
+        for ep in self.client.online_endpoints.list():
+            deployments = [d.name for d in self.client.online_deployments.list(ep.name)]
+            rows.append({"name": ep.name, "deployments": deployments, "traffic": dict(getattr(ep, "traffic", None) or {})})
+        self.endpoints = rows
+
+    def do_select(self, endpoint: str | None = None, deployment: str | None = None) -> None:
+        if endpoint is not None:
+            self.endpoint, self.deployment = endpoint, ""
+        if deployment is not None:
+            self.deployment = "" if deployment == "(traffic)" else deployment
+
+    def do_invoke(self, body: str | None = None) -> Any:
+        """Send `body` (JSON text) to the chosen endpoint; the answer and latency land in traits."""
+        text = self.request_text if body is None else body
+        try:
+            json.loads(text)
+        except ValueError as exc:
+            raise ValidationError(f"the request is not JSON ({exc}): fix it and send again") from None
+        if not self.endpoint:
+            raise ValidationError("no endpoint chosen: create one with %aml online-endpoint create")
+        self.request_text = text
+        fd, path = tempfile.mkstemp(prefix="aml-request-", suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        self.busy = True
+        try:
+            started = time.perf_counter()
+            answer = self.client.online_endpoints.invoke(
+                endpoint_name=self.endpoint, request_file=path, deployment_name=self.deployment or None)
+            latency = (time.perf_counter() - started) * 1000
+        finally:
+            self.busy = False
+        if not isinstance(answer, str):
+            answer = json.dumps(answer)
+        with self.hold_sync():
+            self.response, self.latency_ms = answer, round(latency, 1)
+        # The request file is kept so the recorded line can be re-run.
+        self._did(aml_line("online-endpoint", "invoke", n=self.endpoint, deployment_name=self.deployment or None,
+                           request_file=path))
+        return answer
+
+    def static_html(self) -> str:
+        body = (f"<div>endpoint <code>{esc(self.endpoint or '—')}</code>"
+                f"{' · deployment <code>' + esc(self.deployment) + '</code>' if self.deployment else ''}</div>")
+        if self.response:
+            body += (f"<div>answer in {esc(fmt(self.latency_ms))} ms</div>"
+                     f"<pre class='aml-response'>{esc(self.response[:2000])}</pre>")
+        return html_card("Endpoint tester", body, kind="aml-endpoint-tester")

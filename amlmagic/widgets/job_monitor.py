@@ -1,0 +1,141 @@
+"""`JobMonitor(client, job_name)`: a live view of one job: status and duration, the log tail,
+one chart per metric fed incrementally, and a cancel button. Polling stops at a terminal state,
+and every display of the monitor is then replaced by its final state."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import traitlets as t
+
+from .actions import aml_line
+from .base import AmlWidget
+from .poller import Poller
+from .series import SeriesStore, points_message
+from .sources import LogTail, is_terminal, job_times_ms, metrics_reader_for
+from .static import esc, fmt, html_card, html_table, png_line_charts
+
+__all__ = ["JobMonitor", "cancel_job"]
+
+
+def cancel_job(client: Any, name: str) -> None:
+    ops = client.jobs
+    if hasattr(ops, "begin_cancel"):
+        poller = ops.begin_cancel(name)
+        if hasattr(poller, "wait"):
+            poller.wait()
+    else:
+        ops.cancel(name)
+
+
+class JobMonitor(AmlWidget):
+    _kind = t.Unicode("job_monitor").tag(sync=True)
+    job_name = t.Unicode("").tag(sync=True)
+    display_name = t.Unicode("").tag(sync=True)
+    status = t.Unicode("").tag(sync=True)
+    started_at_ms = t.Float(0).tag(sync=True)
+    ended_at_ms = t.Float(0).tag(sync=True)
+    log_tail = t.Unicode("").tag(sync=True)
+    metric_names = t.List(t.Unicode()).tag(sync=True)
+
+    def __init__(self, client: Any, job_name: str, interval: float = 0.2, start: bool = True, **kwargs: Any):
+        super().__init__(job_name=job_name, **kwargs)
+        self.client = client
+        self.store = SeriesStore()
+        self._reader = metrics_reader_for(client, job_name)
+        self._log = LogTail(client, job_name)
+        self._poller = Poller(self.poll, interval, name=f"amlmagic-job-{job_name}")
+        self.refresh_job()
+        if start:
+            self._poller.start()
+
+    def __repr__(self) -> str:
+        return f"JobMonitor({self.job_name!r}, status={self.status!r})"
+
+    # -- polling ---------------------------------------------------------------------------
+    def refresh_job(self) -> Any:
+        job = self.client.jobs.get(self.job_name)
+        start, end = job_times_ms(job)
+        with self.hold_sync():
+            self.display_name = getattr(job, "display_name", None) or ""
+            if start:
+                self.started_at_ms = start
+            status = getattr(job, "status", None) or ""
+            if is_terminal(status) and not self.ended_at_ms:
+                self.ended_at_ms = end or time.time() * 1000
+            self.status = status
+        return job
+
+    def poll_metrics(self) -> int:
+        """Read new metric points and send them to the views; returns how many arrived."""
+        if self._reader is None:
+            return 0
+        new = self._reader.read_new()
+        if not new:
+            return 0
+        with self._lock:
+            chunks = self.store.add(new)
+            if chunks:
+                content, buffers = points_message(chunks, reset=False)
+                self.send(content, buffers)
+        names = self.store.names()
+        if names != list(self.metric_names):
+            self.metric_names = names
+        return sum(len(c[3]) for c in chunks)
+
+    def poll(self) -> bool:
+        """One batch: status, new points, new log text. False once the job has ended."""
+        job_was_terminal = is_terminal(self.status)
+        self.refresh_job()
+        self.poll_metrics()
+        if self._log.poll():
+            self.log_tail = self._log.text
+        if is_terminal(self.status):
+            if not job_was_terminal:
+                # The last points and log lines may land just before the final status.
+                self.poll_metrics()
+                if self._log.poll():
+                    self.log_tail = self._log.text
+            self.refresh_displays()
+            return False
+        return True
+
+    def _send_snapshot(self) -> None:
+        with self._lock:
+            content, buffers = points_message(self.store.snapshot(), reset=True)
+            self.send(content, buffers)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until polling has stopped (the job ended); True if it did within `timeout`."""
+        return self._poller.finished.wait(timeout)
+
+    def close(self) -> None:
+        self._poller.stop()
+        super().close()
+
+    # -- actions -----------------------------------------------------------------------------
+    def do_cancel(self) -> None:
+        cancel_job(self.client, self.job_name)
+        self._did(aml_line("job", "cancel", n=self.job_name))
+        self.refresh_job()
+
+    # -- static fallbacks -----------------------------------------------------------------------
+    def series_xy(self) -> dict:
+        return {n: (list(s.steps), list(s.values)) for n, s in self.store.series.items()}
+
+    def static_html(self) -> str:
+        duration = ""
+        if self.started_at_ms:
+            end = self.ended_at_ms or time.time() * 1000
+            duration = f" · {fmt(round((end - self.started_at_ms) / 1000, 1))} s"
+        rows = [(n, len(s), s.last(), min(s.values), max(s.values)) for n, s in self.store.series.items() if len(s)]
+        metrics = html_table(["metric", "points", "last", "min", "max"], rows) if rows else ""
+        tail = "\n".join(self.log_tail.splitlines()[-15:])
+        log = f"<pre style='background:#111;color:#ddd;padding:6px;font-size:11px'>{esc(tail)}</pre>" if tail else ""
+        head = (f"<div>job <code>{esc(self.job_name)}</code> · status <b class='aml-status'>"
+                f"{esc(self.status)}</b>{duration}</div>")
+        return html_card(self.display_name or self.job_name, head, metrics, log, kind="aml-job-monitor")
+
+    def static_png(self) -> str | None:
+        return png_line_charts(self.series_xy(), title=self.display_name or self.job_name)

@@ -1,0 +1,151 @@
+"""What the widgets read through the client interface, whatever the backend: job status and
+times, the metrics reader, the log tail, a sweep's trials, the default compute."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+__all__ = [
+    "TERMINAL_STATUSES", "is_terminal", "job_times_ms", "metrics_reader_for", "LogTail",
+    "default_compute", "set_default_compute", "trial_params", "trial_termination", "objective_of",
+]
+
+# ../shared/azureml-semantics.md, "Job status": the terminal ones.
+TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Canceled", "NotResponding", "Paused"})
+
+
+def is_terminal(status: str | None) -> bool:
+    return status in TERMINAL_STATUSES
+
+
+def _ms(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) * (1 if value > 1e11 else 1000)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.timestamp() * 1000
+    return None
+
+
+def job_times_ms(job: Any) -> tuple[float | None, float | None]:
+    """(start, end) in epoch ms from the job's properties, else its creation context."""
+    props = dict(getattr(job, "properties", None) or {})
+    ctx = getattr(job, "creation_context", None)
+    start = _ms(props.get("StartTimeUtc") or props.get("start_time")) or _ms(getattr(ctx, "created_at", None))
+    end = _ms(props.get("EndTimeUtc") or props.get("end_time"))
+    if end is None and is_terminal(getattr(job, "status", None)):
+        end = _ms(getattr(ctx, "last_modified_at", None))
+    return start, end
+
+
+def metrics_reader_for(client: Any, job_name: str) -> Any | None:
+    """The backend's incremental metrics reader (`read_new() -> {metric: [(step, ts, value)]}`)."""
+    try:
+        from amlmagic.metrics import metrics_reader
+    except ImportError:
+        metrics_reader = None
+    if metrics_reader is not None:
+        return metrics_reader(client, job_name)
+    root = getattr(client, "root", None)
+    if getattr(client, "backend", None) == "local" and root is not None:
+        from amlmagic.local.tracking import MetricsReader
+
+        return MetricsReader(root, job_name)
+    if getattr(client, "backend", None) in ("azure", "replay"):
+        from amlmagic.backends.metrics import AzureMetricsReader
+
+        return AzureMetricsReader(client, job_name)
+    return None
+
+
+class LogTail:
+    """The last `limit` characters of a job's log, read incrementally with `jobs.read_log`."""
+
+    def __init__(self, client: Any, job_name: str, limit: int = 20_000):
+        self._read = getattr(client.jobs, "read_log", None)
+        self.job_name = job_name
+        self.offset = 0
+        self.limit = limit
+        self.text = ""
+
+    def poll(self) -> bool:
+        """Read what was appended; True when the text changed."""
+        if self._read is None:
+            return False
+        try:
+            chunk, self.offset = self._read(self.job_name, self.offset)
+        except Exception:  # no log yet (the job has not started): try again next poll
+            return False
+        if not chunk:
+            return False
+        self.text = (self.text + chunk)[-self.limit:]
+        return True
+
+
+def default_compute(client: Any) -> str:
+    ops = client.compute
+    for value in (getattr(ops, "default", None), getattr(client, "default_compute", None)):
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def set_default_compute(client: Any, name: str) -> Any:
+    use = getattr(client.compute, "use", None)
+    if use is None:
+        from ..errors import BackendError
+
+        raise BackendError("this backend has no default compute: pass --compute to each job")
+    return use(name)
+
+
+def _maybe_json(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def trial_params(trial: Any) -> dict:
+    """A trial's sampled hyperparameters from its properties or tags (keys without `--`)."""
+    for source in (getattr(trial, "properties", None) or {}, getattr(trial, "tags", None) or {}):
+        for key, value in source.items():
+            if "hyperparameter" in key.lower() or key in ("search_space", "parameters"):
+                value = _maybe_json(value)
+                if isinstance(value, dict):
+                    return {str(k).lstrip("-"): v for k, v in value.items()}
+    return {}
+
+
+def trial_termination(trial: Any) -> str:
+    """The early-termination policy that stopped a trial, or ''."""
+    for source in (getattr(trial, "properties", None) or {}, getattr(trial, "tags", None) or {}):
+        for key, value in source.items():
+            k = key.lower()
+            if "terminat" in k or k in ("policy", "stopped_by"):
+                value = _maybe_json(value)
+                if isinstance(value, dict):
+                    return str(value.get("policy") or value.get("type") or value)
+                if value:
+                    return str(value)
+    return ""
+
+
+def objective_of(sweep: Any) -> tuple[str, str]:
+    """(primary_metric, goal) of a sweep job."""
+    objective = getattr(sweep, "objective", None)
+    metric = getattr(objective, "primary_metric", None) or ""
+    goal = str(getattr(objective, "goal", None) or "maximize").lower()
+    return metric, goal

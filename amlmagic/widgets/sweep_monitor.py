@@ -1,0 +1,157 @@
+"""`SweepMonitor(client, job_name)`: a live view of a sweep: the trials table (status,
+parameters, best primary metric, the policy that stopped early-terminated trials), every
+trial's primary-metric curve, and parallel coordinates with the best trial highlighted."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import traitlets as t
+
+from .actions import aml_line
+from .base import AmlWidget
+from .job_monitor import cancel_job
+from .poller import Poller
+from .series import SeriesStore, points_message
+from .sources import (is_terminal, job_times_ms, metrics_reader_for, objective_of, trial_params,
+                      trial_termination)
+from .static import esc, html_card, html_table, png_line_charts, png_parallel
+
+__all__ = ["SweepMonitor", "best_trial_name"]
+
+
+def best_trial_name(trials: list[dict], goal: str) -> str:
+    """The trial with the best primary metric (ties: the earliest listed)."""
+    scored = [tr for tr in trials if isinstance(tr.get("metric"), (int, float))]
+    if not scored:
+        return ""
+    pick = min if goal == "minimize" else max
+    return pick(scored, key=lambda tr: tr["metric"])["name"]
+
+
+class SweepMonitor(AmlWidget):
+    _kind = t.Unicode("sweep_monitor").tag(sync=True)
+    job_name = t.Unicode("").tag(sync=True)
+    display_name = t.Unicode("").tag(sync=True)
+    status = t.Unicode("").tag(sync=True)
+    started_at_ms = t.Float(0).tag(sync=True)
+    ended_at_ms = t.Float(0).tag(sync=True)
+    primary_metric = t.Unicode("").tag(sync=True)
+    goal = t.Unicode("maximize").tag(sync=True)
+    params = t.List(t.Unicode()).tag(sync=True)
+    trials = t.List(t.Dict()).tag(sync=True)
+    best_trial = t.Unicode("").tag(sync=True)
+
+    def __init__(self, client: Any, job_name: str, interval: float = 0.5, start: bool = True, **kwargs: Any):
+        super().__init__(job_name=job_name, **kwargs)
+        self.client = client
+        self.store = SeriesStore()  # one series per trial: its primary metric
+        self._readers: dict[str, Any] = {}
+        self._poller = Poller(self.poll, interval, name=f"amlmagic-sweep-{job_name}")
+        self.refresh_sweep()
+        if start:
+            self._poller.start()
+
+    def __repr__(self) -> str:
+        return f"SweepMonitor({self.job_name!r}, status={self.status!r}, trials={len(self.trials)})"
+
+    def refresh_sweep(self) -> Any:
+        sweep = self.client.jobs.get(self.job_name)
+        metric, goal = objective_of(sweep)
+        start, end = job_times_ms(sweep)
+        with self.hold_sync():
+            self.display_name = getattr(sweep, "display_name", None) or ""
+            self.primary_metric, self.goal = metric, goal
+            if start:
+                self.started_at_ms = start
+            status = getattr(sweep, "status", None) or ""
+            if is_terminal(status) and not self.ended_at_ms:
+                self.ended_at_ms = end or time.time() * 1000
+            self.status = status
+        self._sweep = sweep
+        return sweep
+
+    def _poll_trials(self) -> None:
+        listed = list(self.client.jobs.list(parent_job_name=self.job_name))
+        listed.sort(key=lambda j: job_times_ms(j)[0] or 0)
+        new_points: dict[str, list] = {}
+        for trial in listed:
+            name = trial.name
+            if name not in self._readers:
+                self._readers[name] = metrics_reader_for(self.client, name)
+            reader = self._readers[name]
+            if reader is not None:
+                points = reader.read_new().get(self.primary_metric)
+                if points:
+                    new_points[name] = points
+        with self._lock:
+            chunks = self.store.add(new_points)
+            if chunks:
+                content, buffers = points_message(chunks, reset=False)
+                self.send(content, buffers)
+        rows, params = [], []
+        for trial in listed:
+            p = trial_params(trial)
+            params += [k for k in p if k not in params]
+            series = self.store.series.get(trial.name)
+            rows.append({
+                "name": trial.name, "status": getattr(trial, "status", "") or "", "params": p,
+                "metric": series.best(self.goal) if series else None,
+                "last": series.last() if series else None,
+                "steps": len(series) if series else 0,
+                "terminated_by": trial_termination(trial),
+            })
+        props = dict(getattr(self._sweep, "properties", None) or {})
+        best = props.get("best_child_run_id") or best_trial_name(rows, self.goal)
+        with self.hold_sync():
+            if params != list(self.params):
+                self.params = params
+            if rows != list(self.trials):
+                self.trials = rows
+            self.best_trial = best
+
+    def poll(self) -> bool:
+        was_terminal = is_terminal(self.status)
+        self.refresh_sweep()
+        self._poll_trials()
+        if is_terminal(self.status):
+            if not was_terminal:
+                self._poll_trials()  # trials that ended with the sweep
+            self.refresh_displays()
+            return False
+        return True
+
+    def _send_snapshot(self) -> None:
+        with self._lock:
+            content, buffers = points_message(self.store.snapshot(), reset=True)
+            self.send(content, buffers)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._poller.finished.wait(timeout)
+
+    def close(self) -> None:
+        self._poller.stop()
+        super().close()
+
+    def do_cancel(self) -> None:
+        cancel_job(self.client, self.job_name)
+        self._did(aml_line("job", "cancel", n=self.job_name))
+        self.refresh_sweep()
+
+    # -- static fallbacks -----------------------------------------------------------------------
+    def static_html(self) -> str:
+        headers = ["trial", "status", *self.params, f"best {self.primary_metric}", ""]
+        rows = [[tr["name"], tr["status"], *[tr["params"].get(p) for p in self.params], tr["metric"],
+                 f"stopped by {tr['terminated_by']}" if tr["terminated_by"] else ""] for tr in self.trials]
+        best = next((i for i, tr in enumerate(self.trials) if tr["name"] == self.best_trial), None)
+        head = (f"<div>sweep <code>{esc(self.job_name)}</code> · status <b class='aml-status'>{esc(self.status)}"
+                f"</b> · {esc(self.goal)} {esc(self.primary_metric)} · best <b>{esc(self.best_trial or '—')}</b></div>")
+        return html_card(self.display_name or self.job_name, head, html_table(headers, rows, highlight=best),
+                         kind="aml-sweep-monitor")
+
+    def static_png(self) -> str | None:
+        if not self.trials:
+            return None
+        parallel = png_parallel(self.trials, list(self.params), self.primary_metric, self.best_trial)
+        return parallel or png_line_charts({n: (list(s.steps), list(s.values)) for n, s in self.store.series.items()})

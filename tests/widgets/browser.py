@@ -1,0 +1,131 @@
+"""Real-browser harness: a JupyterLab or Notebook 7 server on 127.0.0.1 (no token) and
+Debian's Chromium driven by playwright through `executable_path`."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+__all__ = ["CHROMIUM", "ARTIFACTS", "skip_reason", "jupyter_server", "chromium", "write_notebook",
+           "run_all_cells", "wait_for", "REPO"]
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "tests" / "artifacts"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def skip_reason() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is absent: apt-get install chromium to run the browser tests"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright Python package is not installed"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(condition, timeout: float, what: str, every: float = 0.1):
+    """Poll `condition()` until it returns something truthy; fail with `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(every)
+
+
+@contextlib.contextmanager
+def jupyter_server(kind: str, root_dir: Path, log_path: Path):
+    """Start `jupyter lab` or `jupyter notebook` on a free 127.0.0.1 port; yield its base URL."""
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+               JUPYTER_PLATFORM_DIRS="1")
+    app = "jupyterlab" if kind == "lab" else "notebook"
+    cmd = [sys.executable, "-m", app, "--no-browser", "--ServerApp.token=", "--ServerApp.password=",
+           "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+           f"--ServerApp.root_dir={root_dir}", "--ServerApp.disable_check_xsrf=True",
+           "--expose-app-in-browser", "--ServerApp.open_browser=False", "--allow-root"]
+    log = open(log_path, "w")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root_dir)
+    base = f"http://127.0.0.1:{port}"
+
+    def up():
+        if proc.poll() is not None:
+            raise AssertionError(f"jupyter {kind} exited: see {log_path}")
+        try:
+            with urllib.request.urlopen(f"{base}/api/status", timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    try:
+        wait_for(up, 90, f"jupyter {kind} to answer on {base}", every=0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@contextlib.contextmanager
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            yield page
+        finally:
+            browser.close()
+
+
+def write_notebook(path: Path, cells: list[str]) -> Path:
+    nb = {
+        "cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                   "source": src} for src in cells],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+    path.write_text(json.dumps(nb))
+    return path
+
+
+def run_all_cells(page, base: str, kind: str, notebook: str) -> None:
+    """Open the notebook, wait for its kernel, and run every cell through the app's commands."""
+    url = f"{base}/lab/tree/{notebook}" if kind == "lab" else f"{base}/notebooks/{notebook}"
+    page.goto(url)
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=90_000)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+    page.wait_for_function(
+        """() => { const w = window.jupyterapp.shell.currentWidget;
+                   const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+                   return k && k.connectionStatus === 'connected' && k.status === 'idle'; }""",
+        timeout=90_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
