@@ -38,9 +38,11 @@ export function renderWorkspaceExplorer({ model, el }) {
         expanded ? h("div", {}, ...g.items.flatMap((it) => item(g.kind, it, 1))) : null);
     }));
     const d = model.get("details");
+    const sel = model.get("selected");
     details.replaceChildren(d && Object.keys(d).length
-      ? h("table", { class: "aml-table" }, ...Object.entries(d).map(([k, v]) =>
-        h("tr", {}, h("th", {}, k), h("td", {}, typeof v === "object" ? JSON.stringify(v) : formatValue(v)))))
+      ? h("div", {}, h("table", { class: "aml-table" }, ...Object.entries(d).map(([k, v]) =>
+        h("tr", {}, h("th", {}, k), h("td", {}, typeof v === "object" ? JSON.stringify(v) : formatValue(v))))),
+      h("button", { class: "aml-btn aml-open", onclick: () => request(model, "open", { kind: sel.kind, name: sel.name }) }, "Open"))
       : h("span", { class: "aml-muted" }, "Select an item to see its details."));
   };
   search.addEventListener("input", draw);

@@ -1,0 +1,108 @@
+"""Widget benchmarks.
+
+1. chart: script time of one live-chart update (uPlot redraw of a whole series, as the job
+   monitor does after each batch) at 100k points, in headless Chromium; baseline: the same
+   update at 1k points, measured in the same run.
+2. latency: from `mlflow.log_metric` in a running local job to the point being in the
+   JobMonitor's state (goal: p95 <= 1 s); baseline: the monitor's poll interval.
+
+    python benchmarks/bench_widgets.py [chart|latency]
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+PAGE = """<!doctype html><html><head><link rel="stylesheet" href="widgets.css"></head><body>
+<div id="host" style="width:700px"></div>
+<script type="module">
+import widget from "./widgets.js";
+const handlers = {};
+const state = {_kind: "job_monitor", job_name: "bench", display_name: "bench", status: "Running",
+  started_at_ms: Date.now(), ended_at_ms: 0, log_tail: "", last_action: "", error: "", metric_names: []};
+const model = {
+  get: (k) => state[k], set: (k, v) => { state[k] = v; }, save_changes() {},
+  on: (e, f) => { (handlers[e] ??= []).push(f); }, off() {}, send() {},
+};
+widget.render({model, el: document.getElementById("host")});
+let sent = 0;
+// Feed `n` new points as one incremental message, then wait for the chart's redraw.
+window.feed = async (n) => {
+  const steps = new Float64Array(n), values = new Float64Array(n);
+  for (let i = 0; i < n; i++) { steps[i] = sent + i; values[i] = Math.sin((sent + i) / 500) + Math.random() * 0.1; }
+  const msg = {type: "points", reset: false, metrics: [{name: "loss", start: sent, n}]};
+  sent += n;
+  for (const f of handlers["msg:custom"] || []) f(msg, [new DataView(steps.buffer), new DataView(values.buffer)]);
+  await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  return document.querySelector(".aml-chart").dataset.points;
+};
+window.ready = true;
+</script></body></html>"""
+
+
+def _serve(folder: Path):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def _update_ms(page, total: int, updates: int = 40, batch: int = 10) -> list[float]:
+    """Fill the series to `total` points, then time `updates` redraws each adding `batch` points."""
+    page.reload()
+    page.wait_for_function("window.ready === true")
+    page.evaluate(f"feed({total})")
+    page.evaluate("globalThis.__amlChartStats.samples.length = 0")
+    for _ in range(updates):
+        page.evaluate(f"feed({batch})")
+    return page.evaluate("globalThis.__amlChartStats.samples.slice()")
+
+
+def bench_chart() -> None:
+    from playwright.sync_api import sync_playwright
+
+    folder = Path(tempfile.mkdtemp(prefix="aml-bench-"))
+    for name in ("widgets.js", "widgets.css"):
+        shutil.copy(REPO / "amlmagic" / "widgets" / "static" / name, folder / name)
+    (folder / "index.html").write_text(PAGE)
+    server = _serve(folder)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                         args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+            page.wait_for_function("window.ready === true")
+            base = _update_ms(page, 1_000)
+            big = _update_ms(page, 100_000)
+            browser.close()
+    finally:
+        server.shutdown()
+        shutil.rmtree(folder, ignore_errors=True)
+    med_base, med_big = statistics.median(base), statistics.median(big)
+    p95_big = sorted(big)[int(0.95 * (len(big) - 1))]
+    print(f"chart update, 1k points (baseline): median {med_base:.2f} ms")
+    print(f"chart update, 100k points: median {med_big:.2f} ms, p95 {p95_big:.2f} ms "
+          f"(ratio to baseline {med_big / max(med_base, 1e-6):.1f}x; budget for 60 fps: 16.7 ms)")
+
+
+if __name__ == "__main__":
+    which = sys.argv[1:] or ["chart", "latency"]
+    if "chart" in which:
+        bench_chart()
+    if "latency" in which:
+        bench_latency()

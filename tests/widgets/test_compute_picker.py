@@ -1,0 +1,30 @@
+from azure.ai.ml.entities import AmlCompute
+
+from amlmagic.widgets import ComputePicker
+
+
+def test_choosing_a_compute_sets_the_default_and_records_the_line(client, recorded):
+    client.compute.begin_create_or_update(AmlCompute(name="cpu", max_instances=3))
+    picker = ComputePicker(client)
+    assert [c["name"] for c in picker.computes] == ["local", "cpu"]
+    assert picker.computes[1]["instances"] == "0-3"
+    assert picker.default_compute == "local"
+    picker.act("use", name="cpu")
+    assert picker.error == ""
+    assert client.compute.default == "cpu"
+    assert picker.default_compute == "cpu"
+    assert picker.last_action == "%aml compute use -n cpu"
+    assert recorded == ["%aml compute use -n cpu"]
+
+
+def test_a_missing_compute_shows_an_error_in_the_widget(client, recorded):
+    picker = ComputePicker(client)
+    picker.act("use", name="nope")
+    assert "not found" in picker.error
+    assert recorded == []
+    assert client.compute.default == "local"
+
+
+def test_static_html_marks_the_default(client):
+    html = ComputePicker(client)._repr_mimebundle_()["text/html"]
+    assert "default: local" in html and "<td style='padding:2px 8px'>local</td>" in html
