@@ -1,0 +1,203 @@
+"""`%aml data|environment|model|datastore ...`: versioned assets and datastores."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from ...display import EntityList, TextBlock
+from ...errors import UsageError, ValidationError
+
+__all__ = [
+    "data_create", "data_show", "data_list", "data_download", "data_default",
+    "environment_create", "environment_show", "environment_list", "environment_default",
+    "model_create", "model_show", "model_list", "model_download",
+    "datastore_create", "datastore_show", "datastore_list", "datastore_delete",
+    "DEFAULT_IMAGE", "conda_from_cell",
+]
+
+# Azure ML's base CPU image: what an environment given only packages runs on.
+DEFAULT_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest"
+
+
+def _limit(ctx, items: list) -> EntityList:
+    limit = ctx.flag("max_results")
+    return EntityList(items[:limit] if limit else items)
+
+
+# -- data ----------------------------------------------------------------------------------------
+def data_create(ctx) -> Any:
+    fields = dict(name=ctx.flag("name"), version=ctx.flag("version"), path=ctx.flag("path"),
+                  type=ctx.flag("type"), description=ctx.flag("description"))
+    if ctx.has_yaml:
+        data = ctx.from_yaml("data", **fields)
+    else:
+        from azure.ai.ml.entities import Data
+
+        if not fields["path"]:
+            raise UsageError("%aml data create needs -p/--path (or -f data.yml)")
+        data = Data(**{k: v for k, v in fields.items() if v is not None}, base_path=str(ctx.cwd))
+    return ctx.record(ctx.client.data.create_or_update(data))
+
+
+def data_show(ctx) -> Any:
+    return ctx.client.data.get(ctx.flag("name"), version=ctx.flag("version"), label=_label(ctx))
+
+
+def data_list(ctx) -> EntityList:
+    return _limit(ctx, list(ctx.client.data.list(name=ctx.flag("name"))))
+
+
+def data_download(ctx) -> TextBlock:
+    target = ctx.flag("download_path") or str(ctx.cwd)
+    ctx.client.data.download(ctx.flag("name"), version=ctx.flag("version") or _version_of(ctx, "data"),
+                             download_path=target)
+    return TextBlock(f"downloaded {ctx.flag('name')} to {target}")
+
+
+def data_default(ctx) -> Any:
+    from ...widgets import DataBrowser
+
+    return DataBrowser(ctx.client)
+
+
+def _label(ctx) -> str | None:
+    return ctx.flag("label") or (None if ctx.flag("version") else "latest")
+
+
+def _version_of(ctx, kind: str) -> str:
+    return getattr(ctx.client, kind).get(ctx.flag("name"), label="latest").version
+
+
+# -- environments ---------------------------------------------------------------------------------
+def conda_from_cell(body: str, name: str) -> dict:
+    """A %%aml environment cell: a conda YAML, or requirements.txt lines."""
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(body)
+    except yaml.YAMLError:
+        loaded = None
+    if isinstance(loaded, dict) and "dependencies" in loaded:
+        return loaded
+    lines = [line.strip() for line in body.splitlines() if line.strip() and not line.strip().startswith("#")]
+    if not lines or any(line.endswith(":") or ": " in line for line in lines):
+        raise ValidationError(
+            "the cell is neither a conda YAML (with dependencies:) nor requirements.txt lines: "
+            "write one of them, or use -f environment.yml"
+        )
+    python = f"python={sys.version_info.major}.{sys.version_info.minor}"
+    return {"name": name, "channels": ["conda-forge"], "dependencies": [python, "pip", {"pip": lines}]}
+
+
+def _is_environment_yaml(body: str) -> bool:
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(body)
+    except yaml.YAMLError:
+        return False
+    return isinstance(loaded, dict) and bool({"image", "build", "conda_file", "$schema"} & set(loaded))
+
+
+def environment_create(ctx) -> Any:
+    from azure.ai.ml.entities import BuildContext, Environment
+
+    fields = dict(name=ctx.flag("name"), version=ctx.flag("version"), description=ctx.flag("description"),
+                  image=ctx.flag("image"))
+    body = ctx.command.body
+    if ctx.flag("file") or (body is not None and _is_environment_yaml(body)):
+        env = ctx.from_yaml("environment", **fields)
+    elif body is not None:
+        if not fields["name"]:
+            raise UsageError("%%aml environment create needs -n/--name when the cell is a conda file")
+        env = Environment(name=fields["name"], version=fields["version"], description=fields["description"],
+                          image=fields["image"] or DEFAULT_IMAGE, conda_file=conda_from_cell(body, fields["name"]))
+    else:
+        build = ctx.flag("build_context")
+        if not (fields["image"] or build):
+            raise UsageError("%aml environment create needs --image, --build-context, -f FILE or a %%aml cell")
+        env = Environment(
+            **{k: v for k, v in fields.items() if v is not None},
+            conda_file=str(ctx.cwd / ctx.flag("conda_file")) if ctx.flag("conda_file") else None,
+            build=BuildContext(path=str(ctx.cwd / build), dockerfile_path=ctx.flag("dockerfile_path")) if build else None,
+        )
+    return ctx.record(ctx.client.environments.create_or_update(env))
+
+
+def environment_show(ctx) -> Any:
+    return ctx.client.environments.get(ctx.flag("name"), version=ctx.flag("version"), label=_label(ctx))
+
+
+def environment_list(ctx) -> EntityList:
+    return _limit(ctx, list(ctx.client.environments.list(name=ctx.flag("name"))))
+
+
+def environment_default(ctx) -> Any:
+    from ...widgets import EnvironmentBuilder
+
+    return EnvironmentBuilder(ctx.client)
+
+
+# -- models ---------------------------------------------------------------------------------------
+def model_create(ctx) -> Any:
+    fields = dict(name=ctx.flag("name"), version=ctx.flag("version"), path=ctx.flag("path"),
+                  type=ctx.flag("type"), description=ctx.flag("description"))
+    if ctx.has_yaml:
+        model = ctx.from_yaml("model", **fields)
+    else:
+        from azure.ai.ml.entities import Model
+
+        if not fields["path"]:
+            raise UsageError("%aml model create needs -p/--path (a local path or azureml://jobs/... URI)")
+        model = Model(**{k: v for k, v in fields.items() if v is not None}, base_path=str(ctx.cwd))
+    return ctx.record(ctx.client.models.create_or_update(model))
+
+
+def model_show(ctx) -> Any:
+    model = ctx.client.models.get(ctx.flag("name"), version=ctx.flag("version") or _version_of(ctx, "models"))
+    lineage = getattr(ctx.client.models, "lineage", None)  # local backend: the job, data, environment
+    found = lineage(model.name, model.version) if lineage else None
+    if found:
+        ctx.show(TextBlock("lineage: " + ", ".join(f"{k}={v}" for k, v in found.items() if v)))
+    return model
+
+
+def model_list(ctx) -> EntityList:
+    return _limit(ctx, list(ctx.client.models.list(name=ctx.flag("name"))))
+
+
+def model_download(ctx) -> TextBlock:
+    target = ctx.flag("download_path") or str(ctx.cwd)
+    ctx.client.models.download(ctx.flag("name"), version=ctx.flag("version") or _version_of(ctx, "models"),
+                               download_path=target)
+    return TextBlock(f"downloaded {ctx.flag('name')} to {target}")
+
+
+# -- datastores -----------------------------------------------------------------------------------
+def datastore_create(ctx) -> Any:
+    if ctx.has_yaml:
+        datastore = ctx.from_yaml("datastore", name=ctx.flag("name"), description=ctx.flag("description"))
+    else:
+        if not ctx.flag("path"):
+            raise UsageError("%aml datastore create needs -p/--path FOLDER (locally) or -f datastore.yml")
+        if not ctx.is_local:
+            raise UsageError("a folder datastore exists only locally: on Azure use -f datastore.yml")
+        from ...local.operations.datastores import local_datastore
+
+        datastore = local_datastore(ctx.flag("name"), ctx.cwd / ctx.flag("path"), ctx.flag("description"))
+    return ctx.record(ctx.client.datastores.create_or_update(datastore))
+
+
+def datastore_show(ctx) -> Any:
+    return ctx.client.datastores.get(ctx.flag("name"))
+
+
+def datastore_list(ctx) -> EntityList:
+    return _limit(ctx, list(ctx.client.datastores.list()))
+
+
+def datastore_delete(ctx) -> TextBlock:
+    ctx.client.datastores.delete(ctx.flag("name"))
+    ctx.record(None)
+    return TextBlock(f"datastore {ctx.flag('name')} unregistered")

@@ -1,0 +1,69 @@
+"""The IPython magic. Thin: parse the line, hand off to the noun's command, display."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from IPython.core.error import UsageError as IPythonUsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+
+from ..display import TextBlock
+from ..errors import AmlMagicError, BackendError
+from ..session import current_session
+from .commands import handler_for
+from .context import Context
+from .parser import parse_line, usage
+
+__all__ = ["AmlMagics", "run_aml"]
+
+
+def run_aml(line: str, cell: str | None = None, *, shell: Any = None) -> Any:
+    """Run one `%aml` line (and `%%aml` cell body); errors are `AmlMagicError`s."""
+    command = parse_line(line, cell)
+    if command.help:
+        return TextBlock(usage(command.noun, command.verb or None))
+    in_kernel = type(shell).__name__ == "ZMQInteractiveShell"
+
+    def show(obj: Any) -> None:
+        if shell is None:
+            print(obj)
+        else:
+            from IPython.display import display
+
+            display(obj)
+
+    ctx = Context(command=command, session=current_session(), cwd=Path(os.getcwd()), show=show, in_kernel=in_kernel)
+    try:
+        return handler_for(command.noun, command.verb)(ctx)
+    except AmlMagicError:
+        raise
+    except Exception as exc:
+        message = _azure_message(exc)
+        if message is None:
+            raise
+        raise BackendError(message) from None
+
+
+def _azure_message(exc: Exception) -> str | None:
+    """One line for the errors Azure and azure-ai-ml raise; None for anything else (a bug)."""
+    module = type(exc).__module__ or ""
+    if not module.startswith(("azure.", "msrest")):
+        return None
+    from ..backends import explain_azure_error
+
+    return explain_azure_error(exc)
+
+
+@magics_class
+class AmlMagics(Magics):
+    """`%aml <noun> <verb> [flags]` is `az ml` inside the notebook; `%aml help` lists it all."""
+
+    @line_cell_magic
+    def aml(self, line: str, cell: str | None = None) -> Any:
+        try:
+            return run_aml(line, cell, shell=self.shell)
+        except AmlMagicError as exc:
+            # IPython shows a UsageError as one line, without a traceback.
+            raise IPythonUsageError(str(exc)) from None
