@@ -1,0 +1,241 @@
+"""The detached process that runs one job: `python -m amlmagic.local.jobs.runner <job folder>`.
+
+It executes the job's plan.json (plan.py) and never imports azure.ai.ml:
+Preparing (MLflow run, environment realized) -> Queued (a slot of the compute pool) -> Running
+(the command in bash, output to user_logs/std_log.txt, in its own process group) -> Finalizing
+(./outputs and ./logs moved into the artifacts, the MLflow run ended) -> Completed | Failed |
+Canceled. SIGTERM (begin_cancel) stops the whole process tree and ends the job Canceled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from ..tracking import end_run, prepare_run
+from .scheduling import acquire_slot, hold_running, thread_env
+from .state import update_status
+
+__all__ = ["main", "run_plan", "kill_tree", "log_tail"]
+
+_GRACE_SECONDS = 3.0
+_TAIL_CHARS = 2000
+
+
+def log_tail(path: Path, chars: int = _TAIL_CHARS) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - chars))
+            return f.read().decode(errors="replace").strip()
+    except FileNotFoundError:
+        return ""
+
+
+def _descendants(root_pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                data = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        ppid = int(data[data.rfind(")") + 2:].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, stack = [], [root_pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def kill_tree(pid: int, sig: int = signal.SIGTERM, include_self: bool = True) -> None:
+    """Signal a process, its process group and every descendant (some start their own group)."""
+    targets = _descendants(pid) + ([pid] if include_self else [])
+    if include_self:
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+    for target in targets:
+        try:
+            os.kill(target, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+class _Runner:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.plan = json.loads((folder / "plan.json").read_text())
+        self.root = Path(self.plan["workspace_root"])
+        self.canceled = False
+        self.timed_out = False
+        self.child: subprocess.Popen | None = None
+        self.notices: list[str] = []
+        self.system_log = open(folder / "user_logs" / "environment.txt", "a")
+
+    # -- cancellation ----------------------------------------------------------------------
+    def on_sigterm(self, *_: object) -> None:
+        self.canceled = True
+        self._stop_processes()
+
+    def _stop_processes(self) -> None:
+        if self.child is not None and self.child.poll() is None:
+            kill_tree(self.child.pid, signal.SIGTERM)
+            pid = self.child.pid
+            timer = threading.Timer(_GRACE_SECONDS, kill_tree, (pid, signal.SIGKILL))
+            timer.daemon = True
+            timer.start()
+        kill_tree(os.getpid(), signal.SIGTERM, include_self=False)  # e.g. a pip build
+
+    def log(self, line: str) -> None:
+        self.system_log.write(line + "\n")
+        self.system_log.flush()
+
+    def notice(self, line: str) -> None:
+        self.log(line)
+        self.notices.append(line)
+        update_status(self.folder, None, notices=self.notices)
+
+    # -- the run -----------------------------------------------------------------------------
+    def run(self) -> None:
+        plan = self.plan
+        update_status(self.folder, "Preparing")
+        mlflow_env = prepare_run(
+            self.root, plan["name"], experiment_name=plan["experiment_name"],
+            display_name=plan["display_name"], artifacts_dir=self.folder / "artifacts",
+            tags=plan["tags"], parent_job_name=plan.get("parent_job_name"),
+        )
+        try:
+            final, error, code = self._run(mlflow_env)
+        except BaseException as exc:  # the runner's own failure must still end the job
+            final, error, code = ("Canceled", None, None) if self.canceled else (
+                "Failed", f"{type(exc).__name__}: {exc}", None)
+            traceback.print_exc()
+        update_status(self.folder, "Finalizing")
+        self._capture_artifacts()
+        end_run(self.root, plan["name"], {"Completed": "FINISHED", "Failed": "FAILED"}.get(final, "KILLED"))
+        update_status(self.folder, final, error=error, exit_code=code)
+
+    def _run(self, mlflow_env: dict) -> tuple[str, str | None, int | None]:
+        from .environments import realize, shim_python
+
+        plan = self.plan
+        described = plan["environment"]
+        if described.get("notice"):
+            self.notice(described["notice"])
+        try:
+            python = realize(self.root, {**described, "notice": None}, self.log)
+        except Exception as exc:
+            if self.canceled:
+                return "Canceled", None, None
+            return "Failed", f"environment: {exc}", None
+        if self.canceled:
+            return "Canceled", None, None
+
+        slot = None
+        compute = plan["compute"]
+        if compute.get("max_instances"):
+            update_status(self.folder, "Queued")
+            slot = acquire_slot(self.root, compute["name"], compute["max_instances"], lambda: self.canceled)
+            if slot is None:
+                return "Canceled", None, None
+        running = hold_running(self.root, plan["name"])
+        try:
+            return self._execute(python, shim_python(self.root, str(python)), mlflow_env)
+        finally:
+            running.close()
+            if slot is not None:
+                slot.close()
+
+    def _environ(self, bin_dir: Path, mlflow_env: dict) -> dict:
+        plan = self.plan
+        env = dict(os.environ)
+        env.update(thread_env(self.root, plan["env"]))
+        env.update(plan["system_env"])
+        env.update(plan["env"])
+        user_path = plan["env"].get("PYTHONPATH")
+        env.update(mlflow_env)
+        if user_path:  # the tracking plugin must stay first on PYTHONPATH (tracking/runs.py)
+            env["PYTHONPATH"] = os.pathsep.join([mlflow_env["PYTHONPATH"].split(os.pathsep)[0], user_path])
+        env["PATH"] = os.pathsep.join([str(bin_dir), plan["env"].get("PATH") or os.environ.get("PATH", "")])
+        return env
+
+    def _execute(self, python: Path, bin_dir: Path, mlflow_env: dict) -> tuple[str, str | None, int | None]:
+        plan = self.plan
+        cwd = Path(plan["cwd"])
+        for sub in ("outputs", "logs"):  # Azure's script finds ./outputs and ./logs ready
+            (cwd / sub).mkdir(exist_ok=True)
+        for out in plan["outputs"].values():
+            Path(out["folder"]).mkdir(parents=True, exist_ok=True)
+        std_log = self.folder / "user_logs" / "std_log.txt"
+        shell = shutil.which("bash") or "/bin/sh"
+        with open(std_log, "ab") as log:
+            update_status(self.folder, "Running")
+            if self.canceled:
+                return "Canceled", None, None
+            self.child = subprocess.Popen(
+                [shell, "-c", plan["command"]], cwd=cwd, env=self._environ(bin_dir, mlflow_env),
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+            if self.canceled:  # SIGTERM arrived between the check and Popen
+                self._stop_processes()
+            try:
+                code = self.child.wait(timeout=plan.get("timeout"))
+            except subprocess.TimeoutExpired:
+                self.timed_out = True
+                self._stop_processes()
+                code = self.child.wait()
+        if self.canceled:
+            return "Canceled", None, code
+        if self.timed_out:
+            return "Canceled", f"the job ran longer than limits.timeout ({plan['timeout']} s) and was canceled", code
+        if code != 0:
+            return "Failed", f"the command exited with code {code}; last output:\n{log_tail(std_log)}", code
+        return "Completed", None, code
+
+    def _capture_artifacts(self) -> None:
+        """./outputs and ./logs of the working folder become the job's artifacts (as on Azure)."""
+        cwd = Path(self.plan["cwd"])
+        for sub in ("outputs", "logs"):
+            source, target = cwd / sub, self.folder / "artifacts" / sub
+            if not source.is_dir() or source.is_symlink():
+                continue
+            if not target.exists():
+                os.replace(source, target)
+                continue
+            for item in source.rglob("*"):
+                if item.is_file() or item.is_symlink():
+                    dest = target / item.relative_to(source)
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(item, dest)
+            shutil.rmtree(source, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    folder = Path((argv or sys.argv[1:])[0]).resolve()
+    runner = _Runner(folder)
+    signal.signal(signal.SIGTERM, runner.on_sigterm)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # the kernel's terminal going away is no reason to stop
+    try:
+        runner.run()
+    except BaseException as exc:
+        update_status(folder, "Failed", error=f"the job runner failed: {type(exc).__name__}: {exc}")
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""A job's folder and its status file: statuses with timestamps, the runner's pid, the error.
+
+    <workspace>/jobs/<name>/record.json   {"spec": CLI v2 dict, "meta": {...}}  (never changes)
+    <workspace>/jobs/<name>/status.json   {"status", "history": [[status, iso time]], "pid",
+                                           "pid_start", "error", "exit_code", ...}
+    <workspace>/jobs/<name>/plan.json     what the runner executes (plan.py)
+
+The runner writes the status; a cancel from another process writes CancelRequested. Writers hold
+an flock on `.status.lock`; readers need no lock (the file is replaced atomically). Once a job has
+a terminal status it never changes. A runner that died without writing one (its pid is gone, or
+now belongs to another process: pid + start time are compared) is reported Failed by
+`read_status` and that verdict is persisted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from pathlib import Path
+
+from ..store import read_json, write_json_atomic
+from ..workspace import now_iso
+
+__all__ = [
+    "STATUSES", "TERMINAL", "IN_PROGRESS", "jobs_root", "job_dir", "read_record", "read_status",
+    "set_status", "update_status", "process_start_time", "process_alive", "raw_status",
+]
+
+# ../shared/azureml-semantics.md, "Job status".
+STATUSES = (
+    "NotStarted", "Starting", "Provisioning", "Preparing", "Queued", "Running", "Finalizing",
+    "CancelRequested", "Completed", "Failed", "Canceled", "NotResponding", "Paused",
+)
+TERMINAL = frozenset({"Completed", "Failed", "Canceled", "NotResponding", "Paused"})
+IN_PROGRESS = frozenset(STATUSES) - TERMINAL
+
+
+def jobs_root(workspace_root: Path) -> Path:
+    return Path(workspace_root) / "jobs"
+
+
+def job_dir(workspace_root: Path, name: str) -> Path:
+    return jobs_root(workspace_root) / name
+
+
+def read_record(folder: Path) -> dict:
+    return read_json(Path(folder) / "record.json")
+
+
+def process_start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat), or
+    None when there is no such live process (a zombie counts as gone)."""
+    try:
+        with open(f"/proc/{int(pid)}/stat", "rb") as f:
+            data = f.read().decode(errors="replace")
+    except (OSError, ValueError):
+        return None
+    fields = data[data.rfind(")") + 2:].split()  # the command name may contain spaces
+    if not fields or fields[0] in ("Z", "X"):
+        return None
+    return fields[19]
+
+
+def process_alive(pid: int | None, start: str | None) -> bool:
+    if not pid:
+        return False
+    now = process_start_time(pid)
+    return now is not None and (start is None or now == start)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path):
+    with open(Path(folder) / ".status.lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def raw_status(folder: Path) -> dict:
+    try:
+        return read_json(Path(folder) / "status.json")
+    except FileNotFoundError:
+        return {"status": "NotStarted", "history": []}
+
+
+def update_status(folder: Path, status: str | None = None, **fields) -> dict:
+    """Move to `status` (None keeps it) and merge `fields`; a terminal status is final, and only
+    a terminal status replaces CancelRequested."""
+    with _locked(folder):
+        current = raw_status(folder)
+        old = current.get("status")
+        if old in TERMINAL:
+            return current
+        if status is not None and status != old and not (old == "CancelRequested" and status not in TERMINAL):
+            stamp = now_iso()
+            current["status"] = status
+            current.setdefault("history", []).append([status, stamp])
+            if status == "Running":
+                current["start_time"] = stamp
+            if status in TERMINAL:
+                current["end_time"] = stamp
+        current.update(fields)
+        write_json_atomic(Path(folder) / "status.json", current)
+        return current
+
+
+def set_status(folder: Path, status: str, **fields) -> dict:
+    return update_status(folder, status, **fields)
+
+
+def read_status(folder: Path) -> dict:
+    """The job's true status: what the runner wrote, or Failed when its runner is gone."""
+    current = raw_status(folder)
+    if current.get("status") in TERMINAL:
+        return current
+    pid = current.get("pid")
+    if pid and not process_alive(pid, current.get("pid_start")):
+        current = raw_status(folder)  # the runner may have written its final status just now
+        if current.get("status") in TERMINAL:
+            return current
+        canceled = current.get("status") == "CancelRequested"
+        return update_status(
+            folder, "Canceled" if canceled else "Failed",
+            error=None if canceled else (
+                f"the job's runner process (pid {pid}) ended without a final status: it was killed "
+                "or the machine restarted; see user_logs/std_log.txt and runner.log in the job folder"
+            ),
+        )
+    return current
