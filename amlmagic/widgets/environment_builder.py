@@ -97,21 +97,39 @@ class EnvironmentBuilder(AmlWidget):
         self._start_build(created)
         return created
 
+    def wait_built(self, timeout: float) -> bool:
+        """Block until the build thread has finished (tests, headless notebooks)."""
+        thread = getattr(self, "_thread", None)
+        if thread is not None:
+            thread.join(timeout)
+        return thread is None or not thread.is_alive()
+
+    def _builder(self):
+        """The backend's build step: locally, realizing the environment (a venv when needed)."""
+        if getattr(self.client, "backend", None) != "local":
+            return None
+        from amlmagic.local.jobs.environments import realize_environment
+
+        return lambda env, log: realize_environment(self.client, f"azureml:{env.name}:{env.version}", log)
+
     def _start_build(self, env: Any) -> None:
-        build = getattr(self.client.environments, "build", None)
+        build = self._builder()
         if build is None:
-            self.build_status = f"registered {env.name}:{env.version}; built when a job first uses it"
+            self.build_status = f"registered {env.name}:{env.version}; Azure builds it when a job first uses it"
             return
         self.build_status = "building"
+        self.build_log = ""
 
         def run() -> None:
             try:
-                build(env.name, env.version, log=self._append_log)
-                self.build_status = "built"
+                python = build(env, lambda line: self._append_log(line + "\n"))
+                self.build_status = f"built: {python}"
             except Exception as exc:  # show the failure in the widget
                 self.build_status = f"failed: {exc}"
+            self.refresh_displays()
 
-        threading.Thread(target=run, name="amlmagic-env-build", daemon=True).start()
+        self._thread = threading.Thread(target=run, name="amlmagic-env-build", daemon=True)
+        self._thread.start()
 
     def _append_log(self, text: str) -> None:
         self.build_log = (self.build_log + text)[-20_000:]
