@@ -84,6 +84,20 @@ class EndpointTester(AmlWidget):
                            request_file=path))
         return answer
 
+    def do_set_traffic(self, traffic: dict) -> Any:
+        """Set the chosen endpoint's traffic split {deployment: percent} (must sum to 100)."""
+        split = {str(k): int(v) for k, v in (traffic or {}).items()}
+        if sum(split.values()) != 100:
+            raise ValidationError(f"traffic must sum to 100, not {sum(split.values())}: adjust the percentages")
+        endpoint = self.client.online_endpoints.get(self.endpoint)
+        endpoint.traffic = split
+        poller = self.client.online_endpoints.begin_create_or_update(endpoint)
+        updated = poller.result() if hasattr(poller, "result") else poller
+        text = " ".join(f"{k}={v}" for k, v in split.items())
+        self._did(aml_line("online-endpoint", "update", n=self.endpoint, traffic=text), updated)
+        self.do_refresh()
+        return updated
+
     def static_html(self) -> str:
         body = (f"<div>endpoint <code>{esc(self.endpoint or '—')}</code>"
                 f"{' · deployment <code>' + esc(self.deployment) + '</code>' if self.deployment else ''}</div>")

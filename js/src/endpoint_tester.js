@@ -57,6 +57,16 @@ export function renderEndpointTester({ model, el }) {
     return [h("strong", {}, "Endpoint "), select(eps.map((e) => e.name), model.get("endpoint"), "endpoint"),
       " deployment ", select(["(traffic)", ...(current?.deployments || [])], model.get("deployment") || "(traffic)", "deployment")];
   });
+  const traffic = h("div", { class: "aml-traffic" });
+  bindRender(model, traffic, ["endpoints", "endpoint"], () => {
+    const ep = model.get("endpoints").find((e) => e.name === model.get("endpoint"));
+    if (!ep || !ep.deployments.length) return [];
+    const inputs = ep.deployments.map((d) => h("input", { type: "number", min: 0, max: 100, size: 4,
+      "data-deployment": d, value: String(ep.traffic?.[d] ?? 0), style: { width: "4em" } }));
+    return [h("span", {}, "traffic "), ...ep.deployments.flatMap((d, i) => [` ${d} `, inputs[i], "%"]),
+      h("button", { class: "aml-btn aml-set-traffic", onclick: () => request(model, "set_traffic", {
+        traffic: Object.fromEntries(inputs.map((x) => [x.dataset.deployment, Number(x.value) || 0])) }) }, "Apply")];
+  });
   bindRender(model, answer, ["response", "latency_ms", "busy"], () => {
     if (model.get("busy")) return h("span", { class: "aml-muted" }, "waiting…");
     const r = model.get("response");
@@ -65,7 +75,7 @@ export function renderEndpointTester({ model, el }) {
       h("pre", { class: "aml-response" }, r)];
   });
   el.classList.add("aml-widget", "aml-endpoint-tester");
-  el.append(chooser, h("div", { class: "aml-row" },
+  el.append(chooser, traffic, h("div", { class: "aml-row" },
     h("div", {}, body, h("br"), h("button", { class: "aml-btn aml-send-json",
       onclick: () => request(model, "invoke", { body: body.value }) }, "Send JSON")),
     pad.el), answer, actionBox(model));

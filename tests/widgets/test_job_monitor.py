@@ -1,0 +1,78 @@
+"""JobMonitor driven by real local jobs (detached runner, MLflow metrics, log files)."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+
+from amlmagic.widgets import JobMonitor
+from tests.widgets.browser import wait_for
+
+SRC = Path(__file__).parent / "jobsrc"
+
+
+def submit(client, args: str, name: str | None = None):
+    from azure.ai.ml import command
+
+    job = command(code=str(SRC), command=f"python train.py {args}", compute="local",
+                  experiment_name="widgets", display_name="tiny-train", name=name)
+    return client.jobs.create_or_update(job)
+
+
+def expected_loss(lr: float, steps: int) -> list[float]:
+    return [1.0 / (1 + lr * (s + 1)) for s in range(steps)]
+
+
+def test_monitor_follows_a_running_job_to_completion(client, tmp_path):
+    gate = tmp_path / "gate"
+    job = submit(client, f"--steps 10 --lr 0.5 --gate {gate}")
+    monitor = JobMonitor(client, job.name, interval=0.1)
+    try:
+        # The first half arrives while the job waits at its gate: the monitor is live.
+        wait_for(lambda: len(monitor.store.series.get("loss", [])) == 5, 120, "the first 5 loss points")
+        assert monitor.status not in ("Completed", "Failed", "Canceled")
+        assert sorted(monitor.metric_names) == ["acc", "loss"]
+        gate.write_text("go")
+        assert monitor.wait(120), "polling did not stop at the terminal state"
+    finally:
+        monitor.close()
+    assert monitor.status == "Completed"
+    loss = monitor.store.series["loss"]
+    assert list(loss.steps) == list(range(10))
+    assert list(loss.values) == pytest.approx(expected_loss(0.5, 10))
+    assert monitor.ended_at_ms >= monitor.started_at_ms > 0
+    assert "training done" in monitor.log_tail
+    assert "step 9 loss" in monitor.log_tail
+    bundle = monitor._repr_mimebundle_()
+    assert "Completed" in bundle["text/html"] and "training done" in bundle["text/html"]
+    assert base64.b64decode(bundle["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cancel_button_cancels_and_records(client, recorded):
+    job = submit(client, "--wait-forever")
+    monitor = JobMonitor(client, job.name, interval=0.1)
+    try:
+        wait_for(lambda: "waiting to be canceled" in monitor.log_tail, 120, "the job to start")
+        monitor.act("cancel")
+        assert monitor.error == ""
+        assert monitor.wait(60)
+    finally:
+        monitor.close()
+    assert monitor.status == "Canceled"
+    assert recorded == [f"%aml job cancel -n {job.name}"]
+    assert client.jobs.get(job.name).status == "Canceled"
+
+
+def test_a_finished_job_shows_its_recorded_state_at_once(client):
+    job = submit(client, "--steps 4")
+    first = JobMonitor(client, job.name, interval=0.1)
+    assert first.wait(120)
+    first.close()
+    # A monitor opened after the end reads everything in its first poll, then stops.
+    late = JobMonitor(client, job.name, interval=0.1)
+    assert late.wait(30)
+    assert late.status == "Completed"
+    assert len(late.store.series["acc"]) == 4
+    assert late.log_tail.endswith("training done\n")
