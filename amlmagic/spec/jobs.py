@@ -159,6 +159,16 @@ def spec_to_job(spec: dict, base_path: str | Path, params_override: list | None 
     import yaml
     from azure.ai.ml import load_job
 
-    text = yaml.safe_dump(_plain(spec), sort_keys=False)
+    spec = _plain(spec)
+    # The schema requires an environment, but `command(...)` built in Python may have none (the
+    # local backend then uses the current Python): load with a stand-in, then clear it.
+    body = spec.get("trial", spec) if spec.get("type") == "sweep" else spec
+    missing_env = isinstance(body, dict) and not body.get("environment")
+    if missing_env:
+        body["environment"] = "azureml:none@latest"
+    text = yaml.safe_dump(spec, sort_keys=False)
     origin = Path(base_path).resolve() / "job.yml"  # load_job takes paths relative to a YAML's folder
-    return load_job(io.StringIO(text), relative_origin=str(origin), params_override=params_override or [])
+    job = load_job(io.StringIO(text), relative_origin=str(origin), params_override=params_override or [])
+    if missing_env:
+        (job.trial if spec.get("type") == "sweep" else job).environment = None
+    return job

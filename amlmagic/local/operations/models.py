@@ -53,7 +53,12 @@ class ModelOperations(VersionedOperations):
         return spec, {"source": source, "lineage": lineage}
 
     def _job_lineage(self, job_name: str) -> dict:
-        record = self._store.get("jobs", job_name) or {}
+        from ..jobs.state import job_dir, read_record
+
+        try:
+            record = read_record(job_dir(self._store.root, job_name))
+        except FileNotFoundError:
+            record = {}
         spec = record.get("spec", {})
         inputs = {
             key: value.get("path") for key, value in (spec.get("inputs") or {}).items()
