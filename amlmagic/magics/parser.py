@@ -110,7 +110,7 @@ def parse_line(line: str, body: str | None = None) -> Command:
         while i < len(rest) and (not values or flag.kind == "multi") and not _looks_like_flag(rest[i], index):
             values.append(rest[i])
             i += 1
-        if not values:
+        if not values or any(v.strip() == "" for v in values):
             raise UsageError(f"{flag.long} needs a value ({where})")
         if flag.kind == "multi":
             command.args.setdefault(flag.dest, []).extend(values)

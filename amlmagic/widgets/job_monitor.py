@@ -110,6 +110,10 @@ class JobMonitor(AmlWidget):
         """Block until polling has stopped (the job ended); True if it did within `timeout`."""
         return self._poller.finished.wait(timeout)
 
+    def stop(self) -> None:
+        """Stop polling (the widget stays usable and displayable)."""
+        self._poller.stop()
+
     def close(self) -> None:
         self._poller.stop()
         super().close()

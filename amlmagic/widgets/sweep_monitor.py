@@ -130,6 +130,10 @@ class SweepMonitor(AmlWidget):
     def wait(self, timeout: float | None = None) -> bool:
         return self._poller.finished.wait(timeout)
 
+    def stop(self) -> None:
+        """Stop polling (the widget stays usable and displayable)."""
+        self._poller.stop()
+
     def close(self) -> None:
         self._poller.stop()
         super().close()

@@ -190,6 +190,7 @@ class _Runner:
                 [shell, "-c", plan["command"]], cwd=cwd, env=self._environ(bin_dir, mlflow_env),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
+            update_status(self.folder, None, child_pid=self.child.pid)
             if self.canceled:  # SIGTERM arrived between the check and Popen
                 self._stop_processes()
             try:

@@ -50,8 +50,8 @@ class ComputeOperations:
             raise AlreadyExistsError("'local' is the built-in compute: choose another name")
         if getattr(compute, "type", "amlcompute") not in ("amlcompute", None):
             raise ValidationError(f"compute type {compute.type!r} cannot run locally: use type amlcompute")
-        min_instances = int(compute.min_instances or 0)
-        max_instances = int(compute.max_instances or 1)
+        min_instances = int(compute.min_instances if compute.min_instances is not None else 0)
+        max_instances = int(compute.max_instances if compute.max_instances is not None else 1)
         if max_instances < 1 or min_instances < 0 or min_instances > max_instances:
             raise ValidationError("need 0 <= --min-instances <= --max-instances and --max-instances >= 1")
         record = {

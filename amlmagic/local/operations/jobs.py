@@ -229,8 +229,13 @@ class JobOperations:
                     os.kill(pid, signal.SIGTERM)
                 except ProcessLookupError:
                     pass
-            elif not pid:
-                update_status(folder, "Canceled")  # never started: nothing to stop
+            else:  # the runner is gone: stop what it left running, then end the job
+                from ..jobs.runner import kill_tree
+
+                child = status.get("child_pid")
+                if child and process_alive(child, None):
+                    kill_tree(child, signal.SIGKILL)
+                update_status(folder, "Canceled")
         return CancelPoller(self, name)
 
     def cancel(self, name: str, **kwargs: Any) -> None:

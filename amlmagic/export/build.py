@@ -1,0 +1,156 @@
+"""One exported YAML: the entity's CLI v2 dict with its paths made relative (content copied or
+referred to through a `Placer`), local-only things turned into what Azure needs, no secrets.
+
+What deploy.sh must add at create time is kept beside the dict: `sets` (`--set key=value`,
+values may name shell variables), `secrets` (environment variables left out, set from the
+shell), `after_job` (a model from a job output: the job's name is only known on Azure).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..spec.assets import asset_to_spec, is_secret_name
+from .files import Placer, local_content, registered_source
+from .trail import TrailItem
+
+__all__ = ["Exported", "build_yaml", "PLACEHOLDER_COMPUTE", "JOB_URI_PREFIX", "dump_yaml"]
+
+# The local compute has no Azure twin: jobs name this cluster, and deploy.sh's $COMPUTE replaces it.
+PLACEHOLDER_COMPUTE = "cpu-cluster"
+JOB_URI_PREFIX = "azureml://jobs/"
+_LOCAL_COMPUTES = (None, "", "local", "azureml:local")
+
+
+@dataclass
+class Exported:
+    item: TrailItem
+    spec: dict
+    sets: list[tuple[str, str]] = field(default_factory=list)
+    secrets: list[str] = field(default_factory=list)
+    after_job: str | None = None  # the local job name a model's path comes from
+
+
+def dump_yaml(spec: dict) -> str:
+    import yaml
+
+    return yaml.safe_dump(spec, sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+
+def _content(client: Any, item: TrailItem, path: Any, base: str | None, prefer_source: bool) -> Path | None:
+    """The local content of a data/model path: the workspace's registered copy, or the original
+    path it was registered from (`meta.source`) when that still exists."""
+    entity = item.entity
+    source = registered_source(client, item.kind, entity.name, entity.version) if item.kind in ("data", "model") else None
+    workspace = local_content(client, path, base)
+    candidates = (source, workspace) if prefer_source else (workspace, source)
+    return next((c for c in candidates if c is not None), None)
+
+
+def _relocate(placer: Placer, client: Any, path: Any, base: str | None, name: str | None = None) -> Any:
+    """A path made relative to the YAML, or left as it is when it names something Azure has."""
+    found = local_content(client, path, base)
+    return placer.place(found, name) if found is not None else path
+
+
+def _environment(placer: Placer, client: Any, env: Any, base: str | None, conda_name: str) -> Any:
+    """An inline environment dict with its conda file and build context beside the YAML."""
+    if not isinstance(env, dict):
+        return env
+    env = dict(env)
+    conda = env.get("conda_file")
+    if isinstance(conda, dict):
+        env["conda_file"] = placer.write(conda_name, dump_yaml(conda))
+    elif conda:
+        env["conda_file"] = _relocate(placer, client, conda, base)
+    if isinstance(env.get("build"), dict):
+        env["build"] = {**env["build"], "path": _relocate(placer, client, env["build"]["path"], base)}
+    return env
+
+
+def _without_secrets(variables: dict | None, prefix: str, out: Exported) -> dict | None:
+    if not variables:
+        return variables
+    kept = {}
+    for name, value in variables.items():
+        if is_secret_name(name):
+            out.secrets.append(name)
+            out.sets.append((f"{prefix}environment_variables.{name}", f"${name}"))
+        else:
+            kept[name] = value
+    return kept or None
+
+
+def _put(spec: dict, key: str, value: Any) -> None:
+    if value in (None, {}, ""):
+        spec.pop(key, None)
+    else:
+        spec[key] = value
+
+
+def _job(out: Exported, placer: Placer, client: Any, for_azure: bool, conda_name: str) -> None:
+    spec, item = out.spec, out.item
+    base = getattr(item.entity, "_base_path", None) or item.base_path
+    if for_azure:
+        spec.pop("name", None)  # Azure names the job; deploy.sh captures the name it gets
+        if spec.get("compute") in _LOCAL_COMPUTES:
+            spec["compute"] = f"azureml:{PLACEHOLDER_COMPUTE}"
+            out.sets.append(("compute", "azureml:$COMPUTE"))
+    command = spec.get("trial") if spec.get("type") == "sweep" else spec
+    prefix = "trial." if command is not spec else ""
+    if command is not None:
+        if command.get("code"):
+            command["code"] = _relocate(placer, client, command["code"], base)
+        _put(command, "environment", _environment(placer, client, command.get("environment"), base, conda_name))
+        _put(command, "environment_variables", _without_secrets(command.get("environment_variables"), prefix, out))
+    for input_name, value in (spec.get("inputs") or {}).items():
+        if isinstance(value, dict) and value.get("path"):
+            found = local_content(client, value["path"], base)
+            if found is not None:
+                value["path"] = placer.place(found, f"inputs/{input_name}/{found.name}")
+
+
+def _asset(out: Exported, placer: Placer, client: Any, jobs: dict[str, str], for_azure: bool, conda_name: str) -> None:
+    spec, item = out.spec, out.item
+    base = getattr(item.entity, "_base_path", None) or item.base_path
+    kind = item.kind
+    if kind in ("data", "model"):
+        path = str(spec["path"])
+        if kind == "model" and path.startswith(JOB_URI_PREFIX) and path.split("/")[3] in jobs and for_azure:
+            out.after_job = path.split("/")[3]  # deploy.sh passes the Azure job's name
+            return
+        found = _content(client, item, path, base, prefer_source=not placer.copy)
+        if found is not None:
+            spec["path"] = placer.place(found)
+    elif kind == "environment":
+        spec.update(_environment(placer, client, {k: spec[k] for k in ("conda_file", "build") if k in spec},
+                                 base, conda_name))
+    elif kind == "datastore" and spec.get("account_name") == "local" and for_azure:
+        spec["account_name"] = "mystorageaccount"  # a local folder datastore: deploy.sh's $STORAGE_ACCOUNT
+        out.sets.append(("account_name", "$STORAGE_ACCOUNT"))
+    elif kind == "online-deployment":
+        model = spec.get("model")
+        if isinstance(model, dict) and model.get("path"):
+            model["path"] = _relocate(placer, client, model["path"], base)
+        code = spec.get("code_configuration")
+        if code:
+            code["code"] = _relocate(placer, client, code["code"], base)
+        _put(spec, "environment", _environment(placer, client, spec.get("environment"), base, conda_name))
+        _put(spec, "environment_variables", _without_secrets(spec.get("environment_variables"), "", out))
+
+
+def build_yaml(item: TrailItem, placer: Placer, client: Any, *, jobs: dict[str, str] | None = None,
+               for_azure: bool = True, conda_name: str = "conda.yml") -> Exported:
+    """`jobs` maps local job names to the exported ones (models from their outputs wait for them)."""
+    if item.kind == "job":
+        from ..spec.jobs import job_to_spec
+
+        out = Exported(item, copy.deepcopy(job_to_spec(item.entity)))
+        _job(out, placer, client, for_azure, conda_name)
+    else:
+        out = Exported(item, copy.deepcopy(asset_to_spec(item.entity)[1]))
+        _asset(out, placer, client, jobs or {}, for_azure, conda_name)
+    return out

@@ -1,0 +1,156 @@
+"""deploy.sh and README.md of an export: `az ml ... create -f ...` in dependency order, the
+workspace given once as variables, and the `%aml` lines that do the same in a notebook."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+from .build import PLACEHOLDER_COMPUTE, Exported
+
+__all__ = ["Step", "plan_steps", "render_deploy_sh", "render_readme", "aml_line"]
+
+_NOUNS = {"datastore": "datastore", "compute": "compute", "environment": "environment", "data": "data",
+          "job": "job", "model": "model", "online-endpoint": "online-endpoint",
+          "online-deployment": "online-deployment"}
+
+
+@dataclass
+class Step:
+    noun: str
+    verb: str
+    args: list[str] = field(default_factory=list)  # shell words; may hold "$VAR" references
+    capture: str | None = None  # the shell variable that receives the created job's name
+    comment: str = ""
+
+
+def _shell_var(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", text).upper()
+
+
+def plan_steps(exported: list[tuple[Exported, str]]) -> list[Step]:
+    """`exported` is (item, YAML path relative to the export folder), already in deploy order."""
+    steps: list[Step] = []
+    job_vars: dict[str, str] = {}
+    streamed: set[str] = set()
+    traffic: list[Step] = []
+    for out, path in exported:
+        kind = out.item.kind
+        step = Step(_NOUNS[kind], "create", ["-f", path], comment=out.item.line)
+        if kind == "job":
+            step.capture = f"JOB_{len(job_vars) + 1}"
+            job_vars[out.item.entity.name] = step.capture
+        if kind == "model" and out.after_job in job_vars:
+            var = job_vars[out.after_job]
+            if var not in streamed:  # registering a job's output needs the job to have finished
+                steps.append(Step("job", "stream", ["-n", f"${var}"], comment="wait for the job to finish"))
+                streamed.add(var)
+            suffix = str(out.spec["path"]).split("/", 4)[4]
+            step.args += ["--set", f"path=azureml://jobs/${var}/{suffix}"]
+        for key, value in out.sets:
+            step.args += ["--set", f"{key}={value}"]
+        steps.append(step)
+        if kind == "online-endpoint":
+            entity = out.item.entity
+            for flag, split in (("--traffic", getattr(entity, "traffic", None)),
+                                ("--mirror-traffic", getattr(entity, "mirror_traffic", None))):
+                if split:
+                    pairs = " ".join(f"{name}={int(percent)}" for name, percent in split.items())
+                    traffic.append(Step("online-endpoint", "update", ["-n", entity.name, flag, pairs],
+                                        comment="final traffic"))
+    return steps + traffic
+
+
+def _word(arg: str) -> str:
+    """Quote a shell word, keeping `$VAR` references expandable."""
+    if "$" in arg:
+        return '"' + arg.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`") + '"'
+    return shlex.quote(arg)
+
+
+def render_deploy_sh(steps: list[Step], variables: dict[str, str], secrets: list[str]) -> str:
+    lines = [
+        "#!/usr/bin/env bash",
+        "# Re-creates on Azure ML what an amlmagic notebook session created, in dependency order:",
+        "# datastores, computes, environments, data, jobs, models, endpoints, deployments, traffic.",
+        "# Set the workspace below (or export the variables before running), then: bash deploy.sh",
+        "set -euo pipefail",
+        'cd "$(dirname "$0")"',
+        "",
+        'SUBSCRIPTION="${SUBSCRIPTION:-<subscription-id>}"',
+        'RESOURCE_GROUP="${RESOURCE_GROUP:-<resource-group>}"',
+        'WORKSPACE="${WORKSPACE:-<workspace-name>}"',
+    ]
+    for name, (default, why) in variables.items():
+        lines.append(f'{name}="${{{name}:-{default}}}"  # {why}')
+    for name in secrets:
+        lines.append(f'{name}="${{{name}:?set {name}: a secret the export leaves out}}"')
+    lines += ['WS=(--subscription "$SUBSCRIPTION" --resource-group "$RESOURCE_GROUP" --workspace-name "$WORKSPACE")', ""]
+    for step in steps:
+        command = " ".join(["az", "ml", step.noun, step.verb, *(_word(a) for a in step.args)])
+        if step.comment:
+            lines.append(f"# {_safe_comment(step.comment)}")
+        if step.capture:
+            lines.append(f'{step.capture}=$({command} --query name -o tsv "${{WS[@]}}")')
+            lines.append(f'echo "submitted job ${step.capture}"')
+        else:
+            lines.append(f'{command} "${{WS[@]}}"')
+    return "\n".join(lines) + "\n"
+
+
+def _safe_comment(line: str) -> str:
+    """The %aml line that created the thing, without any --set value (it could hold a secret)."""
+    first = line.splitlines()[0]
+    return re.sub(r"(--set\s+)(\S+?=)\S+", r"\1\2...", first)
+
+
+def aml_line(step: Step, values: dict[str, str]) -> str:
+    """The `%aml` line of a step, shell variables replaced by `values`."""
+    words = []
+    for arg in step.args:
+        for name, value in sorted(values.items(), key=lambda kv: -len(kv[0])):
+            arg = arg.replace(f"${name}", value)
+        words.append(shlex.quote(arg))
+    return " ".join(["%aml", step.noun, step.verb, *words])
+
+
+def render_readme(steps: list[Step], files: list[str], backend: str, notes: list[str], exported_at: str) -> str:
+    listing = "\n".join(f"- `{f}`" for f in files)
+    local = "\n".join(aml_line(s, {"COMPUTE": "local"}) for s in steps)
+    extra = "".join(f"- {n}\n" for n in notes)
+    return f"""# amlmagic export
+
+Exported {exported_at} from a `{backend}` session: everything the notebook session created or
+submitted through `%aml` magics and widgets, as it stood at the end (things deleted later are
+left out). Each file is CLI v2 YAML with its `$schema` line; the files it needs sit beside it.
+
+Only this kernel's trail is exported: a new kernel starts with an empty trail, so what an earlier
+kernel created is not here (export before restarting).
+
+## Deploy to Azure ML
+
+1. Set `SUBSCRIPTION`, `RESOURCE_GROUP`, `WORKSPACE` at the top of `deploy.sh` (or export them).
+2. Jobs that ran on the `local` compute use `$COMPUTE` (default `{PLACEHOLDER_COMPUTE}`): set it to a
+   cluster of the workspace.
+3. `bash deploy.sh` (needs the Azure CLI with the `ml` extension, `az login`).
+
+Azure names jobs itself: deploy.sh captures each job's name (`--query name -o tsv`) and registers
+models from its outputs once it has finished. No key, token or connection string is written:
+secrets are left out and deploy.sh reads them from the environment.
+
+{extra}
+## Re-run locally
+
+In a notebook with `%load_ext amlmagic`, from this folder:
+
+```
+{local}
+```
+(`$JOB_n` is the name `%aml job create` printed.)
+
+## Files
+
+{listing}
+"""

@@ -1,0 +1,123 @@
+"""The files an exported YAML needs (code folders, conda files, data and model content): find
+them on this machine and put them beside the YAML, or point at them, with relative paths.
+
+Two modes:
+- copy (`%aml export`): copy the content into the YAML's folder, so the folder is self-contained;
+- refer (`--export FILE`): write paths relative to FILE's folder to where the content already is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Placer", "write_text_atomic", "local_content", "registered_source", "IGNORED_NAMES"]
+
+# Never copied with a folder: caches, VCS data, the local workspace, and files that usually hold
+# credentials (an export must not carry secrets).
+IGNORED_NAMES = {".git", "__pycache__", ".ipynb_checkpoints", ".amlmagic", ".env", ".netrc", ".azure",
+                 ".pytest_cache", ".mypy_cache", ".venv", "node_modules"}
+_IGNORED_SUFFIXES = (".pyc", ".pem", ".key", ".pfx")
+
+_KIND_FOLDERS = {"data": "data", "model": "models", "environment": "environments"}
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _workspace_store(client: Any) -> Any:
+    workspace = getattr(client, "workspace", None)
+    return getattr(workspace, "store", None)
+
+
+def local_content(client: Any, path: Any, base_path: str | None) -> Path | None:
+    """The file or folder on this machine that a path of an entity names, or None when it names
+    something only Azure has (a registered asset, a remote URI) or nothing that exists."""
+    text = str(path)
+    if text.startswith("azureml://datastores/") or text.startswith("azureml://jobs/"):
+        store = _workspace_store(client)
+        if store is None:
+            return None
+        from ..local.uris import resolve_uri
+
+        try:
+            found = resolve_uri(store, text)
+        except Exception:  # an unknown datastore or job: Azure's, not ours
+            return None
+        return found if found.exists() else None
+    if text.startswith("file://"):
+        text = text[len("file://"):]
+    if text.startswith(("azureml:", "http://", "https://", "wasbs://", "abfss://", "adl://", "s3://", "gs://")):
+        return None
+    local = Path(text).expanduser()
+    if not local.is_absolute():
+        local = Path(base_path or os.getcwd()) / local
+    local = local.resolve()
+    return local if local.exists() else None
+
+
+def registered_source(client: Any, kind: str, name: str, version: str) -> Path | None:
+    """The original local path a data or model version was registered from (`meta.source`),
+    when the local registry knows it and it still exists."""
+    store = _workspace_store(client)
+    if store is None or kind not in _KIND_FOLDERS:
+        return None
+    record = store.get_version(_KIND_FOLDERS[kind], name, str(version)) or {}
+    source = (record.get("meta") or {}).get("source")
+    if not source or str(source).startswith(("azureml:", "http")):
+        return None
+    path = Path(source)
+    return path if path.exists() else None
+
+
+class Placer:
+    """Relative paths from one YAML's folder to the content it needs."""
+
+    def __init__(self, yaml_dir: Path, copy: bool, exclude: tuple[Path, ...] = ()):
+        self.yaml_dir = Path(yaml_dir)
+        self.copy = copy
+        self.exclude = tuple(Path(p).resolve() for p in exclude)  # e.g. the export folder itself
+        self.placed: list[Path] = []
+
+    def place(self, source: Path, name: str | None = None) -> str:
+        source = Path(source).resolve()
+        if not self.copy:
+            relative = os.path.relpath(source, self.yaml_dir.resolve())
+            return relative if relative.startswith("..") else f"./{relative}"
+        target = self.yaml_dir / (name or source.name)
+        if target.exists() or target.is_symlink():
+            shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=self._ignore, symlinks=False)
+        else:
+            shutil.copy2(source, target)
+        self.placed.append(target)
+        return f"./{target.relative_to(self.yaml_dir).as_posix()}"
+
+    def write(self, name: str, text: str) -> str:
+        """A generated file (e.g. an inline conda file) beside the YAML."""
+        write_text_atomic(self.yaml_dir / name, text)
+        self.placed.append(self.yaml_dir / name)
+        return f"./{name}"
+
+    def _ignore(self, folder: str, names: list[str]) -> set[str]:
+        skipped = {n for n in names if n in IGNORED_NAMES or n.endswith(_IGNORED_SUFFIXES)}
+        for n in names:
+            if Path(folder, n).resolve() in self.exclude:
+                skipped.add(n)
+        return skipped
