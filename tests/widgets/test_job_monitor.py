@@ -37,7 +37,7 @@ def test_monitor_follows_a_running_job_to_completion(client, tmp_path):
         gate.write_text("go")
         assert monitor.wait(120), "polling did not stop at the terminal state"
     finally:
-        monitor.close()
+        monitor.stop()
     assert monitor.status == "Completed"
     loss = monitor.store.series["loss"]
     assert list(loss.steps) == list(range(10))
@@ -59,7 +59,7 @@ def test_cancel_button_cancels_and_records(client, recorded):
         assert monitor.error == ""
         assert monitor.wait(60)
     finally:
-        monitor.close()
+        monitor.stop()
     assert monitor.status == "Canceled"
     assert recorded == [f"%aml job cancel -n {job.name}"]
     assert client.jobs.get(job.name).status == "Canceled"
@@ -69,7 +69,7 @@ def test_a_finished_job_shows_its_recorded_state_at_once(client):
     job = submit(client, "--steps 4")
     first = JobMonitor(client, job.name, interval=0.1)
     assert first.wait(120)
-    first.close()
+    first.stop()
     # A monitor opened after the end reads everything in its first poll, then stops.
     late = JobMonitor(client, job.name, interval=0.1)
     assert late.wait(30)
