@@ -59,7 +59,7 @@ def parse_images(raw_data):
     elif images.shape[-1] == 784:
         images = images.reshape(-1, 28, 28)
     else:
-        raise ValueError(f"an image is 784 values or 28x28 values, got shape {list(images.shape)}")
+        raise ValueError(f"expected 784 or 28x28 values per image, got shape {list(images.shape)}")
     if images.numel() == 0 or not torch.isfinite(images).all() or images.min() < 0 or images.max() > 255:
         raise ValueError("pixel values must be finite numbers in 0..1 or 0..255")
     if images.max() > 1.0:

@@ -77,7 +77,7 @@ def save_model(model, model_dir, config):
     import torch
 
     os.makedirs(model_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=model_dir, prefix=".tmp-")
+    fd, tmp = tempfile.mkstemp(dir=model_dir, prefix="tmp-", suffix=".pt")  # torch wants a plain name
     os.close(fd)
     torch.save(model.state_dict(), tmp)
     os.replace(tmp, os.path.join(model_dir, MODEL_FILE))
@@ -141,7 +141,8 @@ def train(args):
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch, pct_start=0.25
     )
-    eval_every = max(1, steps_per_epoch // max(1, args.evals_per_epoch))
+    evals = min(max(1, args.evals_per_epoch), steps_per_epoch)
+    eval_points = {round(steps_per_epoch * (k + 1) / evals) for k in range(evals)}  # evenly spaced, last step included
     step, loss_sum, loss_count, val_accuracy = 0, 0.0, 0, 0.0
     started = time.perf_counter()
     for epoch in range(args.epochs):
@@ -156,7 +157,7 @@ def train(args):
             schedule.step()
             step += 1
             loss_sum, loss_count = loss_sum + loss.item(), loss_count + 1
-            if (index + 1) % eval_every == 0 or index + 1 == steps_per_epoch:
+            if index + 1 in eval_points:
                 log.metric("train_loss", loss_sum / loss_count, step)
                 val_accuracy = evaluate(model, val_images, val_labels)
                 log.metric("val_accuracy", val_accuracy, step)
