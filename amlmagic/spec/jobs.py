@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ SCHEMAS = {
     "sweep": "https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json",
 }
 _LITERAL_TYPES = ("string", "integer", "number", "boolean")
+_ASSET_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*(:[A-Za-z0-9_.\-]+|@[A-Za-z0-9_.\-]+)$")
 _COMMON = ("name", "display_name", "experiment_name", "description", "compute")
 
 
@@ -65,6 +67,15 @@ def _code_to_spec(code: Any) -> str | None:
     return str(path if path is not None else code)
 
 
+def _input_path(path: str) -> str:
+    """`load_job` strips `azureml:` from asset references (`azureml:data:1` -> `data:1`): put it
+    back, so the spec reads as the user wrote it. A bare `name:version` or `name@label` with no
+    folder part is taken as an asset reference (our rule; local paths are written `./name`)."""
+    if path.startswith("/subscriptions/") or _ASSET_REF.match(path):
+        return f"azureml:{path}"
+    return path
+
+
 def _input_to_spec(value: Any) -> Any:
     data = getattr(value, "_data", value)  # a pipeline node's NodeInput wraps the Input or literal
     if data is None or isinstance(data, (str, int, float, bool)):
@@ -72,7 +83,7 @@ def _input_to_spec(value: Any) -> Any:
     input_type = getattr(data, "type", None)
     if input_type in _LITERAL_TYPES or (getattr(data, "path", None) is None and hasattr(data, "default")):
         return getattr(data, "default", None)
-    out = {"type": input_type or "uri_folder", "path": str(data.path)}
+    out = {"type": input_type or "uri_folder", "path": _input_path(str(data.path))}
     if getattr(data, "mode", None):
         out["mode"] = data.mode
     if getattr(data, "optional", None):
