@@ -4,9 +4,9 @@
                                           #       | online-endpoint | online-deployment
 
 The dicts hold what the entity holds, paths as they are (the exporter relocates them): every
-dict loads with the matching azure-ai-ml loader (`load_data`, `load_environment`, ...). Nothing
-secret is ever written: datastore credentials and endpoint keys are left out, and environment
-variables whose names look secret are dropped (see `is_secret_name`).
+dict loads with the matching azure-ai-ml loader (`load_data`, `load_environment`, ...).
+Datastore credentials and endpoint keys are never part of a dict; environment variables are kept
+as they are, and `is_secret_name` tells the exporter which ones to leave out of files.
 """
 
 from __future__ import annotations
@@ -163,8 +163,7 @@ def online_deployment_spec(deployment: Any) -> dict:
         spec["environment"] = environment
     spec["instance_type"] = getattr(deployment, "instance_type", None) or "Standard_DS3_v2"
     spec["instance_count"] = int(getattr(deployment, "instance_count", None) or 1)
-    variables = {str(k): str(v) for k, v in (getattr(deployment, "environment_variables", None) or {}).items()
-                 if not is_secret_name(k)}
+    variables = {str(k): str(v) for k, v in (getattr(deployment, "environment_variables", None) or {}).items()}
     if variables:
         spec["environment_variables"] = variables
     settings = getattr(deployment, "request_settings", None)
