@@ -26,18 +26,24 @@ def _limit(ctx, items: list) -> EntityList:
 
 
 # -- data ----------------------------------------------------------------------------------------
-def data_create(ctx) -> Any:
+def _create_path_asset(ctx, noun: str, entity_class: str, operations: Any, hint: str) -> Any:
+    """data and model create: from -f/the cell (flags override its fields) or from flags."""
     fields = dict(name=ctx.flag("name"), version=ctx.flag("version"), path=ctx.flag("path"),
                   type=ctx.flag("type"), description=ctx.flag("description"))
     if ctx.has_yaml:
-        data = ctx.from_yaml("data", **fields)
+        entity = ctx.from_yaml(noun, **fields)
     else:
-        from azure.ai.ml.entities import Data
+        import azure.ai.ml.entities as entities
 
         if not fields["path"]:
-            raise UsageError("%aml data create needs -p/--path (or -f data.yml)")
-        data = Data(**{k: v for k, v in fields.items() if v is not None}, base_path=str(ctx.cwd))
-    return ctx.record(ctx.client.data.create_or_update(data))
+            raise UsageError(f"%aml {noun} create needs -p/--path ({hint}) or -f {noun}.yml")
+        given = {k: v for k, v in fields.items() if v is not None}
+        entity = getattr(entities, entity_class)(**given, base_path=str(ctx.cwd))
+    return ctx.record(operations.create_or_update(entity))
+
+
+def data_create(ctx) -> Any:
+    return _create_path_asset(ctx, "data", "Data", ctx.client.data, "a local file or folder, or an azureml:// URI")
 
 
 def data_show(ctx) -> Any:
@@ -141,17 +147,7 @@ def environment_default(ctx) -> Any:
 
 # -- models ---------------------------------------------------------------------------------------
 def model_create(ctx) -> Any:
-    fields = dict(name=ctx.flag("name"), version=ctx.flag("version"), path=ctx.flag("path"),
-                  type=ctx.flag("type"), description=ctx.flag("description"))
-    if ctx.has_yaml:
-        model = ctx.from_yaml("model", **fields)
-    else:
-        from azure.ai.ml.entities import Model
-
-        if not fields["path"]:
-            raise UsageError("%aml model create needs -p/--path (a local path or azureml://jobs/... URI)")
-        model = Model(**{k: v for k, v in fields.items() if v is not None}, base_path=str(ctx.cwd))
-    return ctx.record(ctx.client.models.create_or_update(model))
+    return _create_path_asset(ctx, "model", "Model", ctx.client.models, "a local path or azureml://jobs/... URI")
 
 
 def model_show(ctx) -> Any:
