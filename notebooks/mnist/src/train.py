@@ -37,6 +37,7 @@ def parse_args(argv=None):
     parser.add_argument("--val-count", type=int, default=5000, help="training images held out for val_accuracy")
     parser.add_argument("--evals-per-epoch", type=int, default=4, help="val_accuracy points per epoch")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--test-each-epoch", action="store_true", help="also log epoch_test_accuracy (benchmarks)")
     return parser.parse_args(argv)
 
 
@@ -163,6 +164,8 @@ def train(args):
                 log.metric("val_accuracy", val_accuracy, step)
                 loss_sum, loss_count = 0.0, 0
         log.metric("epoch_seconds", time.perf_counter() - epoch_started, epoch + 1)
+        if args.test_each_epoch:
+            log.metric("epoch_test_accuracy", evaluate(model, test_images, test_labels), epoch + 1)
     test_accuracy = evaluate(model, test_images, test_labels)
     log.metric("test_accuracy", test_accuracy, step)
     config = {
