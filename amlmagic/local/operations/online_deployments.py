@@ -71,7 +71,8 @@ class OnlineDeploymentOperations:
         if code_dir is None and model.type != "mlflow_model":
             raise ValidationError(f"deployment {name} serves a {model.type} without a scoring script: add "
                                   "code_configuration with code and scoring_script (only mlflow_model needs none)")
-        count = getattr(deployment, "instance_count", None) or 1
+        count = getattr(deployment, "instance_count", None)
+        count = 1 if count is None else count
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise ValidationError(f"instance_count must be a whole number >= 1, got {count!r}")
         environment = getattr(deployment, "environment", None)
