@@ -436,3 +436,28 @@ def test_read_log_offsets_never_split_characters(client, tmp_path):
         f.truncate(3)
     assert client.jobs.read_log(job.name, 0) == ("ab", 2)
     assert client.jobs.read_log(job.name, 2) == ("", 2)
+
+
+# -- the engine without azure.ai.ml (a sweep controller's detached process) -----------------------
+
+def test_engine_modules_do_not_import_azure_ai_ml():
+    code = ("import sys; import amlmagic.local.jobs.plan, amlmagic.local.jobs.runner; "
+            "print([m for m in sys.modules if m.startswith(('azure.ai.ml', 'mlflow'))])")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_submit_plan_from_plain_dicts_makes_child_jobs(client, tmp_path):
+    from amlmagic.local.jobs.plan import submit_plan
+
+    parent = submit(client, tmp_path, "command: echo parent\n")
+    spec = {"command": "echo lr=${{search_space.lr}} $TRIAL", "environment_variables": {"TRIAL": "t1"}}
+    child = submit_plan(client.root, spec, name=f"{parent.name}_0", base_path=tmp_path,
+                        parent_job_name=parent.name, search_space={"lr": 0.01}, extra_env={"TRIAL": "t0"})
+    assert client.jobs.wait(child, timeout=60).status == "Completed"
+    assert log_of(client, child) == "lr=0.01 t0\n"
+    assert [j.name for j in client.jobs.list(parent_job_name=parent.name)] == [child]
+    assert [j.name for j in client.jobs.list()] == [parent.name]
+    from amlmagic.local.tracking import read_tags
+
+    assert read_tags(client.root, child)["mlflow.parentRunId"] == parent.name

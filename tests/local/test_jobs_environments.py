@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import textwrap
-import time
 import zipfile
 from pathlib import Path
 

@@ -29,7 +29,7 @@ import sysconfig
 from pathlib import Path
 from typing import Any, Callable
 
-from ...errors import BackendError, NotFoundError, ValidationError
+from ...errors import BackendError, NotFoundError
 from ...references import parse_asset_ref
 from ..store import Store, write_json_atomic
 

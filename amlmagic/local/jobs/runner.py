@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import traceback
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from ..tracking import end_run, prepare_run
 from .scheduling import acquire_slot, hold_running, thread_env
 from .state import update_status
 
-__all__ = ["main", "run_plan", "kill_tree", "log_tail"]
+__all__ = ["main", "kill_tree", "log_tail"]
 
 _GRACE_SECONDS = 3.0
 _TAIL_CHARS = 2000
