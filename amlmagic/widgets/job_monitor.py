@@ -13,7 +13,7 @@ from .actions import aml_line
 from .base import AmlWidget
 from .poller import Poller
 from .series import SeriesStore, points_message
-from .sources import LogTail, is_terminal, job_times_ms, metrics_reader_for
+from .sources import LogTail, is_terminal, job_times_ms, metrics_reader_for, status_text
 from .static import esc, fmt, html_card, html_table, png_line_charts
 
 __all__ = ["JobMonitor", "cancel_job"]
@@ -61,7 +61,7 @@ class JobMonitor(AmlWidget):
             self.display_name = getattr(job, "display_name", None) or ""
             if start:
                 self.started_at_ms = start
-            status = getattr(job, "status", None) or ""
+            status = status_text(job)
             if is_terminal(status) and not self.ended_at_ms:
                 self.ended_at_ms = end or time.time() * 1000
             self.status = status

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 __all__ = [
-    "TERMINAL_STATUSES", "is_terminal", "job_times_ms", "metrics_reader_for", "LogTail",
+    "TERMINAL_STATUSES", "is_terminal", "status_text", "job_times_ms", "metrics_reader_for", "LogTail",
     "default_compute", "set_default_compute", "trial_params", "trial_termination", "objective_of",
 ]
 
@@ -18,6 +18,12 @@ TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Canceled", "NotResponding
 
 def is_terminal(status: str | None) -> bool:
     return status in TERMINAL_STATUSES
+
+
+def status_text(entity: Any) -> str:
+    """The job's status as a plain string (azure-ai-ml hands out a str enum: 'Running')."""
+    status = getattr(entity, "status", None)
+    return str(getattr(status, "value", status) or "")
 
 
 def _ms(value: Any) -> float | None:
@@ -43,7 +49,7 @@ def job_times_ms(job: Any) -> tuple[float | None, float | None]:
     ctx = getattr(job, "creation_context", None)
     start = _ms(props.get("StartTimeUtc") or props.get("start_time")) or _ms(getattr(ctx, "created_at", None))
     end = _ms(props.get("EndTimeUtc") or props.get("end_time"))
-    if end is None and is_terminal(getattr(job, "status", None)):
+    if end is None and is_terminal(status_text(job)):
         end = _ms(getattr(ctx, "last_modified_at", None))
     return start, end
 

@@ -14,8 +14,8 @@ from .base import AmlWidget
 from .job_monitor import cancel_job
 from .poller import Poller
 from .series import SeriesStore, points_message
-from .sources import (is_terminal, job_times_ms, metrics_reader_for, objective_of, trial_params,
-                      trial_termination)
+from .sources import (is_terminal, job_times_ms, metrics_reader_for, objective_of, status_text,
+                      trial_params, trial_termination)
 from .static import esc, html_card, html_table, png_line_charts, png_parallel
 
 __all__ = ["SweepMonitor", "best_trial_name"]
@@ -65,7 +65,7 @@ class SweepMonitor(AmlWidget):
             self.primary_metric, self.goal = metric, goal
             if start:
                 self.started_at_ms = start
-            status = getattr(sweep, "status", None) or ""
+            status = status_text(sweep)
             if is_terminal(status) and not self.ended_at_ms:
                 self.ended_at_ms = end or time.time() * 1000
             self.status = status
@@ -96,7 +96,7 @@ class SweepMonitor(AmlWidget):
             params += [k for k in p if k not in params]
             series = self.store.series.get(trial.name)
             rows.append({
-                "name": trial.name, "status": getattr(trial, "status", "") or "", "params": p,
+                "name": trial.name, "status": status_text(trial), "params": p,
                 "metric": series.best(self.goal) if series else None,
                 "last": series.last() if series else None,
                 "steps": len(series) if series else 0,
