@@ -119,6 +119,10 @@ class JobOperations:
                 props[key] = str(value)
             else:
                 props.pop(key, None)
+        # Properties a job gains after submit (a sweep's results, a trial's parameters and early
+        # termination: sweep/controller.py, sweep/trials.py).
+        for key, value in {**(meta.get("properties") or {}), **(status.get("properties") or {})}.items():
+            props[key] = str(value)
         entity.properties = props
         entity.error = status.get("error")  # a failed job's reason and log tail (the magics show it)
         return entity
@@ -236,6 +240,9 @@ class JobOperations:
                 if child and process_alive(child, None):
                     kill_tree(child, signal.SIGKILL)
                 update_status(folder, "Canceled")
+                for child in self.list(parent_job_name=name):  # a dead sweep controller's trials
+                    if child.status not in TERMINAL:
+                        self.begin_cancel(child.name)
         return CancelPoller(self, name)
 
     def cancel(self, name: str, **kwargs: Any) -> None:
