@@ -1,0 +1,35 @@
+import { describe, it, expect } from "vitest";
+import { makeModel } from "./model.js";
+import { followPoints, durationOf } from "../src/job_monitor.js";
+
+const buf = (xs) => new DataView(Float64Array.from(xs).buffer);
+
+describe("followPoints", () => {
+  it("asks for a snapshot on render, applies chunks in order, and re-asks after a gap", () => {
+    const model = makeModel({});
+    const seen = [];
+    const { sets } = followPoints(model, (names) => seen.push(names));
+    expect(model.sent).toEqual([{ type: "snapshot" }]);
+    model.receive({ type: "points", reset: true, metrics: [{ name: "loss", start: 0, n: 2 }] }, [buf([0, 1]), buf([3, 2])]);
+    model.receive({ type: "points", reset: false, metrics: [{ name: "loss", start: 2, n: 1 }] }, [buf([2]), buf([1])]);
+    expect([...sets.get("loss").data()[1]]).toEqual([3, 2, 1]);
+    model.receive({ type: "points", reset: false, metrics: [{ name: "loss", start: 9, n: 1 }] }, [buf([9]), buf([0])]);
+    expect(model.sent.length).toBe(2);
+    // While a snapshot is pending, further gaps do not ask again.
+    model.receive({ type: "points", reset: false, metrics: [{ name: "loss", start: 10, n: 1 }] }, [buf([10]), buf([0])]);
+    expect(model.sent.length).toBe(2);
+    expect(seen).toEqual([["loss"], ["loss"]]);
+    model.receive({ type: "other" });
+    expect(seen.length).toBe(2);
+  });
+});
+
+describe("durationOf", () => {
+  it("runs until the end time is known", () => {
+    const model = makeModel({ started_at_ms: 1000, ended_at_ms: 0 });
+    expect(durationOf(model, 6000)).toBe(5);
+    model.set("ended_at_ms", 4000);
+    expect(durationOf(model, 99999)).toBe(3);
+    expect(durationOf(makeModel({ started_at_ms: 0 }))).toBe(null);
+  });
+});
