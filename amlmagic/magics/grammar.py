@@ -49,6 +49,7 @@ YES = Flag("--yes", "-y", "bool", help="do not prompt")
 EXPORT = Flag("--export", None, help="also write the resolved YAML to this file")
 ENDPOINT = Flag("--endpoint-name", "-e", help="online endpoint name")
 MAX_RESULTS = Flag("--max-results", "-r", "int", help="at most this many")
+NO_WAIT = Flag("--no-wait", None, "bool", help="return once Azure accepted it, without waiting for it to finish")
 
 _CREATE = dict(cell=True)
 
@@ -63,7 +64,7 @@ NOUNS: dict[str, dict[str, Verb]] = {
                         DESCRIPTION, SET, EXPORT), ("name|file|cell",), **_CREATE),
         "show": Verb("show a compute target", (NAME,), ("name",)),
         "list": Verb("list compute targets", (MAX_RESULTS,)),
-        "delete": Verb("delete a compute target", (NAME, YES), ("name",)),
+        "delete": Verb("delete a compute target", (NAME, YES, NO_WAIT), ("name",)),
         "use": Verb("make it the default compute of later jobs", (NAME,), ("name",), ours=True),
     },
     "datastore": {

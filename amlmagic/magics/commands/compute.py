@@ -37,7 +37,11 @@ def compute_list(ctx) -> EntityList:
 
 
 def compute_delete(ctx) -> TextBlock:
-    ctx.client.compute.begin_delete(ctx.flag("name")).result()
+    poller = ctx.client.compute.begin_delete(ctx.flag("name"))
+    if ctx.flag("no_wait"):  # like `az ml compute delete --no-wait`: Azure's deletion goes on
+        ctx.record(None)
+        return TextBlock(f"compute {ctx.flag('name')}: deletion started")
+    poller.result()
     ctx.record(None)
     return TextBlock(f"compute {ctx.flag('name')} deleted")
 
