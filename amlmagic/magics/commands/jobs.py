@@ -58,11 +58,12 @@ def wait_for_job(client, name: str, poll: float = 0.5) -> Any:
 def job_show(ctx) -> Any:
     job = ctx.client.jobs.get(ctx.flag("name"))
     if job.type == "sweep":
+        # The sweep first: on Azure its trials come from another service (run history), which
+        # can fail on its own (network rules, a replay recorded without it).
+        ctx.show(job)
         trials = EntityList(ctx.client.jobs.list(parent_job_name=job.name))
         best = (job.properties or {}).get("best_child_run_id")
-        summary = f"trials ({len(trials)}), best: {best or 'none yet'}"
-        ctx.show(job)
-        ctx.show(TextBlock(summary))
+        ctx.show(TextBlock(f"trials ({len(trials)}), best: {best or 'none yet'}"))
         return trials
     return job
 
