@@ -76,6 +76,7 @@ class FakeAzureML:
         self.requests: list[tuple[str, str]] = []
         self.metrics: dict[str, list[dict]] = {}  # run id -> MLflow metric points
         self.run_status: dict[str, list[str]] = {}  # run id -> statuses to walk through
+        self.children: dict[str, list[dict]] = {}  # run id -> its child runs (a sweep's trials)
         self.rejects: dict[str, tuple[int, dict]] = {}  # lowercased path -> error answer for PUT
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._certs = tempfile.TemporaryDirectory()
@@ -197,8 +198,13 @@ class FakeAzureML:
 
     def _history(self, path):
         run_id = path.split("/runs/")[1].split("/")[0]
+        if path.endswith("/children"):
+            return 200, {"value": self.children.get(run_id, []), "nextLink": None}
         statuses = self.run_status.get(run_id, ["Completed"])
         status = statuses.pop(0) if len(statuses) > 1 else statuses[0]
+        job = self.store.get(f"{self.scope}/jobs/{run_id}")
+        if job is not None:  # the job resource follows its run, as on Azure
+            job.setdefault("properties", {})["status"] = status
         logs = {"user_logs/std_log.txt": f"{self.url}/logs/{run_id}/std_log.txt"}
         return 200, {"runId": run_id, "status": status, "logFiles": logs, "warnings": [], "error": None}
 

@@ -4,7 +4,12 @@ Each scenario drives the real azure-ai-ml MLClient, in record mode, against the 
 REST server of fake_azureml.py on 127.0.0.1; the recorder sanitizes the traffic like any user
 recording, then the loopback host is renamed to Azure's so the files look like the shared ones.
 
-    python tests/backends/make_recordings.py
+The `magics_*` scenarios drive the `%aml` magics instead (`MAGIC_SCENARIOS`: YAML files written
+into a temp notebook folder, then `%aml` lines), so their recordings hold exactly the requests the
+magics make, as a user's `%aml connect --record` notebook would.
+
+    python tests/backends/make_recordings.py              # all
+    python tests/backends/make_recordings.py magics_sweep_job   # some
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ import json
 import os
 import sys
 from contextlib import redirect_stdout
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -26,7 +33,7 @@ from amlmagic.backends import StaticTokenCredential, connect_azure, stop_replay 
 from amlmagic.backends.replay.recording import load_recording, write_recording  # noqa: E402
 
 RECORDINGS = HERE / "recordings"
-__all__ = ["SCENARIOS", "record_scenario", "main"]
+__all__ = ["SCENARIOS", "MAGIC_SCENARIOS", "MagicScenario", "write_files", "record_scenario", "main"]
 
 
 def _compute(client, fake, tmp):
@@ -141,15 +148,149 @@ SCENARIOS = {
 }
 
 
+
+# -- scenarios through the %aml magics ------------------------------------------------------------
+@dataclass
+class MagicScenario:
+    lines: list  # "%aml" lines without the "%aml", (line, %%aml cell body) pairs, or step(fake) between them
+    files: dict = field(default_factory=dict)  # notebook-folder file -> text, written before the lines
+    setup: Callable | None = None  # setup(fake): what the fake Azure ML answers beyond its store
+
+
+COMPUTE_YML = ("$schema: https://azuremlschemas.azureedge.net/latest/amlCompute.schema.json\n"
+               "name: cpu-cluster\ntype: amlcompute\nsize: Standard_DS3_v2\nmin_instances: 0\nmax_instances: 4\n"
+               "location: westus2\n")
+ENV_YML = "name: sklearn-env\nversion: '2'\nimage: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest\n"
+REQUIREMENTS = "scikit-learn==1.5.0\npandas\n"
+JOB_YML = ("$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\n"
+           "name: train-job-1\ncommand: python train.py --lr 0.1\nenvironment: azureml:sklearn-env:1\n"
+           "compute: azureml:cpu-cluster\nexperiment_name: demo\ndisplay_name: train\n")
+SWEEP_YML = """$schema: https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json
+type: sweep
+name: sweep-job-1
+experiment_name: demo
+compute: azureml:cpu-cluster
+sampling_algorithm: random
+objective: {primary_metric: accuracy, goal: maximize}
+search_space:
+  lr: {type: uniform, min_value: 0.001, max_value: 0.1}
+  batch: {type: choice, values: [16, 32, 64]}
+early_termination: {type: bandit, slack_factor: 0.2, evaluation_interval: 1, delay_evaluation: 2}
+limits: {max_total_trials: 4, max_concurrent_trials: 2}
+trial:
+  command: python train.py --lr ${{search_space.lr}} --batch ${{search_space.batch}}
+  environment: azureml:sklearn-env:1
+"""
+DEPLOYMENT_YML = """$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json
+name: blue
+endpoint_name: iris-ep
+model: azureml:iris-model:1
+environment: azureml:sklearn-env:1
+code_configuration: {code: azureml:score-code:1, scoring_script: score.py}
+instance_type: Standard_DS3_v2
+instance_count: 1
+"""
+REQUEST_JSON = json.dumps({"data": [[5.1, 3.5, 1.4, 0.2]]})
+BAD_JOB_YML = "name: bad-job-1\ncommand: echo\ncompute: azureml:missing\nenvironment: azureml:sklearn-env:1\n"
+
+
+def _job_runs(fake):
+    fake.run_status["train-job-1"] = ["Running", "Running", "Completed"]
+    fake.metrics["train-job-1"] = [{"key": "loss", "value": 0.9, "timestamp": 1767607200000, "step": 0},
+                                   {"key": "loss", "value": 0.5, "timestamp": 1767607201000, "step": 1},
+                                   {"key": "accuracy", "value": 0.8, "timestamp": 1767607201000, "step": 1}]
+
+
+def _sweep_trials(fake):
+    fake.children["sweep-job-1"] = [
+        {"runId": f"sweep-job-1_{i}", "status": status, "displayName": f"trial {i}", "experimentId": "demo",
+         "properties": {"hyperparameters": json.dumps({"--lr": lr, "--batch": batch})}}
+        for i, (status, lr, batch) in enumerate([("Completed", 0.01, 32), ("Canceled", 0.002, 16)])]
+
+
+def _sweep_finished(fake):
+    """What Azure does when the trials are done: the sweep completes and names its best trial."""
+    props = fake.store[f"{fake.scope}/jobs/sweep-job-1"]["properties"]
+    props["status"] = "Completed"
+    props.setdefault("properties", {})["best_child_run_id"] = "sweep-job-1_0"
+
+
+def _errors_setup(fake):
+    fake.rejects[f"{fake.scope}/jobs/bad-job-1"] = (400, {"error": {
+        "code": "UserError", "message": "Compute Not Found for run ID : bad-job-1", "details": [], "additionalInfo": []}})
+
+
+MAGIC_SCENARIOS = {
+    "magics_compute": MagicScenario(
+        ["compute create -f compute.yml", "compute list", "compute show -n cpu-cluster"], {"compute.yml": COMPUTE_YML}),
+    "magics_data": MagicScenario(
+        ["data create -n iris -v 1 -t uri_file -p azureml://datastores/workspaceblobstore/paths/data/iris.csv "
+         "-d 'iris measurements'", "data list"]),
+    "magics_environment": MagicScenario(
+        [("environment create -n sklearn-env -v 1", REQUIREMENTS), "environment create -f env.yml"],
+        {"env.yml": ENV_YML}),
+    "magics_command_job": MagicScenario(
+        ["job create -f job.yml --stream", "job show -n train-job-1", "job metrics -n train-job-1"],
+        {"job.yml": JOB_YML}, _job_runs),
+    "magics_sweep_job": MagicScenario(
+        ["job create -f sweep.yml", _sweep_finished, "job show -n sweep-job-1"], {"sweep.yml": SWEEP_YML}, _sweep_trials),
+    "magics_model": MagicScenario(
+        ["model create -n iris-model -v 1 -t custom_model -p azureml://datastores/workspaceblobstore/paths/models/iris/",
+         "model show -n iris-model -v 1", "model list -n iris-model"]),
+    "magics_online_endpoint": MagicScenario(
+        ["online-endpoint create -n iris-ep --auth-mode key", "online-deployment create -f blue.yml --all-traffic",
+         "online-endpoint invoke -n iris-ep --request-file request.json", "online-endpoint get-credentials -n iris-ep",
+         "online-deployment get-logs -n blue -e iris-ep --lines 50"],
+        {"blue.yml": DEPLOYMENT_YML, "request.json": REQUEST_JSON}),
+    "magics_errors": MagicScenario(
+        ["job create -f bad.yml", "compute show -n no-such-cluster", "model show -n no-such-model -v 1"],
+        {"bad.yml": BAD_JOB_YML}, _errors_setup),
+}
+
+
+def write_files(scenario: MagicScenario, folder: Path) -> None:
+    for name, text in scenario.files.items():
+        (folder / name).write_text(text)
+
+
+def _run_magic_scenario(scenario: MagicScenario, azure: dict, fake, tmp: Path) -> None:
+    from amlmagic.errors import AmlMagicError
+    from amlmagic.magics import run_aml
+    from amlmagic.session import reset_session
+
+    if scenario.setup:
+        scenario.setup(fake)
+    write_files(scenario, tmp)
+    reset_session().connect_azure(**azure)
+    cwd = os.getcwd()
+    os.chdir(tmp)
+    try:
+        for step in scenario.lines:
+            if callable(step):
+                step(fake)
+                continue
+            line, cell = step if isinstance(step, tuple) else (step, None)
+            try:
+                with redirect_stdout(io.StringIO()):
+                    run_aml(line, cell)
+            except AmlMagicError as exc:  # the error scenario records Azure's error answers
+                print(f"  %aml {line}: {exc}")
+    finally:
+        os.chdir(cwd)
+        reset_session()
+
+
 def record_scenario(name: str, path: Path, tmp: Path, cloud_name: str) -> None:
     with FakeAzureML() as fake:
         old = os.environ.get("REQUESTS_CA_BUNDLE")
         os.environ["REQUESTS_CA_BUNDLE"] = str(fake.cert_path)
+        azure = dict(subscription_id=fake.subscription, resource_group=fake.resource_group, workspace=fake.workspace,
+                     credential=StaticTokenCredential(), record_path=path, **cloud_kwargs(fake.url, cloud_name))
         try:
-            client = connect_azure(subscription_id=fake.subscription, resource_group=fake.resource_group,
-                                   workspace=fake.workspace, credential=StaticTokenCredential(),
-                                   record_path=path, **cloud_kwargs(fake.url, cloud_name))
-            SCENARIOS[name](client, fake, tmp)
+            if name in MAGIC_SCENARIOS:
+                _run_magic_scenario(MAGIC_SCENARIOS[name], azure, fake, tmp)
+            else:
+                SCENARIOS[name](connect_azure(**azure), fake, tmp)
         finally:
             stop_replay()
             if old is None:
@@ -157,6 +298,10 @@ def record_scenario(name: str, path: Path, tmp: Path, cloud_name: str) -> None:
             else:
                 os.environ["REQUESTS_CA_BUNDLE"] = old
         host = fake.url
+    _rename_host(path, host)
+
+
+def _rename_host(path: Path, host: str) -> None:
     data = load_recording(path)
     authority = host.split("://", 1)[1]
     text = json.dumps(data["Entries"]).replace(host, "https://management.azure.com")
@@ -164,15 +309,21 @@ def record_scenario(name: str, path: Path, tmp: Path, cloud_name: str) -> None:
     write_recording(path, json.loads(text), data.get("Variables"))
 
 
-def main() -> None:
+def main(names: list[str] | None = None) -> None:
     import tempfile
 
     RECORDINGS.mkdir(exist_ok=True)
-    for index, name in enumerate(SCENARIOS):
+    every = [*SCENARIOS, *MAGIC_SCENARIOS]
+    unknown = sorted(set(names or []) - set(every))
+    if unknown:
+        raise SystemExit(f"unknown scenarios {unknown}: choose from {every}")
+    for index, name in enumerate(every):
+        if names and name not in names:
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             record_scenario(name, RECORDINGS / f"{name}.json", Path(tmp), f"AmlMagicRecording{index}")
         print(f"{name}: {len(load_recording(RECORDINGS / f'{name}.json')['Entries'])} entries")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
