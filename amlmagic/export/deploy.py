@@ -63,11 +63,18 @@ def plan_steps(exported: list[tuple[Exported, str]]) -> list[Step]:
     return steps + traffic
 
 
+_VARIABLE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
 def _word(arg: str) -> str:
-    """Quote a shell word, keeping `$VAR` references expandable."""
-    if "$" in arg:
-        return '"' + arg.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`") + '"'
-    return shlex.quote(arg)
+    """Quote a shell word so that only `$NAME` references expand (never `$(...)` or backticks)."""
+    parts = _VARIABLE.split(arg)  # literal, name, literal, name, ..., literal
+    if len(parts) == 1:
+        return shlex.quote(arg)
+    literals = parts[0::2]
+    if not any(ch in lit for lit in literals for ch in '$`"\\!'):
+        return '"' + "".join(p if i % 2 == 0 else f"${{{p}}}" for i, p in enumerate(parts)) + '"'
+    return "".join((shlex.quote(p) if p else "") if i % 2 == 0 else f'"${{{p}}}"' for i, p in enumerate(parts))
 
 
 def render_deploy_sh(steps: list[Step], variables: dict[str, str], secrets: list[str]) -> str:

@@ -155,7 +155,7 @@ def test_a_local_datastore_becomes_a_blob_datastore_without_credentials(project)
     spec = yaml.safe_load((folder / "datastores/store/datastore.yml").read_text())
     assert spec["type"] == "azure_blob" and "credentials" not in spec
     assert load_exported(folder / "datastores/store/datastore.yml").name == "store"
-    assert '--set "account_name=$STORAGE_ACCOUNT"' in (folder / "deploy.sh").read_text()
+    assert '--set "account_name=${STORAGE_ACCOUNT}"' in (folder / "deploy.sh").read_text()
 
 
 def test_export_replaces_an_earlier_export_but_no_other_folder(project):

@@ -132,7 +132,7 @@ def test_exported_files_load_and_keep_references(session_run):
                      ["model", "create"], ["online-endpoint", "create"], ["online-deployment", "create"],
                      ["online-endpoint", "update"]]
     assert commands[2].startswith("JOB_1=$(az ml job create") and "--query name -o tsv" in commands[2]
-    assert '--set "path=azureml://jobs/$JOB_1/outputs/artifacts/paths/outputs/model/"' in commands[4]
+    assert '--set "path=azureml://jobs/${JOB_1}/outputs/artifacts/paths/outputs/model/"' in commands[4]
     assert commands[-1].endswith('--traffic green=100 "${WS[@]}"')
 
 
