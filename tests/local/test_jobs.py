@@ -461,3 +461,9 @@ def test_submit_plan_from_plain_dicts_makes_child_jobs(client, tmp_path):
     from amlmagic.local.tracking import read_tags
 
     assert read_tags(client.root, child)["mlflow.parentRunId"] == parent.name
+
+
+def test_limits_timeout_cancels_the_job(client, tmp_path):
+    job = submit(client, tmp_path, f"command: {SLEEPER}\nlimits:\n  timeout: 1\n")
+    done = client.jobs.wait(job.name, timeout=60)
+    assert done.status == "Canceled" and "limits.timeout" in done.error
