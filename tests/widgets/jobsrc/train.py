@@ -13,6 +13,8 @@ parser.add_argument("--steps", type=int, default=10)
 parser.add_argument("--lr", type=float, default=0.1)
 parser.add_argument("--gate", default="")
 parser.add_argument("--wait-forever", action="store_true")
+parser.add_argument("--hold-below", type=float, default=0.0,
+                    help="when lr is below this, hold after the first half until canceled")
 args = parser.parse_args()
 
 if args.wait_forever:
@@ -24,6 +26,12 @@ if args.wait_forever:
 
 half = args.steps // 2
 for step in range(args.steps):
+    if step == half and args.lr < args.hold_below:
+        print("holding until an early-termination policy cancels me", flush=True)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            time.sleep(0.1)
+        raise SystemExit(1)
     if args.gate and step == half:
         print(f"gate: waiting for {args.gate}", flush=True)
         deadline = time.time() + 120
