@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 from ...display import TextBlock
@@ -9,7 +10,7 @@ from ...errors import UsageError
 from ..grammar import canonical_noun
 from ..parser import usage
 
-__all__ = ["connect_default", "workspace_show", "workspace_default", "help_default", "export_default"]
+__all__ = ["COUNT_CAP", "connect_default", "workspace_show", "workspace_default", "help_default", "export_default"]
 
 
 def connect_default(ctx) -> TextBlock:
@@ -51,6 +52,16 @@ def workspace_show(ctx) -> TextBlock:
     return TextBlock("\n".join(lines))
 
 
+# Counting stops past this many: on Azure a list pages through the whole workspace history
+# (every job ever run), one request per page.
+COUNT_CAP = 100
+
+
+def _count(items) -> Any:
+    seen = sum(1 for _ in islice(items, COUNT_CAP + 1))
+    return f"{COUNT_CAP}+" if seen > COUNT_CAP else seen
+
+
 def _counts(client) -> list[tuple[str, Any]]:
     groups = (("datastores", lambda: client.datastores.list()), ("data assets", lambda: client.data.list()),
               ("environments", lambda: client.environments.list()), ("models", lambda: client.models.list()),
@@ -59,7 +70,7 @@ def _counts(client) -> list[tuple[str, Any]]:
     counts = []
     for label, list_them in groups:
         try:
-            counts.append((label, sum(1 for _ in list_them())))
+            counts.append((label, _count(list_them())))
         except Exception as exc:  # one unreadable group should not hide the others
             counts.append((label, f"? ({type(exc).__name__})"))
     return counts
