@@ -9,6 +9,17 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _restore_environment():
+    """Libraries change os.environ behind a test's back (MLClient(cloud=...) sets
+    AZUREML_CURRENT_CLOUD): put it back so later tests and their subprocesses see a clean one."""
+    saved = dict(os.environ)
+    yield
+    if os.environ != saved:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 @pytest.fixture
 def workspace(tmp_path, monkeypatch):
     """A fresh notebook folder (the cwd) with the default local session connected."""
