@@ -82,9 +82,11 @@ def resolve_code(store: Any, code_configuration: Any, base: Path) -> tuple[Path 
     """(the code folder, the scoring script relative to it), or (None, None) without code."""
     if code_configuration is None:
         return None, None
-    code = getattr(code_configuration, "code", None)
+    if isinstance(code_configuration, dict):  # as a hand-built entity may hold it
+        code, script = code_configuration.get("code"), code_configuration.get("scoring_script")
+    else:
+        code, script = getattr(code_configuration, "code", None), getattr(code_configuration, "scoring_script", None)
     code = getattr(code, "path", code)  # a Code entity
-    script = getattr(code_configuration, "scoring_script", None)
     if not script:
         raise ValidationError("code_configuration has no scoring_script: name the script with init() and run()")
     if not code:
