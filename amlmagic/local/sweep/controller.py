@@ -115,8 +115,11 @@ def submit_sweep(workspace_root: str | os.PathLike, spec: Mapping[str, Any], *, 
             _snapshot(code, staging / "code", store.root)
         for sub in ("user_logs", "artifacts", "outputs"):
             (staging / sub).mkdir(exist_ok=True)
+        # The YAML schema requires limits.max_total_trials: the stored spec gets the default
+        # when a Python-built sweep has none, so `client.jobs.get` can load it back.
+        limits = {**(spec.get("limits") or {}), "max_total_trials": full["limits"]["max_total_trials"]}
         record = {
-            "spec": {**spec, "name": name, "experiment_name": experiment},
+            "spec": {**spec, "name": name, "experiment_name": experiment, "limits": limits},
             "meta": {"created_at": now_iso(), "created_by": current_user(), "base_path": str(base),
                      "parent_job_name": None, "type": "sweep", "compute": plan["compute"]["name"]},
         }
