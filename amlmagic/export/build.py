@@ -17,7 +17,7 @@ from ..spec.assets import asset_to_spec, is_secret_name
 from .files import Placer, local_content, registered_source
 from .trail import TrailItem
 
-__all__ = ["Exported", "build_yaml", "PLACEHOLDER_COMPUTE", "JOB_URI_PREFIX", "dump_yaml"]
+__all__ = ["Exported", "build_yaml", "job_spec", "PLACEHOLDER_COMPUTE", "JOB_URI_PREFIX", "dump_yaml"]
 
 # The local compute has no Azure twin: jobs name this cluster, and deploy.sh's $COMPUTE replaces it.
 PLACEHOLDER_COMPUTE = "cpu-cluster"
@@ -32,6 +32,17 @@ class Exported:
     sets: list[tuple[str, str]] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list)
     after_job: str | None = None  # the local job name a model's path comes from
+
+
+def job_spec(job: Any) -> dict:
+    """`spec.jobs.job_to_spec` of a job as a backend returned it. The sweep converter dumps the
+    whole entity, and a creation context holding text dates (as the local backend's does) breaks
+    that dump: the export needs no creation context, so it converts a copy without one."""
+    from ..spec.jobs import job_to_spec
+
+    plain = copy.copy(job)
+    plain._creation_context = None
+    return job_to_spec(plain)
 
 
 def dump_yaml(spec: dict) -> str:
@@ -146,9 +157,7 @@ def build_yaml(item: TrailItem, placer: Placer, client: Any, *, jobs: dict[str, 
                for_azure: bool = True, conda_name: str = "conda.yml") -> Exported:
     """`jobs` maps local job names to the exported ones (models from their outputs wait for them)."""
     if item.kind == "job":
-        from ..spec.jobs import job_to_spec
-
-        out = Exported(item, copy.deepcopy(job_to_spec(item.entity)))
+        out = Exported(item, copy.deepcopy(job_spec(item.entity)))
         _job(out, placer, client, for_azure, conda_name)
     else:
         out = Exported(item, copy.deepcopy(asset_to_spec(item.entity)[1]))

@@ -27,9 +27,9 @@ def _asset_ref(kind: str, text: Any) -> tuple[str, str, str | None] | None:
 def references_of(item: TrailItem) -> Iterator[tuple[str, str, str | None]]:
     """(kind, name, version or None) of everything the item refers to by name."""
     if item.kind == "job":
-        from ..spec.jobs import job_to_spec
+        from .build import job_spec
 
-        spec = job_to_spec(item.entity)
+        spec = job_spec(item.entity)
         command = spec.get("trial") or spec
         found = [_asset_ref("environment", command.get("environment"))]
         for value in (spec.get("inputs") or {}).values():
