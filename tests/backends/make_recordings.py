@@ -222,7 +222,7 @@ def _errors_setup(fake):
 
 MAGIC_SCENARIOS = {
     "magics_compute": MagicScenario(
-        ["compute create -f compute.yml", "compute list", "compute show -n cpu-cluster"], {"compute.yml": COMPUTE_YML}),
+        ["compute create -f compute.yml", "compute list", "compute show -n cpu-cluster", "workspace show"], {"compute.yml": COMPUTE_YML}),
     "magics_data": MagicScenario(
         ["data create -n iris -v 1 -t uri_file -p azureml://datastores/workspaceblobstore/paths/data/iris.csv "
          "-d 'iris measurements'", "data list"]),
