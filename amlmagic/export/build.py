@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..spec.assets import asset_to_spec, is_secret_name
-from .files import Placer, local_content, registered_source
+from .files import Placer, local_content, original_job_code, registered_source
 from .trail import TrailItem
 
 __all__ = ["Exported", "build_yaml", "job_spec", "PLACEHOLDER_COMPUTE", "JOB_URI_PREFIX", "dump_yaml"]
@@ -105,8 +105,8 @@ def _put(spec: dict, key: str, value: Any) -> None:
 def _job(out: Exported, placer: Placer, client: Any, for_azure: bool, conda_name: str) -> None:
     spec, item = out.spec, out.item
     base = getattr(item.entity, "_base_path", None) or item.base_path
+    spec.pop("name", None)  # a job name is used once: a re-submit gets a new one (deploy.sh captures it)
     if for_azure:
-        spec.pop("name", None)  # Azure names the job; deploy.sh captures the name it gets
         if spec.get("compute") in _LOCAL_COMPUTES:
             spec["compute"] = f"azureml:{PLACEHOLDER_COMPUTE}"
             out.sets.append(("compute", "azureml:$COMPUTE"))
@@ -114,7 +114,11 @@ def _job(out: Exported, placer: Placer, client: Any, for_azure: bool, conda_name
     prefix = "trial." if command is not spec else ""
     if command is not None:
         if command.get("code"):
-            command["code"] = _relocate(placer, client, command["code"], base)
+            # copied: the snapshot that ran; referred to: the folder the user wrote, if still there
+            original = None if placer.copy else original_job_code(client, item.entity.name)
+            found = original or local_content(client, command["code"], base)
+            if found is not None:
+                command["code"] = placer.place(found)
         _put(command, "environment", _environment(placer, client, command.get("environment"), base, conda_name))
         _put(command, "environment_variables", _without_secrets(command.get("environment_variables"), prefix, out))
     for input_name, value in (spec.get("inputs") or {}).items():

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Placer", "write_text_atomic", "local_content", "registered_source", "IGNORED_NAMES"]
+__all__ = ["Placer", "write_text_atomic", "local_content", "registered_source", "original_job_code", "IGNORED_NAMES"]
 
 # Never copied with a folder: caches, VCS data, the local workspace, and files that usually hold
 # credentials (an export must not carry secrets).
@@ -82,6 +82,25 @@ def registered_source(client: Any, kind: str, name: str, version: str) -> Path |
         return None
     path = Path(source)
     return path if path.exists() else None
+
+
+def original_job_code(client: Any, job_name: str) -> Path | None:
+    """The code folder a local job was submitted from (its record keeps the path as written,
+    the entity names the snapshot), when it still exists."""
+    import json
+
+    local_dir = getattr(getattr(client, "jobs", None), "local_dir", None)
+    if local_dir is None:
+        return None
+    try:
+        record = json.loads((local_dir(job_name) / "record.json").read_text())
+    except Exception:  # not a local job, or an unreadable record: the snapshot will do
+        return None
+    spec = record.get("spec") or {}
+    code = (spec.get("trial") or {}).get("code") if spec.get("type") == "sweep" else spec.get("code")
+    if not code:
+        return None
+    return local_content(client, code, (record.get("meta") or {}).get("base_path"))
 
 
 class Placer:

@@ -163,3 +163,22 @@ def test_code_folder_that_holds_the_export_is_not_copied_into_itself(workspace):
     copied = next((workspace / "aml-export" / "jobs").glob("*/code"))
     assert (copied / "train.py").is_file()
     assert not any(p.name in ("aml-export", ".amlmagic") for p in copied.rglob("*"))
+
+
+def test_export_flag_on_a_job_cell_writes_a_yaml_that_submits_again(workspace):
+    (workspace / "src").mkdir()
+    (workspace / "src" / "train.py").write_text("print('hi')\n")
+    (workspace / "notes.txt").write_text("n")
+    cell = ("command: python train.py ${{inputs.n}}\ncode: ./src\ninputs:\n  n:\n    type: uri_file\n"
+            "    path: ./notes.txt\nenvironment:\n  image: python:3.11-slim\ncompute: local\n")
+    first = run_aml("job create --export resolved/job.yml", cell)
+    spec = yaml.safe_load((workspace / "resolved" / "job.yml").read_text())
+    assert "name" not in spec and spec["compute"] == "local"  # as resolved: runs here again
+    assert spec["inputs"]["n"]["path"] == "../notes.txt"  # relative to the file, nothing copied
+    assert not (workspace / "resolved" / "notes.txt").exists()
+    assert spec["code"] == "../src"  # the folder the cell named, not the snapshot
+    second = run_aml("job create -f resolved/job.yml")
+    client = current_session().client
+    assert client.jobs.wait(second.name).status == "Completed"
+    assert job_to_spec(second)["command"] == job_to_spec(first)["command"]
+    assert client.jobs.wait(first.name).status == "Completed"
