@@ -180,6 +180,10 @@ function svgY(root, event) {
   return { x: (event.clientX - r.left) * scale, y: (event.clientY - r.top) * scale };
 }
 
+// A drag that starts or ends within 3% of an axis end takes the end itself, so the extreme
+// lines (often the best trial) are not lost to a pixel of pointer slack.
+export const snapEnd = (f) => (f > 0.97 ? 1 : f < 0.03 ? 0 : f);
+
 function attachBrush(root, track, axis, lay, ui, onUi) {
   track.addEventListener("pointerdown", (e) => {
     e.preventDefault();
@@ -192,7 +196,7 @@ function attachBrush(root, track, axis, lay, ui, onUi) {
       window.removeEventListener("pointerup", up);
       const brushes = { ...ui.brushes };
       if (Math.abs(end - start) < 0.01) delete brushes[axis.name];
-      else brushes[axis.name] = [start, end];
+      else brushes[axis.name] = [snapEnd(start), snapEnd(end)];
       onUi({ ...ui, brushes });
     };
     window.addEventListener("pointermove", move);

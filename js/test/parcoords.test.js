@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { buildAxes, axisFraction, topK, passesBrushes, moveAxis, renderParcoords } from "../src/parcoords.js";
+import { buildAxes, axisFraction, topK, passesBrushes, moveAxis, renderParcoords, snapEnd } from "../src/parcoords.js";
 
 const trials = [
   { name: "t1", params: { lr: 0.001, opt: "adam" }, metric: 0.7 },
@@ -30,6 +30,9 @@ describe("selection", () => {
     const axes = buildAxes(trials, ["lr", "opt"], "acc", new Set());
     const brushes = { acc: [0.4, 1.0] };
     expect(trials.map((t) => passesBrushes(t, axes, brushes))).toEqual([false, true, true, false]);
+  });
+  it("snaps brush ends near an axis end onto it", () => {
+    expect([snapEnd(0.99), snapEnd(0.01), snapEnd(0.5)]).toEqual([1, 0, 0.5]);
   });
   it("moves an axis", () => {
     expect(moveAxis(["a", "b", "c"], "c", 0)).toEqual(["c", "a", "b"]);

@@ -56,3 +56,45 @@ def test_job_monitor_updates_live_and_completes(tmp_path, kind):
     assert running in ("Running", "Starting", "Preparing", "Queued")
     assert acc_points == 10
     assert cancel_disabled
+
+
+@pytest.mark.parametrize("kind", ["lab", "notebook"])
+def test_sweep_monitor_draws_one_line_per_trial(tmp_path, kind):
+    write_notebook(tmp_path / "sweep.ipynb", [
+        "from azure.ai.ml import command\n"
+        "from azure.ai.ml.sweep import Choice\n"
+        "from amlmagic.local.client import LocalMLClient\n"
+        "from amlmagic.widgets import SweepMonitor\n"
+        f"client = LocalMLClient({str(tmp_path / 'ws')!r})\n"
+        f"trial = command(code={str(SRC)!r}, command='python train.py --steps 6 --lr ${{{{search_space.lr}}}}', compute='local')\n"
+        "sweep = trial.sweep(sampling_algorithm='grid', primary_metric='acc', goal='maximize', compute='local')\n"
+        "sweep.search_space = {'lr': Choice([0.5, 5.0, 2.0])}\n"
+        "sweep.set_limits(max_total_trials=3, max_concurrent_trials=2)\n"
+        "sweep = client.jobs.create_or_update(sweep)\n"
+        "monitor = SweepMonitor(client, sweep.name)\nmonitor",
+        "assert monitor.wait(240)\nprint('best', monitor.best_trial)",
+    ])
+    with jupyter_server(kind, tmp_path, tmp_path / "server.log") as base, chromium() as page:
+        run_all_cells(page, base, kind, "sweep.ipynb")
+        page.wait_for_selector('.aml-sweep-monitor[data-status="Completed"]', timeout=240_000)
+        page.wait_for_function("() => document.querySelectorAll('.aml-sweep-monitor path.aml-pc-line').length === 3",
+                               timeout=30_000)
+        page.wait_for_selector('.aml-sweep-monitor .aml-curves[data-curves="3"][data-points="18"]', timeout=30_000)
+        best = page.get_attribute(".aml-sweep-monitor path.aml-pc-best", "data-trial")
+        best_row = page.get_attribute(".aml-sweep-monitor tr.aml-best", "data-trial")
+        # Brush the top fifth of the metric axis: only the best trial stays active.
+        track = page.query_selector('.aml-sweep-monitor .aml-pc-axis[data-axis="acc"] .aml-pc-track').bounding_box()
+        x = track["x"] + track["width"] / 2
+        page.mouse.move(x, track["y"] + 1)
+        page.mouse.down()
+        page.mouse.move(x, track["y"] + track["height"] * 0.2, steps=5)
+        page.mouse.up()
+        active = page.eval_on_selector_all(".aml-sweep-monitor path.aml-pc-line:not(.aml-pc-dim)",
+                                           "els => els.map(e => e.dataset.trial)")
+        page.fill(".aml-sweep-monitor input.aml-topk", "2")
+        page.dispatch_event(".aml-sweep-monitor input.aml-topk", "change")
+        top2 = page.eval_on_selector_all(".aml-sweep-monitor path.aml-pc-line", "els => els.length")
+        screenshot(page, f"sweep-monitor-{kind}")
+    assert best == best_row and best
+    assert active == [best]
+    assert top2 == 2
