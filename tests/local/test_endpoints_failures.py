@@ -76,6 +76,7 @@ def test_wrong_fields_fail_before_anything_runs(project):
         ("azureml:doubler:1", "azureml:doubler:7", NotFoundError, "doubler"),
         ("endpoint_name: ep-fail", "endpoint_name: ep-nope", NotFoundError, "ep-nope"),
         ("instance_count: 1", "instance_count: 0", ValidationError, "instance_count"),
+        ("instance_type:", "environment: azureml:no-such-env:1\ninstance_type:", NotFoundError, "no-such-env"),
     ]:
         broken = root / "broken.yml"
         broken.write_text(path.read_text().replace(old, new))
@@ -142,3 +143,18 @@ def test_aml_token_endpoint_takes_its_token(project):
     uri = set_traffic(client, "ep-token", {"blue": 100}).scoring_uri
     assert post(uri, b'{"data": [1]}', {"Authorization": f"Bearer {token.access_token}"})[0] == 200
     assert post(uri, b'{"data": [1]}', {"Authorization": "Bearer nope"})[0] == 401
+
+
+def test_inline_environment_from_yaml_is_realized_and_shown(project):
+    client, root = project
+    (root / "env.yml").write_text("name: serve\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n    - pyyaml\n")
+    path = deployment_yaml(root, "blue", "ep-fail", "blue")
+    path.write_text(path.read_text().replace(
+        "instance_type:", "environment:\n  image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04\n"
+                          "  conda_file: ./env.yml\ninstance_type:"))
+    deployment = client.online_deployments.begin_create_or_update(load(path)).result()
+    assert deployment.provisioning_state == "Succeeded"
+    shown = client.online_deployments.get("blue", "ep-fail").environment
+    assert shown.image.startswith("mcr.microsoft.com/") and shown.conda_file["dependencies"][2] == {"pip": ["pyyaml"]}
+    setup = client.online_deployments.get_logs("blue", "ep-fail", None, container_type="storage-initializer")
+    assert "environment: workers run" in setup and "AZUREML_MODEL_DIR=" in setup

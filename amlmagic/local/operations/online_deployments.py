@@ -177,10 +177,13 @@ class OnlineDeploymentOperations:
 
     def _record(self, deployment, name, endpoint, model, code, code_dir, script, model_dir, python, described,
                 environment, snapshot, count, existing) -> dict:
-        if environment is not None and not isinstance(environment, str):
-            environment = {"name": getattr(environment, "name", None), "version": getattr(environment, "version", None),
-                           "image": getattr(environment, "image", None),
-                           "conda_file": getattr(environment, "conda_file", None)}
+        if environment is not None and not isinstance(environment, str):  # inline: kept as a plain dict
+            from .environments import read_conda_file
+
+            conda = getattr(environment, "conda_file", None)
+            base = Path(getattr(environment, "_base_path", None) or getattr(deployment, "_base_path", None) or ".")
+            environment = {"image": getattr(environment, "image", None),
+                           "conda_file": read_conda_file(conda, base) if conda else None}
         model_spec = None
         if model is not None:
             model_spec = {"name": model.name, "version": model.version, "type": model.type,
