@@ -20,7 +20,7 @@ def compute_row(compute: Any) -> dict:
     lo, hi = getattr(compute, "min_instances", None), getattr(compute, "max_instances", None)
     instances = f"{lo}-{hi}" if lo is not None and hi is not None else (hi if hi is not None else "")
     return {"name": compute.name, "type": getattr(compute, "type", "") or "", "size": getattr(compute, "size", "") or "",
-            "state": str(state), "instances": str(instances)}
+            "state": str(getattr(state, "value", state)), "instances": str(instances)}
 
 
 class ComputePicker(AmlWidget):

@@ -98,21 +98,31 @@ class LogTail:
         return True
 
 
+def _session_connection() -> dict:
+    try:
+        from amlmagic.session import current_session
+    except ImportError:
+        return {}
+    return current_session().connection
+
+
 def default_compute(client: Any) -> str:
-    ops = client.compute
-    for value in (getattr(ops, "default", None), getattr(client, "default_compute", None)):
-        if isinstance(value, str) and value:
-            return value
-    return ""
+    """Locally the workspace keeps it (`client.compute.default`); on Azure the session does, as
+    `%aml compute use` does it."""
+    value = getattr(client.compute, "default", None)
+    if isinstance(value, str) and value:
+        return value
+    return str(_session_connection().get("default_compute") or "")
 
 
 def set_default_compute(client: Any, name: str) -> Any:
+    """What `%aml compute use -n NAME` does (amlmagic/magics/commands/compute.py)."""
     use = getattr(client.compute, "use", None)
-    if use is None:
-        from ..errors import BackendError
-
-        raise BackendError("this backend has no default compute: pass --compute to each job")
-    return use(name)
+    if use is not None:
+        return use(name)
+    compute = client.compute.get(name)
+    _session_connection()["default_compute"] = compute.name
+    return compute
 
 
 def _maybe_json(value: Any) -> Any:

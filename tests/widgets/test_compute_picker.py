@@ -28,3 +28,23 @@ def test_a_missing_compute_shows_an_error_in_the_widget(client, recorded):
 def test_static_html_marks_the_default(client):
     html = ComputePicker(client)._repr_mimebundle_()["text/html"]
     assert "default: local" in html and "<td style='padding:2px 8px'>local</td>" in html
+
+
+def test_over_replay_the_choice_goes_to_the_session_and_its_trail():
+    from amlmagic.session import reset_session
+    from tests.widgets.browser import REPO
+
+    session = reset_session()
+    try:
+        client = session.connect_replay([str(REPO / "tests" / "backends" / "recordings" / "compute_list_show.json")])
+        picker = ComputePicker(client)
+        assert picker.computes == [{"name": "cpu-cluster", "type": "amlcompute", "size": "Standard_DS3_v2",
+                                    "state": "Succeeded", "instances": "0-4"}]
+        assert picker.default_compute == ""
+        picker.act("use", name="cpu-cluster")
+        assert picker.error == ""
+        assert session.connection["default_compute"] == "cpu-cluster"
+        assert picker.default_compute == "cpu-cluster"
+        assert "%aml compute use -n cpu-cluster" in [entry.line for entry in session.trail]
+    finally:
+        reset_session()
