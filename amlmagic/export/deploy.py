@@ -145,7 +145,8 @@ kernel created is not here (export before restarting).
 
 Azure names jobs itself: deploy.sh captures each job's name (`--query name -o tsv`) and registers
 models from its outputs once it has finished. No key, token or connection string is written:
-secrets are left out and deploy.sh reads them from the environment.
+secrets are left out and deploy.sh reads them from the environment. Online endpoint names must
+be unique in their Azure region: rename one in its YAML (and its deployments' `endpoint_name`) if taken.
 
 {extra}
 ## Re-run locally
