@@ -16,6 +16,11 @@ def now_iso() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds")
 
 
+def _parse_time(text: str | None) -> _dt.datetime | None:
+    """Entities carry datetimes (their dump calls isoformat); the store keeps ISO text."""
+    return _dt.datetime.fromisoformat(text) if text else None
+
+
 def current_user() -> str:
     try:
         return getpass.getuser()
@@ -52,9 +57,10 @@ class LocalWorkspace:
     def system_data(self, meta: dict):
         from azure.ai.ml.entities import SystemData
 
+        created = _parse_time(meta.get("created_at"))
         return SystemData(
             created_by=meta.get("created_by"),
-            created_at=meta.get("created_at"),
-            last_modified_at=meta.get("modified_at", meta.get("created_at")),
+            created_at=created,
+            last_modified_at=_parse_time(meta.get("modified_at")) or created,
             created_by_type="User",
         )
