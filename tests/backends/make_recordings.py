@@ -222,7 +222,8 @@ def _errors_setup(fake):
 
 MAGIC_SCENARIOS = {
     "magics_compute": MagicScenario(
-        ["compute create -f compute.yml", "compute list", "compute show -n cpu-cluster", "workspace show"], {"compute.yml": COMPUTE_YML}),
+        ["compute create -f compute.yml", "compute list", "compute show -n cpu-cluster", "workspace show"],
+        {"compute.yml": COMPUTE_YML}),
     "magics_data": MagicScenario(
         ["data create -n iris -v 1 -t uri_file -p azureml://datastores/workspaceblobstore/paths/data/iris.csv "
          "-d 'iris measurements'", "data list"]),
@@ -233,7 +234,8 @@ MAGIC_SCENARIOS = {
         ["job create -f job.yml --stream", "job show -n train-job-1", "job metrics -n train-job-1"],
         {"job.yml": JOB_YML}, _job_runs),
     "magics_sweep_job": MagicScenario(
-        ["job create -f sweep.yml", _sweep_finished, "job show -n sweep-job-1"], {"sweep.yml": SWEEP_YML}, _sweep_trials),
+        ["job create -f sweep.yml", _sweep_finished, "job show -n sweep-job-1"],
+        {"sweep.yml": SWEEP_YML}, _sweep_trials),
     "magics_model": MagicScenario(
         ["model create -n iris-model -v 1 -t custom_model -p azureml://datastores/workspaceblobstore/paths/models/iris/",
          "model show -n iris-model -v 1", "model list -n iris-model"]),

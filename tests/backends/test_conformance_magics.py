@@ -110,7 +110,9 @@ search_space:
 limits: {{max_total_trials: 2, max_concurrent_trials: 10, timeout: 300}}
 trial:
   code: src
-  command: python ./sweep_script.py --lr ${{{{search_space.lr}}}} --conv_size ${{{{search_space.conv_size}}}} --dropout_rate ${{{{search_space.dropout_rate}}}}
+  command: >-
+    python ./sweep_script.py --lr ${{{{search_space.lr}}}} --conv_size ${{{{search_space.conv_size}}}}
+    --dropout_rate ${{{{search_space.dropout_rate}}}}
   environment: {env}
 """
 
