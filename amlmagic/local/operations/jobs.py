@@ -86,8 +86,6 @@ class JobOperations:
         return record, None
 
     def _entity(self, name: str, folder: Path, record: dict, status: dict) -> Any:
-        from azure.ai.ml.entities import SystemData
-
         from ...spec.jobs import spec_to_job
 
         hit = self._cache.get(name)
@@ -105,10 +103,8 @@ class JobOperations:
         meta = record["meta"]
         entity._status = status.get("status")
         modified = status.get("end_time") or (status.get("history") or [[None, meta["created_at"]]])[-1][1]
-        entity._creation_context = SystemData(
-            created_by=meta.get("created_by"), created_at=meta.get("created_at"),
-            last_modified_at=modified, created_by_type="User",
-        )
+        entity._creation_context = self._ws.system_data(
+            {"created_by": meta.get("created_by"), "created_at": meta.get("created_at"), "modified_at": modified})
         props = entity.properties if entity.properties is not None else {}
         for key, value in (
             ("StartTimeUtc", status.get("start_time")), ("EndTimeUtc", status.get("end_time")),
