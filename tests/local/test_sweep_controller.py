@@ -109,14 +109,15 @@ def state_of(client, name: str) -> dict:
 
 
 def running_intervals(client, name: str) -> list[tuple[float, float]]:
-    """(Running since, ended at) of each trial, from its recorded status history."""
+    """(Running since, Running until) of each trial, from its recorded status history: until the
+    status after Running (Finalizing or CancelRequested; a pool slot is freed before Finalizing)."""
     out = []
     for trial in trials_of(client, name):
         history = json.loads((job_dir(client.root, trial) / "status.json").read_text())["history"]
-        times = {status: datetime.fromisoformat(stamp).timestamp() for status, stamp in history}
-        if "Running" in times:
-            end = max(t for s, t in times.items() if s in ("Completed", "Failed", "Canceled"))
-            out.append((times["Running"], end))
+        stamps = [(status, datetime.fromisoformat(stamp).timestamp()) for status, stamp in history]
+        for i, (status, since) in enumerate(stamps):
+            if status == "Running":
+                out.append((since, stamps[i + 1][1]))
     return out
 
 
@@ -308,3 +309,16 @@ def test_submit_checks_the_trial_before_writing(client):
         submit_sweep(client.root, undefined, base_path=Path.cwd())
     jobs = client.root / "jobs"
     assert not jobs.exists() or not any(jobs.iterdir())  # nothing was written
+
+
+def test_compute_pool_bounds_concurrency_below_max_concurrent_trials(client):
+    from azure.ai.ml.entities import AmlCompute
+
+    client.compute.begin_create_or_update(AmlCompute(name="one-node", max_instances=1)).result()
+    spec = sweep_spec("python train.py --x ${{search_space.x}} --sleep 0.2",
+                      {"x": {"type": "choice", "values": [1, 2, 3]}}, {"max_concurrent_trials": 3},
+                      sampling="grid", compute="azureml:one-node")
+    job, trials = run_sweep(client, spec)
+    assert job.status == "Completed" and len(trials) == 3
+    assert max_overlap(running_intervals(client, job.name)) == 1
+    assert all(t.properties["compute"] == "one-node" for t in trials.values())
