@@ -267,10 +267,12 @@ def test_key_auth_get_keys_and_regenerate(served):
 def test_run_errors_and_malformed_requests_are_answered(served):
     client, root = served
     with pytest.raises(EndpointInvokeError, match="run\\(\\) cannot read this") as error:
-        client.online_endpoints.invoke("ep-main", request_file=request_file(root, "raise", "raise.txt"), deployment_name="blue")
+        bad = request_file(root, "raise", "raise.txt")
+        client.online_endpoints.invoke("ep-main", request_file=bad, deployment_name="blue")
     assert error.value.status == 500
     with pytest.raises(EndpointInvokeError) as error:
-        client.online_endpoints.invoke("ep-main", request_file=request_file(root, "", "empty.txt"), deployment_name="blue")
+        bad = request_file(root, "", "empty.txt")
+        client.online_endpoints.invoke("ep-main", request_file=bad, deployment_name="blue")
     assert error.value.status == 400 and "no body" in str(error.value)
 
 
@@ -305,7 +307,8 @@ def test_a_crashed_worker_is_restarted(served):
     req = request_file(root, '{"data": [1]}')
     first = json.loads(client.online_endpoints.invoke("ep-main", request_file=req, deployment_name="blue"))["pid"]
     with pytest.raises(EndpointInvokeError) as error:
-        client.online_endpoints.invoke("ep-main", request_file=request_file(root, "crash", "crash.txt"), deployment_name="blue")
+        bad = request_file(root, "crash", "crash.txt")
+        client.online_endpoints.invoke("ep-main", request_file=bad, deployment_name="blue")
     assert error.value.status == 502
 
     def two_workers_again():

@@ -59,7 +59,8 @@ def test_a_model_from_a_job_keeps_the_jobs_environment_and_inputs(client):
     from azure.ai.ml.entities import Model
 
     fake_finished_job(client, "keen_lamp_x1")
-    client.models.create_or_update(Model(name="from-job", path="azureml://jobs/keen_lamp_x1/outputs/artifacts/paths/model/"))
+    uri = "azureml://jobs/keen_lamp_x1/outputs/artifacts/paths/model/"
+    client.models.create_or_update(Model(name="from-job", path=uri))
     lineage = client.models.lineage("from-job")
     assert lineage["environment"] == "azureml:sklearn-env:1"
     assert lineage["inputs"] == {"training_data": "azureml:digits:1"}

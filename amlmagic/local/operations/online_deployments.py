@@ -59,7 +59,8 @@ class OnlineDeploymentOperations:
         name = validate_endpoint_name(getattr(deployment, "name", None), "deployment")
         endpoint = getattr(deployment, "endpoint_name", None)
         if not endpoint:
-            raise ValidationError(f"deployment {name} has no endpoint_name: set it in the YAML or give -e/--endpoint-name")
+            raise ValidationError(f"deployment {name} has no endpoint_name: set it in the YAML or give "
+                                  "-e/--endpoint-name")
         endpoint_record(self._store, endpoint)
         base = Path(getattr(deployment, "_base_path", None) or os.getcwd()).resolve()
         # Resolve everything before touching the running endpoint: a mistake fails here, whole.
@@ -191,7 +192,8 @@ class OnlineDeploymentOperations:
                           "path": str(model_dir / model.path.name)}  # the snapshot's copy, for a re-deploy
         now = now_iso()
         # A model with its own scoring script is served by that script, mlflow_model or not.
-        model_type = "mlflow_model" if model is not None and model.type == "mlflow_model" and not code else "custom_model"
+        no_code_mlflow = model is not None and model.type == "mlflow_model" and not code
+        model_type = "mlflow_model" if no_code_mlflow else "custom_model"
         return {
             "spec": {
                 "name": name, "endpoint_name": endpoint, "model": model_spec,
