@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from enum import Enum
 from typing import Any, Iterable
 
 __all__ = ["summarize", "EntityView", "EntityList", "TextBlock", "register_formatters", "kind_of"]
@@ -69,6 +70,8 @@ def _conda_summary(conda: dict) -> str:
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, Enum):  # azure-ai-ml's string enums (JobStatus.COMPLETED -> "Completed")
+        value = value.value
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
     return "" if value is None else str(value)

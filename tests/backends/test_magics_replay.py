@@ -98,8 +98,6 @@ def test_sweep_job_create_and_show_with_trials(no_network, ip):
     assert summary == "trials (2), best: sweep-job-1_0"
 
 
-@pytest.mark.xfail(strict=True, reason="amlmagic/display/render.py shows azure-ai-ml's str-enum status as "
-                   "'JobStatus.COMPLETED' (str() of a str Enum); a local job shows 'Completed'")
 def test_a_replayed_sweep_displays_its_status_as_a_local_one_does(no_network, ip):
     replay(ip, "magics_sweep_job")
     with capture_output() as captured:
