@@ -177,6 +177,8 @@ def test_create_returns_the_endpoint_with_its_scoring_uri(served):
     blue = client.online_deployments.get("blue", "ep-main")
     assert (blue.instance_count, blue.instance_type, blue.model) == (2, "Standard_DS3_v2", "azureml:doubler:1")
     assert client.online_deployments.get("green", "ep-main").model == "azureml:tripler:1"
+    assert endpoint.creation_context.created_at <= blue.creation_context.created_at
+    assert blue.creation_context.created_by == endpoint.creation_context.created_by
 
 
 def test_invoke_by_file_and_by_deployment_name(served):

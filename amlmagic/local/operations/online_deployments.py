@@ -243,5 +243,5 @@ class OnlineDeploymentOperations:
             instance_type=spec.get("instance_type"), instance_count=spec["instance_count"],
             environment_variables=spec.get("environment_variables") or {}, description=spec.get("description"),
             tags=spec.get("tags") or {}, properties=spec.get("properties") or {},
-            provisioning_state=provisioning, id=arm,
+            provisioning_state=provisioning, id=arm, creation_context=self._ws.system_data(record["meta"]),
         )

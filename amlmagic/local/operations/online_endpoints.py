@@ -204,6 +204,7 @@ class OnlineEndpointOperations:
             traffic=dict(spec.get("traffic") or {}), mirror_traffic=dict(spec.get("mirror_traffic") or {}),
             scoring_uri=state.scoring_uri if state is not None else None, location="local",
             provisioning_state="Succeeded", id=self._ws.arm_id("onlineEndpoints", spec["name"]),
+            creation_context=self._ws.system_data(record["meta"]),
         )
 
 
