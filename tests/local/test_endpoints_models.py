@@ -32,8 +32,7 @@ def fake_finished_job(client, name: str) -> None:
 
 @pytest.mark.parametrize("uri", [
     "azureml://jobs/{job}/outputs/artifacts/paths/model/",
-    pytest.param("runs:/{job}/model", marks=pytest.mark.xfail(
-        strict=True, reason="operations/models.py makes runs:/ absolute (local_source_path) before mapping it")),
+    "runs:/{job}/model",
 ])
 def test_a_model_registered_from_a_job_output_deploys(client, tmp_path, uri):
     from azure.ai.ml.entities import ManagedOnlineDeployment, Model

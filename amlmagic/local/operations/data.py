@@ -19,7 +19,7 @@ DATA_TYPES = ("uri_file", "uri_folder", "mltable")
 def local_source_path(entity: Any, attribute: str = "path") -> str:
     """The entity's path, made absolute against the folder its YAML came from."""
     raw = str(getattr(entity, attribute))
-    if raw.startswith(("azureml:", "file://")) or is_remote_uri(raw) or Path(raw).is_absolute():
+    if raw.startswith(("azureml:", "file://", "runs:/")) or is_remote_uri(raw) or Path(raw).is_absolute():
         return raw
     return str((Path(getattr(entity, "_base_path", None) or ".") / raw).resolve())
 
