@@ -322,3 +322,31 @@ def test_compute_pool_bounds_concurrency_below_max_concurrent_trials(client):
     assert job.status == "Completed" and len(trials) == 3
     assert max_overlap(running_intervals(client, job.name)) == 1
     assert all(t.properties["compute"] == "one-node" for t in trials.values())
+
+
+def test_restart_launches_a_trial_created_but_never_started(client):
+    """A controller that died between creating trial 0's folder and starting its runner."""
+    from amlmagic.local.jobs.plan import submit_plan
+    from amlmagic.local.jobs.state import raw_status
+    from amlmagic.local.sweep.trials import sweep_env, trial_meta, trial_spec
+
+    spec = sweep_spec("python train.py --x ${{search_space.x}}",
+                      {"x": {"type": "choice", "values": [1, 2]}}, {"max_concurrent_trials": 1}, sampling="grid")
+    name = submit_sweep(client.root, spec, base_path=Path.cwd(), start=False)
+    folder = job_dir(client.root, name)
+    sampler = make_sampler(sweep_defaults(spec))
+    params = sampler.next_params()
+    state = state_of(client, name)
+    state["sampler"] = sampler.state()
+    state["trials"] = [{"index": 0, "name": f"{name}_0", "params": params, "status": None, "score": None,
+                        "terminated": None, "error": None, "submitted": False}]
+    (folder / STATE_FILE).write_text(json.dumps(state))
+    submit_plan(client.root, trial_spec(json.loads((folder / "record.json").read_text())["spec"], folder / "code"),
+                name=f"{name}_0", base_path=Path.cwd(), parent_job_name=name, extra_env=sweep_env(params),
+                search_space=params, meta=trial_meta(0, params), start=False)
+    assert raw_status(job_dir(client.root, f"{name}_0"))["status"] == "NotStarted"
+    resume_sweep(client.root, name)
+    job = client.jobs.wait(name, timeout=120)
+    assert job.status == "Completed"
+    assert {t.name: t.status for t in client.jobs.list(parent_job_name=name)} == {
+        f"{name}_0": "Completed", f"{name}_1": "Completed"}

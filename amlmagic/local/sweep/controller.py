@@ -228,11 +228,17 @@ class SweepController:
         for trial in self.trials:
             if self.policy is not None and trial.get("terminated"):
                 self.policy.reported.add(trial["name"])
-            if trial["status"] is None and not trial.get("submitted"):
-                if (job_dir(self.root, trial["name"]) / "record.json").is_file():
-                    trial["submitted"] = True
-                else:
-                    self.submit(trial)
+            if trial["status"] is not None:
+                continue
+            folder = job_dir(self.root, trial["name"])
+            if not (folder / "record.json").is_file():
+                self.submit(trial)
+                continue
+            trial["submitted"] = True
+            if raw_status(folder).get("status") == "NotStarted":  # created; its runner never launched
+                from ..jobs.plan import launch_runner
+
+                launch_runner(folder)
         self.save()
 
     # -- trials --------------------------------------------------------------------------------
