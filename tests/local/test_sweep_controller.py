@@ -51,6 +51,7 @@ p.add_argument("--sleep", type=float, default=0.05)
 p.add_argument("--fail", type=int, default=0)
 a = p.parse_args()
 print("x", a.x, "env", os.environ.get("AZUREML_SWEEP_x"), flush=True)
+print("threads", os.environ.get("OMP_NUM_THREADS"), os.environ.get("MKL_NUM_THREADS"), flush=True)
 for k in range(1, a.steps + 1):
     log_metric("score", a.x * k, k)
     time.sleep(a.sleep)
@@ -150,6 +151,8 @@ def test_limits_total_and_concurrency_from_running_intervals(client):
         assert json.loads(trial.properties["hyperparameters"]) == params
         log = client.jobs.read_log(trial.name)[0]
         assert f"x {params['x']} env {params['x']}" in log
+        share = max(1, (os.cpu_count() or 1) // 2)  # split up front among the 2 concurrent trials
+        assert f"threads {share} {share}" in log
     # best_child_run_id: the largest x (score = 3x at the last step)
     best = max(trials.values(), key=lambda t: json.loads(t.properties["hyperparameters"])["x"])
     assert job.properties["best_child_run_id"] == best.name
@@ -162,7 +165,10 @@ def test_grid_runs_every_combination_once(client):
     spec = sweep_spec("python train.py --x ${{search_space.x}} --steps ${{search_space.steps}}",
                       {"x": {"type": "choice", "values": [1, 2, 3]}, "steps": {"type": "choice", "values": [1, 2]}},
                       {"max_total_trials": 20, "max_concurrent_trials": 3}, sampling="grid")
+    spec["trial"]["environment_variables"] = {"OMP_NUM_THREADS": "5"}  # the trial's own setting wins
     job, trials = run_sweep(client, spec)
+    share = max(1, (os.cpu_count() or 1) // 3)
+    assert all(f"threads 5 {share}" in client.jobs.read_log(t)[0] for t in trials)
     assert job.status == "Completed"
     combos = sorted((p["x"], p["steps"]) for p in
                     (json.loads(t.properties["hyperparameters"]) for t in trials.values()))

@@ -54,7 +54,9 @@ from ..workspace import current_user, now_iso
 from .policies import TrialProgress, make_policy
 from .results import final_status, sweep_properties
 from .sampling import make_sampler
-from .trials import sweep_env, terminate_trial, trial_meta, trial_name, trial_score, trial_spec, cancel_job
+from .trials import (
+    cancel_job, sweep_env, terminate_trial, trial_meta, trial_name, trial_score, trial_spec, trial_threads,
+)
 from .validation import sweep_defaults
 
 __all__ = ["submit_sweep", "launch_controller", "resume_sweep", "SweepController", "main",
@@ -121,7 +123,8 @@ def submit_sweep(workspace_root: str | os.PathLike, spec: Mapping[str, Any], *, 
         record = {
             "spec": {**spec, "name": name, "experiment_name": experiment, "limits": limits},
             "meta": {"created_at": now_iso(), "created_by": current_user(), "base_path": str(base),
-                     "parent_job_name": None, "type": "sweep", "compute": plan["compute"]["name"]},
+                     "parent_job_name": None, "type": "sweep", "compute": plan["compute"]["name"],
+                     "pool_size": plan["compute"]["max_instances"]},
         }
         write_json_atomic(staging / "record.json", record)
         write_json_atomic(staging / STATE_FILE, {
@@ -194,6 +197,8 @@ class SweepController:
         self.policy = make_policy(self.spec.get("early_termination"))
         code = self.folder / "code"
         self.trial_spec = trial_spec(self.record["spec"], code if code.exists() else None)
+        pool = self.record["meta"].get("pool_size")
+        self.threads = trial_threads({**self.record["spec"], "limits": self.limits}, pool)
         self.readers: dict[str, Any] = {}
         self.values: dict[str, list[float]] = {}
         self.cancel_requested = False
@@ -247,7 +252,7 @@ class SweepController:
 
         try:
             submit_plan(self.root, self.trial_spec, name=trial["name"], base_path=self.state["base_path"],
-                        parent_job_name=self.name, extra_env=sweep_env(trial["params"]),
+                        parent_job_name=self.name, extra_env={**self.threads, **sweep_env(trial["params"])},
                         search_space=trial["params"], meta=trial_meta(trial["index"], trial["params"]))
             self.log("SCHEDULER", f"Scheduling job, id='{trial['name']}' params={trial['params']}")
         except AmlMagicError as exc:  # e.g. a value the command cannot take: that trial fails
