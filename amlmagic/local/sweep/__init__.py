@@ -4,7 +4,9 @@
 - `sampling`: random / sobol / grid / bayesian samplers: `make_sampler(spec, state=None)`.
 - `policies`: bandit / median stopping / truncation selection: `make_policy(early_termination)`.
 - `validation`: `validate_sweep(spec)` at submit, `sweep_defaults(spec)` with limits filled in.
-- `controller`: the detached process that runs the trials (built on the modules above).
+- `controller`: `submit_sweep`, `resume_sweep`; the detached process that runs the trials.
+- `trials`: a trial's name, spec, AZUREML_SWEEP_ variables, thread share, early termination.
+- `results`: the best trial, the sweep's Azure-style properties, its final status.
 
 Nothing heavy is imported here; optuna and scipy load only when a sampler needs them.
 """
