@@ -11,11 +11,10 @@ import shutil
 import time
 from pathlib import Path
 
+from ..snapshots import snapshot_code as copy_code
 from .records import state_dir
 
 __all__ = ["new_snapshot", "snapshot_code", "layout_model", "prune_snapshots", "deployment_folder"]
-
-_CODE_IGNORE = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", ".git", ".amlmagic")
 
 
 def deployment_folder(store, endpoint: str, deployment: str) -> Path:
@@ -31,9 +30,7 @@ def new_snapshot(store, endpoint: str, deployment: str) -> Path:
 
 def snapshot_code(source: Path, snapshot: Path) -> Path:
     """A copy of the code folder (real copies: an editor may rewrite a file in place)."""
-    target = snapshot / "code"
-    shutil.copytree(source, target, ignore=_CODE_IGNORE, symlinks=False)
-    return target
+    return copy_code(source, snapshot / "code")
 
 
 def _link_or_copy(src: str, dst: str) -> str:

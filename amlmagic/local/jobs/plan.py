@@ -25,6 +25,7 @@ from typing import Any, Mapping
 from ...errors import AlreadyExistsError, NotFoundError, ValidationError
 from ...names import generate_job_name, validate_job_name
 from ...references import parse_asset_ref
+from ..snapshots import snapshot_code
 from ..store import Store, write_json_atomic
 from ..uris import resolve_uri
 from ..workspace import current_user, now_iso
@@ -37,7 +38,6 @@ __all__ = ["submit_plan", "build_plan", "resolve_compute", "DATA_INPUT_TYPES", "
 DATA_INPUT_TYPES = ("uri_file", "uri_folder", "mltable")
 MODEL_INPUT_TYPES = ("custom_model", "mlflow_model", "triton_model")
 OUTPUT_TYPES = ("uri_folder", "uri_file", "custom_model", "mlflow_model", "mltable")
-_SNAPSHOT_IGNORE = (".git", "__pycache__", ".ipynb_checkpoints", ".amlmagic")
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[3])  # the folder holding `amlmagic/`
 
 
@@ -116,18 +116,6 @@ def _output_paths(store: Store, folder: Path, outputs: Mapping[str, Any]) -> dic
     return planned
 
 
-def _snapshot(code: Path, target: Path, workspace_root: Path) -> None:
-    if code.is_file():
-        target.mkdir(parents=True)
-        shutil.copy2(code, target / code.name)
-        return
-
-    def ignore(folder: str, names: list[str]) -> list[str]:
-        return [n for n in names if n in _SNAPSHOT_IGNORE or Path(folder, n).resolve() == workspace_root]
-
-    shutil.copytree(code, target, ignore=ignore, symlinks=True)
-
-
 def build_plan(
     store: Store, spec: Mapping[str, Any], name: str, base_path: Path, folder: Path,
     parent_job_name: str | None = None, extra_env: Mapping[str, str] | None = None,
@@ -200,7 +188,7 @@ def submit_plan(
     staging = Path(tempfile.mkdtemp(dir=jobs_root(store.root), prefix=f".staging-{name}-"))
     try:
         if code is not None:
-            _snapshot(code, staging / "code", store.root)
+            snapshot_code(code, staging / "code", store.root)
         else:
             (staging / "code").mkdir()
         for sub in ("user_logs", "artifacts", "outputs"):

@@ -49,6 +49,7 @@ from ...names import generate_job_name, validate_job_name
 from ..jobs.state import (
     TERMINAL, job_dir, jobs_root, process_start_time, raw_status, read_record, read_status, update_status,
 )
+from ..snapshots import snapshot_code
 from ..store import Store, read_json, write_json_atomic
 from ..workspace import current_user, now_iso
 from .policies import TrialProgress, make_policy
@@ -65,7 +66,6 @@ __all__ = ["submit_sweep", "launch_controller", "resume_sweep", "SweepController
 STATE_FILE = "sweep_state.json"
 POLL_SECONDS = 0.05  # a finished trial is replaced within ~25 ms on average; a poll costs ~0.2 ms
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[3])  # the folder holding `amlmagic/`
-_SNAPSHOT_IGNORE = (".git", "__pycache__", ".ipynb_checkpoints", ".amlmagic")
 
 
 def _code_path(spec: Mapping[str, Any], base: Path) -> Path | None:
@@ -78,15 +78,6 @@ def _code_path(spec: Mapping[str, Any], base: Path) -> Path | None:
     if not path.exists():
         raise NotFoundError(f"trial.code: folder {raw} does not exist ({path}): fix the sweep's trial code field")
     return path
-
-
-def _snapshot(code: Path, target: Path, workspace_root: Path) -> None:
-    if code.is_file():
-        target.mkdir(parents=True)
-        shutil.copy2(code, target / code.name)
-        return
-    shutil.copytree(code, target, symlinks=True, ignore=lambda folder, names: [
-        n for n in names if n in _SNAPSHOT_IGNORE or Path(folder, n).resolve() == workspace_root])
 
 
 def submit_sweep(workspace_root: str | os.PathLike, spec: Mapping[str, Any], *, name: str | None = None,
@@ -114,7 +105,7 @@ def submit_sweep(workspace_root: str | os.PathLike, spec: Mapping[str, Any], *, 
     staging = Path(tempfile.mkdtemp(dir=jobs_root(store.root), prefix=f".staging-{name}-"))
     try:
         if code is not None:
-            _snapshot(code, staging / "code", store.root)
+            snapshot_code(code, staging / "code", store.root)
         for sub in ("user_logs", "artifacts", "outputs"):
             (staging / sub).mkdir(exist_ok=True)
         # The YAML schema requires limits.max_total_trials: the stored spec gets the default
