@@ -139,8 +139,10 @@ def train(args):
     model = DigitNet(width=args.width, dropout=args.dropout)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps_per_epoch = (len(train_images) + args.batch_size - 1) // args.batch_size
+    # OneCycleLR divides by the length of each phase: with only a few steps (tiny test data) a
+    # phase can be empty. At least 8 steps; a longer schedule than the run just ends early.
     schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch, pct_start=0.25
+        optimizer, max_lr=args.lr, total_steps=max(8, args.epochs * steps_per_epoch), pct_start=0.25
     )
     evals = min(max(1, args.evals_per_epoch), steps_per_epoch)
     eval_points = {round(steps_per_epoch * (k + 1) / evals) for k in range(evals)}  # evenly spaced, last step included
