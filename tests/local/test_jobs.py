@@ -3,20 +3,23 @@ detached runner in real subprocesses, read back from disk."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
+from support import wait_for
 
 from amlmagic.errors import AlreadyExistsError, BackendError, NotFoundError, ValidationError
 from amlmagic.local.client import LocalMLClient
 from amlmagic.local.jobs.state import process_alive
+
+poll = functools.partial(wait_for, timeout=60.0)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -40,15 +43,6 @@ def submit(client, folder: Path, yaml_text: str, files: dict[str, str] | None = 
 CURATED = "environment: azureml:AzureML-sklearn-1.5@latest\n"
 
 
-def poll(condition, timeout: float = 60.0, interval: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)
 
 
 def status_file(client, name: str) -> dict:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import http.client
 import json
-import math
 import os
 import socket
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
+from support import binomial_bounds, wait_for
 
 from amlmagic.errors import NotFoundError
 from amlmagic.local.serving import (
@@ -112,28 +111,8 @@ def raw_exchange(port: int, data: bytes) -> bytes:
             chunks.append(chunk)
 
 
-def binomial_bounds(n: int, p: float, alpha: float = 1e-6) -> tuple[int, int]:
-    """[lo, hi] holding a Binomial(n, p) count except with probability < alpha."""
-    pmf = [math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(n + 1)]
-    lo, tail = 0, 0.0
-    while tail + pmf[lo] < alpha / 2:
-        tail += pmf[lo]
-        lo += 1
-    hi, tail = n, 0.0
-    while tail + pmf[hi] < alpha / 2:
-        tail += pmf[hi]
-        hi -= 1
-    return lo, hi
 
 
-def wait_for(condition, timeout: float = 20, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def port_is_free(port: int) -> bool:

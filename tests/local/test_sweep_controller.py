@@ -8,17 +8,18 @@ which costs ~5 s per trial on this machine; test_sweep_e2e.py uses mlflow itself
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from support import wait_for
 
 from amlmagic.errors import NotFoundError, ValidationError
 from amlmagic.local.client import LocalMLClient
@@ -26,6 +27,8 @@ from amlmagic.local.jobs.state import job_dir, process_alive
 from amlmagic.local.sweep.controller import STATE_FILE, resume_sweep, submit_sweep
 from amlmagic.local.sweep.sampling import make_sampler
 from amlmagic.local.sweep.validation import sweep_defaults
+
+poll = functools.partial(wait_for, timeout=90.0)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -60,15 +63,6 @@ if a.fail:
 '''
 
 
-def poll(condition, timeout: float = 90.0, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)
 
 
 @pytest.fixture
