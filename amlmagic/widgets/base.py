@@ -5,6 +5,7 @@ last action, and displays that fall back to static HTML/PNG and update to a fina
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,16 @@ import traitlets as t
 
 from ..errors import AmlMagicError
 from .actions import record_widget_action
+from .series import points_message
 
-__all__ = ["AmlWidget", "STATIC_DIR"]
+__all__ = ["AmlWidget", "STATIC_DIR", "RESYNC_SECONDS", "RESYNC_MAX_POINTS"]
 
 STATIC_DIR = Path(__file__).parent / "static"
+# A view that missed a chunk asks for a snapshot, but the kernel answers only between cells.
+# So while points keep coming, a full snapshot is also pushed every RESYNC_SECONDS (over iopub,
+# which works while a cell runs), as long as it stays small.
+RESYNC_SECONDS = 2.0
+RESYNC_MAX_POINTS = 50_000
 
 
 class AmlWidget(anywidget.AnyWidget):
@@ -30,6 +37,9 @@ class AmlWidget(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self._handles: list = []
         self._lock = threading.RLock()
+        self.store = None  # a SeriesStore in widgets with charts
+        self._unsynced = False
+        self._last_resync = time.monotonic()
         self.on_msg(self._on_custom_msg)
 
     # -- messages from the views -------------------------------------------------------------
@@ -56,8 +66,33 @@ class AmlWidget(anywidget.AnyWidget):
         except Exception as exc:  # the backend failed: say so in the widget
             self.error = f"{type(exc).__name__}: {exc}"
 
+    # -- chart points ---------------------------------------------------------------------------
+    def _send_points(self, new: dict) -> list:
+        """Add `{series: [(step, ts, value)]}` to the store and send only those points."""
+        with self._lock:
+            chunks = self.store.add(new)
+            if chunks:
+                content, buffers = points_message(chunks, reset=False)
+                self.send(content, buffers)
+                self._unsynced = True
+        self._maybe_resync()
+        return chunks
+
     def _send_snapshot(self) -> None:
-        """Widgets with charts send all their points (a view just rendered, or missed one)."""
+        """Send every point (a view just rendered, or missed a chunk)."""
+        if self.store is None:
+            return
+        with self._lock:
+            content, buffers = points_message(self.store.snapshot(), reset=True)
+            self.send(content, buffers)
+            self._unsynced = False
+            self._last_resync = time.monotonic()
+
+    def _maybe_resync(self, force: bool = False) -> None:
+        total = sum(len(s) for s in self.store.series.values())
+        due = time.monotonic() - self._last_resync >= RESYNC_SECONDS
+        if self._unsynced and (force or (due and total <= RESYNC_MAX_POINTS)):
+            self._send_snapshot()
 
     def _did(self, line: str, entity: Any = None) -> None:
         """Show and record the `%aml` line equivalent to what the widget just did."""

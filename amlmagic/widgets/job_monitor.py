@@ -12,7 +12,7 @@ import traitlets as t
 from .actions import aml_line
 from .base import AmlWidget
 from .poller import Poller
-from .series import SeriesStore, points_message
+from .series import SeriesStore
 from .sources import LogTail, is_terminal, job_times_ms, metrics_reader_for, status_text
 from .static import esc, fmt, html_card, html_table, png_line_charts
 
@@ -74,11 +74,7 @@ class JobMonitor(AmlWidget):
         new = self._reader.read_new()
         if not new:
             return 0
-        with self._lock:
-            chunks = self.store.add(new)
-            if chunks:
-                content, buffers = points_message(chunks, reset=False)
-                self.send(content, buffers)
+        chunks = self._send_points(new)
         names = self.store.names()
         if names != list(self.metric_names):
             self.metric_names = names
@@ -97,14 +93,10 @@ class JobMonitor(AmlWidget):
                 self.poll_metrics()
                 if self._log.poll():
                     self.log_tail = self._log.text
+            self._maybe_resync(force=True)
             self.refresh_displays()
             return False
         return True
-
-    def _send_snapshot(self) -> None:
-        with self._lock:
-            content, buffers = points_message(self.store.snapshot(), reset=True)
-            self.send(content, buffers)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until polling has stopped (the job ended); True if it did within `timeout`."""

@@ -13,7 +13,7 @@ from .actions import aml_line
 from .base import AmlWidget
 from .job_monitor import cancel_job
 from .poller import Poller
-from .series import SeriesStore, points_message
+from .series import SeriesStore
 from .sources import (is_terminal, job_times_ms, metrics_reader_for, objective_of, status_text,
                       trial_params, trial_termination)
 from .static import esc, html_card, html_table, png_line_charts, png_parallel
@@ -85,11 +85,7 @@ class SweepMonitor(AmlWidget):
                 points = reader.read_new().get(self.primary_metric)
                 if points:
                     new_points[name] = points
-        with self._lock:
-            chunks = self.store.add(new_points)
-            if chunks:
-                content, buffers = points_message(chunks, reset=False)
-                self.send(content, buffers)
+        self._send_points(new_points)
         rows, params = [], []
         for trial in listed:
             p = trial_params(trial)
@@ -118,14 +114,10 @@ class SweepMonitor(AmlWidget):
         if is_terminal(self.status):
             if not was_terminal:
                 self._poll_trials()  # trials that ended with the sweep
+            self._maybe_resync(force=True)
             self.refresh_displays()
             return False
         return True
-
-    def _send_snapshot(self) -> None:
-        with self._lock:
-            content, buffers = points_message(self.store.snapshot(), reset=True)
-            self.send(content, buffers)
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._poller.finished.wait(timeout)

@@ -1,6 +1,6 @@
 // One bundle for every amlmagic widget; the Python class names its view in the `_kind` trait.
 import "./styles.css";
-import { renderJobMonitor } from "./job_monitor.js";
+import { renderJobMonitor, sharedPoints } from "./job_monitor.js";
 import { renderSweepMonitor } from "./sweep_monitor.js";
 import { renderComputePicker } from "./compute_picker.js";
 import { renderEndpointTester } from "./endpoint_tester.js";
@@ -27,4 +27,9 @@ function render({ model, el }) {
   return view({ model, el });
 }
 
-export default { render };
+// Monitors start gathering points as soon as their model exists, before any view renders.
+function initialize({ model }) {
+  if (["job_monitor", "sweep_monitor"].includes(model.get("_kind"))) sharedPoints(model);
+}
+
+export default { initialize, render };

@@ -10,8 +10,17 @@ export function durationOf(model, now = Date.now()) {
   return (end - start) / 1000;
 }
 
-/** Wire incremental points messages into a SeriesSet; `onChange(names)` after each chunk. */
-export function followPoints(model, onChange, sets = new SeriesSet()) {
+// Points are gathered per model, from the moment the model exists in the front-end (the
+// `initialize` hook), not per view: a view rendered later, or re-rendered when the display is
+// updated, starts from everything already received without asking the kernel, which may be
+// busy running a cell and unable to answer until the cell ends.
+const shared = new WeakMap();
+
+export function sharedPoints(model) {
+  let entry = shared.get(model);
+  if (entry) return entry;
+  const sets = new SeriesSet();
+  const listeners = new Set();
   let asked = false;
   const ask = () => { if (!asked) { asked = true; model.send({ type: "snapshot" }); } };
   const onMsg = (msg, buffers) => {
@@ -19,11 +28,22 @@ export function followPoints(model, onChange, sets = new SeriesSet()) {
     if (msg.reset) asked = false;
     const { changed, needSnapshot } = sets.apply(msg, buffers || []);
     if (needSnapshot) ask();
-    if (changed.length) onChange(changed);
+    if (changed.length) for (const f of listeners) f(changed);
   };
   model.on("msg:custom", onMsg);
+  entry = { sets, listeners, ask };
+  shared.set(model, entry);
   ask();
-  return { sets, dispose: () => model.off("msg:custom", onMsg) };
+  return entry;
+}
+
+/** Follow a model's points: `onChange(names)` after each chunk (and once for what is already there). */
+export function followPoints(model, onChange) {
+  const { sets, listeners } = sharedPoints(model);
+  listeners.add(onChange);
+  const have = sets.names().filter((n) => sets.get(n).length > 0);
+  if (have.length) queueMicrotask(() => { if (listeners.has(onChange)) onChange(have); });
+  return { sets, dispose: () => listeners.delete(onChange) };
 }
 
 export function renderJobMonitor({ model, el }) {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { makeModel } from "./model.js";
-import { followPoints, durationOf } from "../src/job_monitor.js";
+import { followPoints, sharedPoints, durationOf } from "../src/job_monitor.js";
 
 const buf = (xs) => new DataView(Float64Array.from(xs).buffer);
 
@@ -21,6 +21,20 @@ describe("followPoints", () => {
     expect(seen).toEqual([["loss"], ["loss"]]);
     model.receive({ type: "other" });
     expect(seen.length).toBe(2);
+  });
+});
+
+describe("sharedPoints", () => {
+  it("gathers points per model, so a view following later starts from all of them", async () => {
+    const model = makeModel({});
+    sharedPoints(model); // the initialize hook, before any view
+    model.receive({ type: "points", reset: false, metrics: [{ name: "acc", start: 0, n: 2 }] }, [buf([0, 1]), buf([0.1, 0.2])]);
+    const seen = [];
+    const { sets } = followPoints(model, (names) => seen.push(names));
+    await Promise.resolve();
+    expect(seen).toEqual([["acc"]]);
+    expect(sets.get("acc").length).toBe(2);
+    expect(model.sent).toEqual([{ type: "snapshot" }]); // asked once, at initialize
   });
 });
 

@@ -98,3 +98,35 @@ def test_sweep_monitor_draws_one_line_per_trial(tmp_path, kind):
     assert best == best_row and best
     assert active == [best]
     assert top2 == 2
+
+
+def test_job_monitor_updates_while_the_kernel_is_busy(tmp_path):
+    """Like `%aml job watch`, the cell shows the monitor and then blocks until the job ends: the
+    chart still fills in, since points travel over iopub and gather per model."""
+    gate = tmp_path / "gate"
+    write_notebook(tmp_path / "busy.ipynb", [
+        "from IPython.display import display\n"
+        "from azure.ai.ml import command\n"
+        "from amlmagic.local.client import LocalMLClient\n"
+        "from amlmagic.widgets import JobMonitor\n"
+        f"client = LocalMLClient({str(tmp_path / 'ws')!r})\n"
+        f"job = client.jobs.create_or_update(command(code={str(SRC)!r}, compute='local',\n"
+        f"    command='python train.py --steps 10 --lr 0.5 --gate {gate}'))\n"
+        "monitor = JobMonitor(client, job.name)\n"
+        "display(monitor)\n"
+        "assert monitor.wait(240)\n"
+        "print('watched to the end:', monitor.status)",
+    ])
+    with jupyter_server("lab", tmp_path, tmp_path / "server.log") as base, chromium() as page:
+        run_all_cells(page, base, "lab", "busy.ipynb")
+        page.wait_for_selector('.aml-job-monitor .aml-chart[data-metric="loss"][data-points="5"]', timeout=120_000)
+        # The cell is still executing (its prompt shows [*]) while the chart fills in.
+        prompt = page.text_content(".jp-Cell .jp-InputPrompt")
+        gate.write_text("go")
+        page.wait_for_selector('.aml-job-monitor[data-status="Completed"]', timeout=120_000)
+        page.wait_for_selector('.aml-job-monitor .aml-chart[data-metric="loss"][data-points="10"]', timeout=30_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-OutputArea-output')].some(o => o.textContent.includes('watched to the end: Completed'))",
+            timeout=60_000)
+        screenshot(page, "job-monitor-busy-kernel-lab")
+    assert prompt.strip() == "[*]:"
