@@ -91,6 +91,14 @@ def test_sweep_monitor_draws_one_line_per_trial(tmp_path, kind):
         page.mouse.up()
         active = page.eval_on_selector_all(".aml-sweep-monitor path.aml-pc-line:not(.aml-pc-dim)",
                                            "els => els.map(e => e.dataset.trial)")
+        # Drag the metric axis's title to the far left: it becomes the first axis.
+        title = page.query_selector('.aml-sweep-monitor .aml-pc-axis[data-axis="acc"] .aml-pc-title').bounding_box()
+        first = page.query_selector('.aml-sweep-monitor .aml-pc-axis[data-axis="lr"] .aml-pc-track').bounding_box()
+        page.mouse.move(title["x"] + title["width"] / 2, title["y"] + title["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(first["x"] - 30, title["y"] + title["height"] / 2, steps=8)
+        page.mouse.up()
+        order = page.eval_on_selector_all(".aml-sweep-monitor .aml-pc-axis", "els => els.map(e => e.dataset.axis)")
         page.fill(".aml-sweep-monitor input.aml-topk", "2")
         page.dispatch_event(".aml-sweep-monitor input.aml-topk", "change")
         top2 = page.eval_on_selector_all(".aml-sweep-monitor path.aml-pc-line", "els => els.length")
@@ -98,6 +106,7 @@ def test_sweep_monitor_draws_one_line_per_trial(tmp_path, kind):
     assert best == best_row and best
     assert active == [best]
     assert top2 == 2
+    assert order == ["acc", "lr"]
 
 
 def test_job_monitor_updates_while_the_kernel_is_busy(tmp_path):
