@@ -71,7 +71,7 @@ export function renderJobMonitor({ model, el }) {
     for (const name of names) {
       let chart = chartByName.get(name);
       if (!chart) {
-        chart = new MetricChart(name, { width: Math.max(300, Math.min(520, (el.clientWidth || 640) - 20)) });
+        chart = new MetricChart(name, { width: Math.max(300, Math.min(420, (el.clientWidth || 640) - 20)) });
         chartByName.set(name, chart);
         charts.append(chart.el);
         empty.remove();
