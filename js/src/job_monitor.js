@@ -27,6 +27,9 @@ export function sharedPoints(model) {
     if (!msg || msg.type !== "points") return;
     if (msg.reset) asked = false;
     const { changed, needSnapshot } = sets.apply(msg, buffers || []);
+    // Arrival times (for the end-to-end latency benchmark); a bounded list.
+    const log = (globalThis.__amlPointArrivals ??= []);
+    if (log.length < 10000) log.push({ at: Date.now(), reset: !!msg.reset, metrics: msg.metrics });
     if (needSnapshot) ask();
     if (changed.length) for (const f of listeners) f(changed);
   };
