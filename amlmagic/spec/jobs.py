@@ -141,6 +141,8 @@ def _sweep_fields(job: Any) -> dict:
     for field in ("search_space", "sampling_algorithm", "objective", "limits", "early_termination"):
         if raw.get(field) not in (None, {}):
             spec[field] = raw[field]
+    # The YAML schema requires limits; a sweep built in Python may have none: Azure's default.
+    spec.setdefault("limits", {"max_total_trials": 1000})
     policy = spec.get("early_termination")
     if isinstance(policy, dict):  # the SDK fills the unused slack with 0: keep exactly one
         if policy.get("slack_factor") and not policy.get("slack_amount"):
@@ -150,6 +152,22 @@ def _sweep_fields(job: Any) -> dict:
     return spec
 
 
+def _bind_inputs_to_search_space(spec: dict) -> None:
+    """`command(..., inputs={"lr": 0.1})(lr=Choice(...)).sweep()` leaves input `lr` unset and the
+    trial command saying `${{inputs.lr}}`; Azure runs `${{search_space.lr}}` there (azure-ai-ml's
+    Sweep._to_job does this rewrite), and CLI v2 YAML can only say it that way."""
+    space = spec.get("search_space") or {}
+    inputs = spec.get("inputs") or {}
+    trial = spec.get("trial") or {}
+    for key in space:
+        if isinstance(trial.get("command"), str):
+            trial["command"] = trial["command"].replace(f"${{{{inputs.{key}}}}}", f"${{{{search_space.{key}}}}}")
+        if key in inputs and inputs[key] in (None, {"type": "uri_folder"}):
+            del inputs[key]
+    if "inputs" in spec and not inputs:
+        del spec["inputs"]
+
+
 def job_to_spec(job: Any) -> dict:
     """A CLI v2 YAML dict of a command or sweep job that `load_job` accepts and that round-trips."""
     job_type = getattr(job, "type", None) or "command"
@@ -157,6 +175,7 @@ def job_to_spec(job: Any) -> dict:
     spec.update(_common(job))
     if job_type == "sweep":
         spec.update(_sweep_fields(job))
+        _bind_inputs_to_search_space(spec)
     else:
         spec.update(_command_fields(job))
         limits = getattr(job, "limits", None)

@@ -102,3 +102,19 @@ def test_python_built_command_without_environment_round_trips(folder):
     assert "environment" not in spec
     rebuilt = spec_to_job(spec, folder)
     assert rebuilt.environment is None and job_to_spec(rebuilt) == spec
+
+
+def test_sdk_sweep_binds_inputs_to_the_search_space_as_azure_runs_it(tmp_path):
+    from azure.ai.ml import command
+    from azure.ai.ml.sweep import Choice
+
+    from amlmagic.spec.jobs import job_to_spec, spec_to_job
+
+    job = command(code=str(tmp_path), command="python t.py --lr ${{inputs.lr}} --n ${{inputs.n}}",
+                  inputs={"lr": 0.1, "n": 3}, environment="azureml:AzureML-sklearn-1.5@latest", compute="local")
+    sweep = job(lr=Choice([0.1, 0.2])).sweep(sampling_algorithm="grid", primary_metric="acc", goal="maximize")
+    spec = job_to_spec(sweep)
+    assert spec["trial"]["command"] == "python t.py --lr ${{search_space.lr}} --n ${{inputs.n}}"
+    assert spec["inputs"] == {"n": 3}
+    again = job_to_spec(spec_to_job(spec, tmp_path))
+    assert again["trial"]["command"] == spec["trial"]["command"] and again["inputs"] == {"n": 3}
