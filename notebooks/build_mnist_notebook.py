@@ -59,8 +59,8 @@ has five levels. Each step below says which level its practice belongs to.
 ## Settings
 
 One cell chooses the sizes. `AMLMAGIC_FAST=1` (set by the test suite) gives a run of a minute or
-two on tiny synthetic digits; otherwise the real 60,000/10,000 MNIST images, 3 epochs per
-training, 6 sweep trials of 4 epochs two at a time (each trial gets half of the machine's cores).
+two on tiny synthetic digits; otherwise the real 60,000/10,000 MNIST images, 3 epochs for
+the training job, 6 sweep trials of 4 epochs two at a time (each trial gets half of the cores).
 """),
     code("""
 import json
@@ -161,7 +161,8 @@ and writes the model folder (`model.pt` + `config.json`) to the job output `mode
 environment, data version) with centrally tracked metrics.*
 """),
     code("""
-!sed -n '/^def train/,/^def main/p' mnist/src/train.py | head -40
+source = open("mnist/src/train.py").read()
+print(source[source.index("def train("):source.index("def main(")])
 """),
     code("""
 train_job = %aml job create -f mnist/train-job.yml --stream --set inputs.epochs={EPOCHS}
@@ -183,7 +184,11 @@ the batch size (64, 128, 256) and the width of the network (12, 16, 24 channels)
 fixed seed. Two trials run at a time, and the job engine gives each half of the cores. The
 **bandit** policy compares every trial's best `val_accuracy` with the best any trial reached at
 the same point; from the fourth evaluation on (one epoch), a trial more than one point behind
-(`slack_amount: 0.01`) is stopped, which frees its cores for the next one.
+(`slack_amount: 0.01`) is stopped, which frees its cores for the next one. Judging earlier is
+tempting but wrong here: after half an epoch the ranking is noise, and a bandit evaluated from
+the second value on stopped settings that later gave the best model. After one epoch every
+setting of this space is within a point of the best, so the policy mostly guards against a
+learning rate that diverges.
 
 The live chart shows one line per trial; the best is highlighted and stopped trials end early.
 *MLOps level 2: automated, tracked hyperparameter tuning instead of hand-tried settings.*
