@@ -186,7 +186,7 @@ fixed seed. Two trials run at a time, and the job engine gives each half of the 
 the same point; from the fourth evaluation on (one epoch), a trial more than one point behind
 (`slack_amount: 0.01`) is stopped, which frees its cores for the next one. Judging earlier is
 tempting but wrong here: after half an epoch the ranking is noise, and a bandit evaluated from
-the second value on stopped settings that later gave the best model. After one epoch every
+the second value on stopped a setting that, trained to the end, was among the best. After one epoch every
 setting of this space is within a point of the best, so the policy mostly guards against a
 learning rate that diverges.
 
