@@ -32,9 +32,22 @@ class Command:
         return " ".join(p for p in (self.noun, self.verb) if p)
 
 
+def _strip_comment(line: str) -> str:
+    """Drop a trailing `# comment`: a `#` that starts a word outside quotes (as in a shell)."""
+    quote = None
+    for i, char in enumerate(line):
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (i == 0 or line[i - 1].isspace()):
+            return line[:i]
+    return line
+
+
 def _split(line: str) -> list[str]:
     try:
-        return shlex.split(line, posix=True)
+        return shlex.split(_strip_comment(line), posix=True)
     except ValueError as exc:
         raise UsageError(f"cannot split the line ({exc}): close your quotes") from None
 

@@ -102,3 +102,9 @@ def test_any_line_parses_or_raises_a_one_line_usage_error(words):
 def test_empty_values_are_refused():
     with pytest.raises(UsageError, match="--name needs a value"):
         parse_line('data create -n "" -p d')
+
+
+def test_a_trailing_comment_is_ignored_but_not_a_hash_inside_a_value():
+    assert parse_line("data show -n x  # the latest").args == {"name": "x"}
+    assert parse_line("data show -n a#b").name == "a#b"
+    assert parse_line("data show -n 'a # b'").name == "a # b"

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from ...display import EntityList, TextBlock
+from ...errors import BackendError
 
 __all__ = ["job_create", "job_show", "job_list", "job_stream", "job_cancel", "job_download", "job_metrics",
            "job_watch", "TERMINAL_STATUSES", "wait_for_job"]
@@ -29,10 +30,15 @@ def _follow(ctx, name: str) -> Any:
     if ctx.in_kernel:  # a live monitor in the notebook; the cell waits like `az ml job create --stream`
         ctx.show(_monitor(ctx.client, name))
         try:
-            return wait_for_job(ctx.client, name)
+            job = wait_for_job(ctx.client, name)
         except KeyboardInterrupt:
             ctx.show(TextBlock(f"stopped following; the job goes on. Cancel it with %aml job cancel -n {name}"))
             return ctx.client.jobs.get(name)
+        if job.status == "Failed":  # as `jobs.stream` (and `az ml job create --stream`) fail
+            error = (job.properties or {}).get("error") or "see its log"
+            raise BackendError(f"job {name} Failed: {' '.join(str(error).split())[-300:]} "
+                               f"(full log: %aml job stream -n {name})")
+        return job
     ctx.client.jobs.stream(name)
     return ctx.client.jobs.get(name)
 

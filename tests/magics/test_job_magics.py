@@ -1,0 +1,46 @@
+"""`%aml job ...` through the shell on real local jobs."""
+
+import pytest
+from IPython.core.error import UsageError as IPythonUsageError
+
+from amlmagic.errors import BackendError
+from amlmagic.magics.commands.jobs import job_create
+from amlmagic.magics.context import Context
+from amlmagic.magics.parser import parse_line
+from amlmagic.session import current_session
+
+HELLO = """\
+command: python -c "print('hello ${{inputs.who}}')"
+inputs:
+  who: world
+environment: azureml:AzureML-sklearn-1.5@latest
+compute: local
+"""
+
+FAILING = """\
+command: python -c "import sys; print('about to fail'); sys.exit(3)"
+environment: azureml:AzureML-sklearn-1.5@latest
+"""
+
+
+def test_create_stream_prints_the_log_and_returns_the_completed_job(ip, capsys):
+    job = ip.run("%%aml job create --stream\n" + HELLO)
+    assert job.status == "Completed"
+    assert "hello world" in capsys.readouterr().out
+    assert ip.run(f"%aml job show -n {job.name}").status == "Completed"
+    assert [j.name for j in ip.run("%aml job list")] == [job.name]
+
+
+def test_a_failed_job_is_a_one_line_error_when_streamed(ip):
+    with pytest.raises(IPythonUsageError) as info:
+        ip.run("%%aml job create --stream\n" + FAILING)
+    assert "\n" not in str(info.value)
+
+
+def test_in_a_notebook_the_monitor_shows_and_a_failure_raises(workspace):
+    shown = []
+    ctx = Context(command=parse_line("job create --stream", FAILING), session=current_session(), cwd=workspace,
+                  show=shown.append, in_kernel=True)
+    with pytest.raises(BackendError, match=r"Failed: .*about to fail"):
+        job_create(ctx)
+    assert type(shown[0]).__name__ == "JobMonitor"
