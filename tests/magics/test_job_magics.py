@@ -44,3 +44,12 @@ def test_in_a_notebook_the_monitor_shows_and_a_failure_raises(workspace):
     with pytest.raises(BackendError, match=r"Failed: .*about to fail"):
         job_create(ctx)
     assert type(shown[0]).__name__ == "JobMonitor"
+
+
+def test_a_model_from_an_empty_job_output_is_refused(ip):
+    with pytest.raises(IPythonUsageError):
+        ip.run("%%aml job create --stream\n" + FAILING + "outputs:\n  model:\n    type: uri_folder\n")
+    job = current_session().trail[-1].entity
+    with pytest.raises(IPythonUsageError, match=rf"is empty \(job {job.name} is Failed\)"):
+        ip.run(f"%aml model create -n m -p azureml://jobs/{job.name}/outputs/model/paths/")
+    assert ip.run("%aml model list") == []

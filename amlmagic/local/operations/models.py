@@ -37,6 +37,10 @@ class ModelOperations(VersionedOperations):
         local = resolve_uri(self._store, source)
         if not local.exists():
             raise NotFoundError(f"model path {source} does not exist: check -p/--path")
+        if local.is_dir() and not any(p.is_file() for p in local.rglob("*")):
+            job = _JOB_URI.match(source)
+            why = f" (job {job['job']} is {self._job_status(job['job'])})" if job else ""
+            raise ValidationError(f"model path {source} is empty{why}: register a folder that holds the model files")
         if model_type == "mlflow_model" and not (local / "MLmodel").is_file():
             raise ValidationError(f"mlflow_model {source} has no MLmodel file: use -t custom_model")
         lineage: dict[str, Any] = {}
@@ -51,6 +55,11 @@ class ModelOperations(VersionedOperations):
             if getattr(model, field, None):
                 spec[field] = getattr(model, field)
         return spec, {"source": source, "lineage": lineage}
+
+    def _job_status(self, job_name: str) -> str:
+        from ..jobs.state import job_dir, read_status
+
+        return read_status(job_dir(self._store.root, job_name)).get("status") or "unknown"
 
     def _job_lineage(self, job_name: str) -> dict:
         from ..jobs.state import job_dir, read_record
