@@ -383,3 +383,33 @@ def test_a_killed_server_is_reported_dead_and_started_again(workdir):
     second = start_endpoint(state_dir)
     assert second.alive and second.pid != first.pid
     assert call(second.port)[0] == 200
+
+
+CHATTY_INIT = """\
+import os, pathlib, time
+def init():
+    # a barrier: every worker prints at the same time
+    here = pathlib.Path(os.environ["BARRIER"])
+    (here / str(os.getpid())).touch()
+    deadline = time.time() + 20
+    while len(list(here.iterdir())) < 3 and time.time() < deadline:
+        time.sleep(0.005)
+    for i in range(2000):
+        print("line", os.getpid(), i, "end")
+def run(raw_data):
+    return raw_data
+"""
+
+
+def test_workers_sharing_a_log_write_whole_lines(workdir):
+    root, started = workdir
+    state_dir = root / "chatty"
+    (root / "barrier").mkdir()
+    write_config(state_dir, config({"blue": deployment(make_code(root, CHATTY_INIT, "chatty"), make_model(root / "m"), 3,
+                                                       environment_variables={"BARRIER": str(root / "barrier")})},
+                                   {"blue": 100}))
+    started.append(state_dir)
+    start_endpoint(state_dir)
+    lines = [line for line in deployment_logs(state_dir, "blue").splitlines() if "line" in line or "end" in line]
+    assert len(lines) == 6000
+    assert all(line.startswith("line ") and line.endswith(" end") and len(line.split()) == 4 for line in lines)

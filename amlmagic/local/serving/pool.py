@@ -108,7 +108,6 @@ class DeploymentPool:
             env["PYTHONPATH"] = caller_path
         spec = self.spec
         env.update(spec["environment_variables"])
-        env["PYTHONUNBUFFERED"] = "1"  # prints from init()/run() reach the log as they happen
         if spec["model_dir"]:
             env["AZUREML_MODEL_DIR"] = spec["model_dir"]
         if spec["code_dir"]:

@@ -173,6 +173,11 @@ def serve(sock: socket.socket, scorer) -> None:
 
 
 def main(argv: list[str]) -> int:
+    # Whole lines, as they happen: workers share one append-only log, and unbuffered output
+    # would interleave the pieces of one print() with another worker's.
+    # (PYTHONUNBUFFERED or -u in the caller's environment would make every piece its own write.)
+    sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
+    sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
     sock = socket.socket(fileno=int(argv[1]))
     spec = json.loads(argv[2])
     try:
