@@ -9,52 +9,32 @@ from typing import Any
 
 import traitlets as t
 
-from .actions import aml_line
-from .base import AmlWidget
-from .poller import Poller
+from .polled import PolledJobWidget
 from .series import SeriesStore
 from .sources import LogTail, is_terminal, job_times_ms, metrics_reader_for, status_text
 from .static import esc, fmt, html_card, html_table, png_line_charts
 
-__all__ = ["JobMonitor", "cancel_job"]
+__all__ = ["JobMonitor"]
 
 
-def cancel_job(client: Any, name: str) -> None:
-    ops = client.jobs
-    if hasattr(ops, "begin_cancel"):
-        poller = ops.begin_cancel(name)
-        if hasattr(poller, "wait"):
-            poller.wait()
-    else:
-        ops.cancel(name)
-
-
-class JobMonitor(AmlWidget):
+class JobMonitor(PolledJobWidget):
     _kind = t.Unicode("job_monitor").tag(sync=True)
-    job_name = t.Unicode("").tag(sync=True)
-    display_name = t.Unicode("").tag(sync=True)
-    status = t.Unicode("").tag(sync=True)
-    started_at_ms = t.Float(0).tag(sync=True)
-    ended_at_ms = t.Float(0).tag(sync=True)
     log_tail = t.Unicode("").tag(sync=True)
     metric_names = t.List(t.Unicode()).tag(sync=True)
 
     def __init__(self, client: Any, job_name: str, interval: float = 0.2, start: bool = True, **kwargs: Any):
-        super().__init__(job_name=job_name, **kwargs)
-        self.client = client
+        super().__init__(client, job_name, interval, start, **kwargs)
+
+    def _prepare(self) -> None:
         self.store = SeriesStore()
-        self._reader = metrics_reader_for(client, job_name)
-        self._log = LogTail(client, job_name)
-        self._poller = Poller(self.poll, interval, name=f"amlmagic-job-{job_name}")
-        self.refresh_job()
-        if start:
-            self._poller.start()
+        self._reader = metrics_reader_for(self.client, self.job_name)
+        self._log = LogTail(self.client, self.job_name)
 
     def __repr__(self) -> str:
         return f"JobMonitor({self.job_name!r}, status={self.status!r})"
 
     # -- polling ---------------------------------------------------------------------------
-    def refresh_job(self) -> Any:
+    def refresh_status(self) -> Any:
         job = self.client.jobs.get(self.job_name)
         start, end = job_times_ms(job)
         with self.hold_sync():
@@ -83,7 +63,7 @@ class JobMonitor(AmlWidget):
     def poll(self) -> bool:
         """One batch: status, new points, new log text. False once the job has ended."""
         job_was_terminal = is_terminal(self.status)
-        self.refresh_job()
+        self.refresh_status()
         self.poll_metrics()
         if self._log.poll():
             self.log_tail = self._log.text
@@ -97,24 +77,6 @@ class JobMonitor(AmlWidget):
             self.refresh_displays()
             return False
         return True
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until polling has stopped (the job ended); True if it did within `timeout`."""
-        return self._poller.finished.wait(timeout)
-
-    def stop(self) -> None:
-        """Stop polling (the widget stays usable and displayable)."""
-        self._poller.stop()
-
-    def close(self) -> None:
-        self._poller.stop()
-        super().close()
-
-    # -- actions -----------------------------------------------------------------------------
-    def do_cancel(self) -> None:
-        cancel_job(self.client, self.job_name)
-        self._did(aml_line("job", "cancel", n=self.job_name))
-        self.refresh_job()
 
     # -- static fallbacks -----------------------------------------------------------------------
     def series_xy(self) -> dict:

@@ -9,10 +9,7 @@ from typing import Any
 
 import traitlets as t
 
-from .actions import aml_line
-from .base import AmlWidget
-from .job_monitor import cancel_job
-from .poller import Poller
+from .polled import PolledJobWidget
 from .series import SeriesStore
 from .sources import (is_terminal, job_times_ms, metrics_reader_for, objective_of, status_text,
                       trial_params, trial_termination)
@@ -30,13 +27,8 @@ def best_trial_name(trials: list[dict], goal: str) -> str:
     return pick(scored, key=lambda tr: tr["metric"])["name"]
 
 
-class SweepMonitor(AmlWidget):
+class SweepMonitor(PolledJobWidget):
     _kind = t.Unicode("sweep_monitor").tag(sync=True)
-    job_name = t.Unicode("").tag(sync=True)
-    display_name = t.Unicode("").tag(sync=True)
-    status = t.Unicode("").tag(sync=True)
-    started_at_ms = t.Float(0).tag(sync=True)
-    ended_at_ms = t.Float(0).tag(sync=True)
     primary_metric = t.Unicode("").tag(sync=True)
     goal = t.Unicode("maximize").tag(sync=True)
     params = t.List(t.Unicode()).tag(sync=True)
@@ -44,19 +36,16 @@ class SweepMonitor(AmlWidget):
     best_trial = t.Unicode("").tag(sync=True)
 
     def __init__(self, client: Any, job_name: str, interval: float = 0.5, start: bool = True, **kwargs: Any):
-        super().__init__(job_name=job_name, **kwargs)
-        self.client = client
+        super().__init__(client, job_name, interval, start, **kwargs)
+
+    def _prepare(self) -> None:
         self.store = SeriesStore()  # one series per trial: its primary metric
         self._readers: dict[str, Any] = {}
-        self._poller = Poller(self.poll, interval, name=f"amlmagic-sweep-{job_name}")
-        self.refresh_sweep()
-        if start:
-            self._poller.start()
 
     def __repr__(self) -> str:
         return f"SweepMonitor({self.job_name!r}, status={self.status!r}, trials={len(self.trials)})"
 
-    def refresh_sweep(self) -> Any:
+    def refresh_status(self) -> Any:
         sweep = self.client.jobs.get(self.job_name)
         metric, goal = objective_of(sweep)
         start, end = job_times_ms(sweep)
@@ -109,7 +98,7 @@ class SweepMonitor(AmlWidget):
 
     def poll(self) -> bool:
         was_terminal = is_terminal(self.status)
-        self.refresh_sweep()
+        self.refresh_status()
         self._poll_trials()
         if is_terminal(self.status):
             if not was_terminal:
@@ -118,22 +107,6 @@ class SweepMonitor(AmlWidget):
             self.refresh_displays()
             return False
         return True
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._poller.finished.wait(timeout)
-
-    def stop(self) -> None:
-        """Stop polling (the widget stays usable and displayable)."""
-        self._poller.stop()
-
-    def close(self) -> None:
-        self._poller.stop()
-        super().close()
-
-    def do_cancel(self) -> None:
-        cancel_job(self.client, self.job_name)
-        self._did(aml_line("job", "cancel", n=self.job_name))
-        self.refresh_sweep()
 
     # -- static fallbacks -----------------------------------------------------------------------
     def static_html(self) -> str:
