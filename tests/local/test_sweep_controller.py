@@ -324,10 +324,12 @@ def test_compute_pool_bounds_concurrency_below_max_concurrent_trials(client):
     assert all(t.properties["compute"] == "one-node" for t in trials.values())
 
 
-def test_restart_launches_a_trial_created_but_never_started(client):
-    """A controller that died between creating trial 0's folder and starting its runner."""
+@pytest.mark.parametrize("launch_state", ["NotStarted", "Starting"])
+def test_restart_launches_a_trial_created_but_never_started(client, launch_state):
+    """A controller that died between creating trial 0's folder and starting its runner
+    (NotStarted), or after marking it Starting but before the runner process existed."""
     from amlmagic.local.jobs.plan import submit_plan
-    from amlmagic.local.jobs.state import raw_status
+    from amlmagic.local.jobs.state import raw_status, update_status
     from amlmagic.local.sweep.trials import sweep_env, trial_meta, trial_spec
 
     spec = sweep_spec("python train.py --x ${{search_space.x}}",
@@ -344,7 +346,8 @@ def test_restart_launches_a_trial_created_but_never_started(client):
     submit_plan(client.root, trial_spec(json.loads((folder / "record.json").read_text())["spec"], folder / "code"),
                 name=f"{name}_0", base_path=Path.cwd(), parent_job_name=name, extra_env=sweep_env(params),
                 search_space=params, meta=trial_meta(0, params), start=False)
-    assert raw_status(job_dir(client.root, f"{name}_0"))["status"] == "NotStarted"
+    update_status(job_dir(client.root, f"{name}_0"), launch_state)
+    assert raw_status(job_dir(client.root, f"{name}_0"))["status"] == launch_state
     resume_sweep(client.root, name)
     job = client.jobs.wait(name, timeout=120)
     assert job.status == "Completed"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ..store import read_json, write_json_atomic
@@ -110,11 +111,27 @@ def set_status(folder: Path, status: str, **fields) -> dict:
     return update_status(folder, status, **fields)
 
 
+# A runner records its pid within milliseconds of being marked Starting; one that has none long
+# after was never started (the process launching it died in between).
+LAUNCH_GRACE_SECONDS = 60.0
+
+
+def _never_launched(current: dict) -> bool:
+    if current.get("status") != "Starting" or current.get("pid") or not current.get("history"):
+        return False
+    since = datetime.fromisoformat(current["history"][-1][1])
+    return (datetime.now(timezone.utc) - since).total_seconds() > LAUNCH_GRACE_SECONDS
+
+
 def read_status(folder: Path) -> dict:
     """The job's true status: what the runner wrote, or Failed when its runner is gone."""
     current = raw_status(folder)
     if current.get("status") in TERMINAL:
         return current
+    if _never_launched(current):
+        return update_status(folder, "Failed", error=(
+            "the job's runner never started (the process submitting it died while launching it): "
+            "submit the job again"))
     pid = current.get("pid")
     if pid and not process_alive(pid, current.get("pid_start")):
         current = raw_status(folder)  # the runner may have written its final status just now

@@ -231,7 +231,10 @@ class SweepController:
                 self.submit(trial)
                 continue
             trial["submitted"] = True
-            if raw_status(folder).get("status") == "NotStarted":  # created; its runner never launched
+            launch = raw_status(folder)
+            # Created but its runner never launched: NotStarted, or marked Starting by a controller
+            # that died before the runner process existed (no pid recorded).
+            if launch.get("status") == "NotStarted" or (launch.get("status") == "Starting" and not launch.get("pid")):
                 from ..jobs.plan import launch_runner
 
                 launch_runner(folder)

@@ -1,0 +1,38 @@
+"""Job status on disk: what a reader concludes when a runner is gone or never started."""
+
+import json
+import os
+from datetime import datetime, timedelta, timezone
+
+from amlmagic.local.jobs import state
+
+
+def _write(folder, status):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "status.json").write_text(json.dumps(status))
+
+
+def _ago(seconds):
+    return (datetime.now(timezone.utc) - timedelta(seconds=seconds)).isoformat()
+
+
+def test_starting_without_a_runner_long_after_is_failed(tmp_path):
+    _write(tmp_path, {"status": "Starting", "history": [["NotStarted", _ago(200)], ["Starting", _ago(120)]]})
+    status = state.read_status(tmp_path)
+    assert status["status"] == "Failed" and "never started" in status["error"]
+    assert json.loads((tmp_path / "status.json").read_text())["status"] == "Failed"
+
+
+def test_starting_just_now_is_left_alone(tmp_path):
+    _write(tmp_path, {"status": "Starting", "history": [["Starting", _ago(1)]]})
+    assert state.read_status(tmp_path)["status"] == "Starting"
+
+
+def test_a_dead_runner_ends_the_job_failed_and_a_live_one_does_not(tmp_path):
+    me = os.getpid()
+    _write(tmp_path / "alive", {"status": "Running", "history": [["Running", _ago(1)]], "pid": me,
+                                "pid_start": state.process_start_time(me)})
+    assert state.read_status(tmp_path / "alive")["status"] == "Running"
+    _write(tmp_path / "dead", {"status": "Running", "history": [["Running", _ago(1)]], "pid": me,
+                               "pid_start": "not-its-start-time"})
+    assert state.read_status(tmp_path / "dead")["status"] == "Failed"
