@@ -9,9 +9,10 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
+
+from support import wait_for  # noqa: F401  (re-exported for the browser tests)
 
 __all__ = ["CHROMIUM", "ARTIFACTS", "skip_reason", "jupyter_server", "chromium", "write_notebook",
            "run_all_cells", "wait_for", "REPO"]
@@ -38,16 +39,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(condition, timeout: float, what: str, every: float = 0.1):
-    """Poll `condition()` until it returns something truthy; fail with `what` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(every)
 
 
 @contextlib.contextmanager

@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.widgets.browser import (chromium, jupyter_server, run_all_cells, screenshot, skip_reason, wait_for,
+from tests.widgets.browser import (chromium, jupyter_server, run_all_cells, screenshot, wait_for,
                                    write_notebook)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture(autouse=True)
-def _need_browser():
-    reason = skip_reason()
-    if reason:
-        pytest.skip(reason)
 
 
 @pytest.mark.parametrize("kind", ["lab", "notebook"])

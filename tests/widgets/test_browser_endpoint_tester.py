@@ -7,17 +7,10 @@ import json
 
 import pytest
 
-from tests.widgets.browser import chromium, jupyter_server, run_all_cells, screenshot, skip_reason, write_notebook
+from tests.widgets.browser import chromium, jupyter_server, run_all_cells, screenshot, write_notebook
 from tests.widgets.test_endpoint_tester import endpoint  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture(autouse=True)
-def _need_browser():
-    reason = skip_reason()
-    if reason:
-        pytest.skip(reason)
 
 
 def test_endpoint_tester_answers_json_and_a_drawn_digit(tmp_path, client, endpoint):  # noqa: F811

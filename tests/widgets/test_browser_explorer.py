@@ -5,16 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.widgets.browser import chromium, jupyter_server, run_all_cells, screenshot, skip_reason, write_notebook
+from tests.widgets.browser import chromium, jupyter_server, run_all_cells, screenshot, write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture(autouse=True)
-def _need_browser():
-    reason = skip_reason()
-    if reason:
-        pytest.skip(reason)
 
 
 def test_explorer_selects_and_opens_the_matching_widget(tmp_path, client):

@@ -6,18 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.widgets.browser import (chromium, jupyter_server, run_all_cells, screenshot, skip_reason,
+from tests.widgets.browser import (chromium, jupyter_server, run_all_cells, screenshot,
                                    write_notebook)
 from tests.widgets.test_job_monitor import SRC
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture(autouse=True)
-def _need_browser():
-    reason = skip_reason()
-    if reason:
-        pytest.skip(reason)
 
 
 def _points(page, metric: str) -> int:
