@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from enum import Enum
-from typing import Any, Iterable
+from typing import Any
 
 __all__ = ["summarize", "EntityView", "EntityList", "TextBlock", "register_formatters", "kind_of"]
 
@@ -116,22 +116,18 @@ class EntityView:
 class EntityList(list):
     """A list (so `for x in %aml data list` works) that displays as a table."""
 
-    def _columns(self) -> list[str]:
+    def _table(self) -> tuple[list[str], list[list[str]]]:
+        """(columns, rows): the fields any entity shows, long free-text fields left out."""
+        summaries = [dict(summarize(entity)) for entity in self]
         columns: list[str] = []
-        for entity in self:
-            for field, _ in summarize(entity):
-                if field not in columns and field not in ("description", "tags", "conda_file", "error"):
-                    columns.append(field)
-        return columns
-
-    def _rows(self, columns: Iterable[str]) -> list[list[str]]:
-        return [[dict(summarize(e)).get(c, "") for c in columns] for e in self]
+        for summary in summaries:
+            columns += [f for f in summary if f not in columns and f not in ("description", "tags", "conda_file", "error")]
+        return columns, [[summary.get(c, "") for c in columns] for summary in summaries]
 
     def text(self) -> str:
         if not self:
             return "(none)"
-        columns = self._columns()
-        rows = self._rows(columns)
+        columns, rows = self._table()
         widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
         lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
         lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
@@ -140,11 +136,9 @@ class EntityList(list):
     def html(self) -> str:
         if not self:
             return "<i>(none)</i>"
-        columns = self._columns()
+        columns, rows = self._table()
         head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in self._rows(columns)
-        )
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in rows)
         return f"{_STYLE}<table class='aml-t'><tr>{head}</tr>{body}</table>"
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
