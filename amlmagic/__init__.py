@@ -15,9 +15,11 @@ __all__ = ["load_ipython_extension", "unload_ipython_extension", "__version__"]
 def load_ipython_extension(ipython) -> None:
     from .display import register_formatters
     from .magics import AmlMagics
+    from .magics.completion import register_completer
 
     ipython.register_magics(AmlMagics)
     register_formatters(ipython)
+    register_completer(ipython)
 
 
 def unload_ipython_extension(ipython) -> None:
