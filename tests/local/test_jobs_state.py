@@ -36,3 +36,20 @@ def test_a_dead_runner_ends_the_job_failed_and_a_live_one_does_not(tmp_path):
     _write(tmp_path / "dead", {"status": "Running", "history": [["Running", _ago(1)]], "pid": me,
                                "pid_start": "not-its-start-time"})
     assert state.read_status(tmp_path / "dead")["status"] == "Failed"
+
+
+def test_a_job_launched_twice_runs_once(tmp_path):
+    """A restarted sweep controller may launch a trial whose first runner it could not see."""
+    from amlmagic.local.client import LocalMLClient
+    from amlmagic.local.jobs.plan import launch_runner, submit_plan
+
+    client = LocalMLClient(tmp_path / "ws")
+    ran = tmp_path / "ran.txt"
+    name = submit_plan(client.root, {"command": f"echo once >> {ran}", "compute": "local"}, base_path=tmp_path,
+                       start=False)
+    folder = state.job_dir(client.root, name)
+    launch_runner(folder)
+    launch_runner(folder)
+    job = client.jobs.wait(name, timeout=120)
+    assert job.status == "Completed"
+    assert ran.read_text() == "once\n"

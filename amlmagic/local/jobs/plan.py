@@ -31,7 +31,7 @@ from ..uris import resolve_uri
 from ..workspace import current_user, now_iso
 from .environments import describe_environment
 from .expressions import render_command
-from .state import job_dir, jobs_root, process_start_time, update_status
+from .state import job_dir, jobs_root, record_launched_pid, update_status
 
 __all__ = ["submit_plan", "build_plan", "resolve_compute", "DATA_INPUT_TYPES", "MODEL_INPUT_TYPES"]
 
@@ -227,7 +227,7 @@ def launch_runner(folder: Path) -> int:
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
             start_new_session=True, close_fds=True, cwd=str(folder),
         )
-    update_status(folder, None, pid=proc.pid, pid_start=process_start_time(proc.pid))
+    record_launched_pid(folder, proc.pid)
     # Reap it when it ends so it never lingers as a zombie of this process.
     threading.Thread(target=proc.wait, name=f"amlmagic-reap-{proc.pid}", daemon=True).start()
     return proc.pid

@@ -9,6 +9,7 @@ Canceled. SIGTERM (begin_cancel) stops the whole process tree and ends the job C
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from ..tracking import end_run, prepare_run
 from .scheduling import acquire_slot, hold_running, thread_env
-from .state import update_status
+from .state import process_start_time, update_status
 
 __all__ = ["main", "kill_tree", "log_tail"]
 
@@ -224,8 +225,24 @@ class _Runner:
             shutil.rmtree(source, ignore_errors=True)
 
 
+def _own_the_job(folder: Path):
+    """One runner per job: hold `runner.lock` for life (None: another runner has it), and record
+    this process as the job's runner (a launcher records the pid too, unless one is live)."""
+    lock = open(folder / "runner.lock", "a")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return None
+    update_status(folder, None, pid=os.getpid(), pid_start=process_start_time(os.getpid()))
+    return lock
+
+
 def main(argv: list[str] | None = None) -> int:
     folder = Path((argv or sys.argv[1:])[0]).resolve()
+    ownership = _own_the_job(folder)
+    if ownership is None:  # launched twice (a restarted sweep controller): the other one runs it
+        return 0
     runner = _Runner(folder)
     signal.signal(signal.SIGTERM, runner.on_sigterm)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # the kernel's terminal going away is no reason to stop

@@ -24,7 +24,7 @@ from ..workspace import now_iso
 
 __all__ = [
     "STATUSES", "TERMINAL", "IN_PROGRESS", "jobs_root", "job_dir", "read_record", "read_status",
-    "set_status", "update_status", "process_start_time", "process_alive", "raw_status",
+    "set_status", "update_status", "process_start_time", "process_alive", "raw_status", "record_launched_pid",
 ]
 
 # ../shared/azureml-semantics.md, "Job status".
@@ -105,6 +105,17 @@ def update_status(folder: Path, status: str | None = None, **fields) -> dict:
         current.update(fields)
         write_json_atomic(Path(folder) / "status.json", current)
         return current
+
+
+def record_launched_pid(folder: Path, pid: int) -> None:
+    """Record a just-launched runner's pid unless a live runner is recorded already (the runner
+    records itself once it owns the job; a second launch must not hide the first)."""
+    with _locked(folder):
+        current = raw_status(folder)
+        if current.get("status") in TERMINAL or process_alive(current.get("pid"), current.get("pid_start")):
+            return
+        current.update(pid=pid, pid_start=process_start_time(pid))
+        write_json_atomic(Path(folder) / "status.json", current)
 
 
 def set_status(folder: Path, status: str, **fields) -> dict:
