@@ -17,7 +17,8 @@ from ..display import TextBlock
 from ..errors import UsageError
 from .build import PLACEHOLDER_COMPUTE, Exported, build_yaml, dump_yaml
 from .deploy import plan_steps, render_deploy_sh, render_readme
-from .files import Placer, write_text_atomic
+from ..local.store import write_text_atomic
+from .files import Placer
 from .references import add_referenced
 from .trail import ORDER, TrailItem, entity_kind, final_items
 

@@ -8,14 +8,14 @@ Two modes:
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Placer", "write_text_atomic", "local_content", "registered_source", "original_job_code", "IGNORED_NAMES"]
+from ..local.store import write_text_atomic
+
+__all__ = ["Placer", "local_content", "registered_source", "original_job_code", "IGNORED_NAMES"]
 
 # Never copied with a folder: caches, VCS data, the local workspace, and files that usually hold
 # credentials (an export must not carry secrets).
@@ -24,19 +24,6 @@ IGNORED_NAMES = {".git", "__pycache__", ".ipynb_checkpoints", ".amlmagic", ".env
 _IGNORED_SUFFIXES = (".pyc", ".pem", ".key", ".pfx")
 
 _KIND_FOLDERS = {"data": "data", "model": "models", "environment": "environments"}
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def _workspace_store(client: Any) -> Any:

@@ -144,3 +144,14 @@ def test_random_lines_work_or_raise_one_line_errors(workspace, words):
         run_aml(line)
     except AmlMagicError as exc:
         assert str(exc) and "\n" not in str(exc), line
+
+
+def test_download_latest_data_and_model_versions(ip, data_folder, workspace):
+    ip.run("%aml data create -n digits -p digits -t uri_folder")
+    (data_folder / "train.csv").write_text("label,pixel\n2,1\n")
+    ip.run("%aml data create -n digits -p digits -t uri_folder")
+    ip.run("%aml data download -n digits --download-path out")
+    assert (workspace / "out" / "digits" / "train.csv").read_text() == "label,pixel\n2,1\n"
+    ip.run("%aml model create -n clf -p digits")
+    ip.run("%aml model download -n clf -p models")
+    assert (workspace / "models" / "clf" / "digits" / "train.csv").is_file()
