@@ -54,11 +54,16 @@ def data_list(ctx) -> EntityList:
     return _limit(ctx, list(ctx.client.data.list(name=ctx.flag("name"))))
 
 
-def data_download(ctx) -> TextBlock:
+def _download(ctx, group: str) -> TextBlock:
+    """data and model download: the given version, else the latest, into --download-path."""
     target = ctx.flag("download_path") or str(ctx.cwd)
-    ctx.client.data.download(ctx.flag("name"), version=ctx.flag("version") or _version_of(ctx, "data"),
-                             download_path=target)
+    getattr(ctx.client, group).download(ctx.flag("name"), version=ctx.flag("version") or _version_of(ctx, group),
+                                        download_path=target)
     return TextBlock(f"downloaded {ctx.flag('name')} to {target}")
+
+
+def data_download(ctx) -> TextBlock:
+    return _download(ctx, "data")
 
 
 def data_default(ctx) -> Any:
@@ -164,10 +169,7 @@ def model_list(ctx) -> EntityList:
 
 
 def model_download(ctx) -> TextBlock:
-    target = ctx.flag("download_path") or str(ctx.cwd)
-    ctx.client.models.download(ctx.flag("name"), version=ctx.flag("version") or _version_of(ctx, "models"),
-                               download_path=target)
-    return TextBlock(f"downloaded {ctx.flag('name')} to {target}")
+    return _download(ctx, "models")
 
 
 # -- datastores -----------------------------------------------------------------------------------
