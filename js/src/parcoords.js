@@ -1,6 +1,6 @@
 // Parallel coordinates of a sweep's trials, drawn in SVG: one polyline per trial over the
-// hyperparameter axes and the primary metric. View-local state: axis order (drag an axis
-// title), range brushes (drag along an axis; click to clear), log axes, top-k.
+// hyperparameter axes and the primary metric. The user's view state (`ui`): axis order (drag an
+// axis title), range brushes (drag along an axis; click to clear), log axes, top-k.
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -67,6 +67,23 @@ export function moveAxis(order, name, newIndex) {
   return [...rest.slice(0, i), name, ...rest.slice(i)];
 }
 
+/**
+ * The axes' order: parameters, then the metric, rearranged as the user dragged them (`order`).
+ * A parameter that appears later (the first trials had none yet) joins the other parameters,
+ * after the last of them (before the metric if there is none), and `order` itself is left
+ * alone: it holds only what the user chose.
+ */
+export function axisOrder(params, metric, order = []) {
+  const out = order.filter((n) => n === metric || params.includes(n));
+  for (const n of [...params, metric]) {
+    if (out.includes(n)) continue;
+    const lastParam = out.findLastIndex((m) => m !== metric);
+    const at = n === metric ? out.length : lastParam >= 0 ? lastParam + 1 : Math.max(0, out.indexOf(metric));
+    out.splice(at, 0, n);
+  }
+  return out;
+}
+
 export function layout(count, width, height) {
   const padX = 50, top = 34, bottom = 30;
   const step = count > 1 ? (width - 2 * padX) / (count - 1) : 0;
@@ -107,11 +124,9 @@ function tickLabel(axis, f) {
  * log:Set, k}; `onUi(ui)` is called after an interaction changes ui (the caller redraws).
  */
 export function renderParcoords(host, data, ui, onUi, size = { width: 640, height: 280 }) {
-  const names = [...data.params, data.metric];
-  ui.order = (ui.order || []).filter((n) => names.includes(n));
-  for (const n of names) if (!ui.order.includes(n)) ui.order.push(n);
-  const paramOrder = ui.order.filter((n) => n !== data.metric);
-  const metricIndex = ui.order.indexOf(data.metric);
+  const order = axisOrder(data.params, data.metric, ui.order);
+  const paramOrder = order.filter((n) => n !== data.metric);
+  const metricIndex = order.indexOf(data.metric);
   const allAxes = buildAxes(data.trials, paramOrder, data.metric, ui.log);
   const metricAxis = allAxes.pop();
   allAxes.splice(metricIndex, 0, metricAxis);
@@ -174,8 +189,10 @@ export function renderParcoords(host, data, ui, onUi, size = { width: 640, heigh
   return root;
 }
 
-function svgY(root, event) {
-  const r = root.getBoundingClientRect();
+/** Map a pointer event into svg units. `start` is the svg's box when the drag began: the drawing
+ * may be replaced mid-drag (new data, a re-rendered output) and a detached svg has no box. */
+function svgPoint(root, start, event) {
+  const r = root.isConnected ? root.getBoundingClientRect() : start;
   const scale = r.height ? root.viewBox.baseVal.height / r.height : 1;
   return { x: (event.clientX - r.left) * scale, y: (event.clientY - r.top) * scale };
 }
@@ -187,7 +204,8 @@ export const snapEnd = (f) => (f > 0.97 ? 1 : f < 0.03 ? 0 : f);
 function attachBrush(root, track, axis, lay, ui, onUi) {
   track.addEventListener("pointerdown", (e) => {
     e.preventDefault();
-    const frac = (ev) => Math.max(0, Math.min(1, (lay.bottom - svgY(root, ev).y) / (lay.bottom - lay.top)));
+    const box = root.getBoundingClientRect();
+    const frac = (ev) => Math.max(0, Math.min(1, (lay.bottom - svgPoint(root, box, ev).y) / (lay.bottom - lay.top)));
     const start = frac(e);
     let end = start;
     const move = (ev) => { end = frac(ev); };
@@ -207,8 +225,9 @@ function attachBrush(root, track, axis, lay, ui, onUi) {
 function attachAxisDrag(root, title, g, axis, axes, lay, ui, onUi) {
   title.addEventListener("pointerdown", (e) => {
     e.preventDefault();
-    let x = svgY(root, e).x;
-    const move = (ev) => { x = svgY(root, ev).x; g.setAttribute("transform", `translate(${x},0)`); };
+    const box = root.getBoundingClientRect();
+    let x = svgPoint(root, box, e).x;
+    const move = (ev) => { x = svgPoint(root, box, ev).x; g.setAttribute("transform", `translate(${x},0)`); };
     const up = () => {
       window.removeEventListener("pointermove", move);
       window.removeEventListener("pointerup", up);

@@ -21,13 +21,31 @@ export function alignCurves(names, sets) {
   return [x, ...ys];
 }
 
+// The user's view choices (brushes, axis order, log axes, top-k) belong to the model, not to one
+// view: when the output is re-rendered (the sweep ended and its display was refreshed) or shown
+// twice, every view keeps them, and a change in one view redraws the others.
+const uiByModel = new WeakMap();
+
+export function sharedUi(model) {
+  if (!uiByModel.has(model)) {
+    uiByModel.set(model, { ui: { order: [], brushes: {}, log: new Set(), k: 0 }, views: new Set() });
+  }
+  return uiByModel.get(model);
+}
+
+function setUi(model, next) {
+  const shared = sharedUi(model);
+  shared.ui = next;
+  for (const redraw of shared.views) redraw();
+}
+
 export function renderSweepMonitor({ model, el }) {
   const head = h("div", { class: "aml-head" });
   const table = h("div", { class: "aml-trials" });
   const curves = h("div", { class: "aml-curves", "data-points": "0" });
   const pcHost = h("div", { class: "aml-pc-host" });
-  const topk = h("input", { type: "number", min: "0", value: "0", class: "aml-topk", title: "0 = all" });
-  let ui = { order: [], brushes: {}, log: new Set(), k: 0 };
+  const shared = sharedUi(model);
+  const topk = h("input", { type: "number", min: "0", value: String(shared.ui.k), class: "aml-topk", title: "0 = all" });
   let plot = null, plotNames = "", frame = 0;
 
   const best = () => model.get("best_trial");
@@ -63,11 +81,12 @@ export function renderSweepMonitor({ model, el }) {
   const drawPc = () => {
     const data = { trials: model.get("trials"), params: model.get("params"),
       metric: model.get("primary_metric"), goal: model.get("goal"), best: best() };
-    renderParcoords(pcHost, data, ui, (next) => { ui = next; drawPc(); },
+    if (document.activeElement !== topk) topk.value = String(shared.ui.k);
+    renderParcoords(pcHost, data, shared.ui, (next) => setUi(model, next),
       { width: Math.max(420, Math.min(900, (el.clientWidth || 700) - 20)), height: 280 });
   };
 
-  const { sets } = followPoints(model, () => {
+  const { sets, dispose } = followPoints(model, () => {
     if (frame) return;
     frame = requestAnimationFrame(() => { frame = 0; drawCurves(); });
   });
@@ -91,14 +110,25 @@ export function renderSweepMonitor({ model, el }) {
     } else plot.setData(data, true);
   }
 
-  topk.addEventListener("change", () => { ui = { ...ui, k: Number(topk.value) || 0 }; drawPc(); });
+  topk.addEventListener("change", () => setUi(model, { ...shared.ui, k: Number(topk.value) || 0 }));
   el.classList.add("aml-widget", "aml-sweep-monitor");
   el.append(head, table, h("div", { class: "aml-row" }, curves,
     h("div", {}, h("label", {}, "top-k ", topk), pcHost)), actionBox(model));
   const all = () => { drawHead(); drawTable(); drawPc(); };
   all();
-  for (const k of ["status", "trials", "best_trial", "params"]) model.on(`change:${k}`, all);
-  model.on("change:best_trial", () => { plotNames = ""; drawCurves(); });
+  shared.views.add(drawPc);
+  const keys = ["status", "trials", "best_trial", "params"];
+  for (const k of keys) model.on(`change:${k}`, all);
+  const newBest = () => { plotNames = ""; drawCurves(); };
+  model.on("change:best_trial", newBest);
   const timer = setInterval(drawHead, 1000);
-  return () => { clearInterval(timer); plot?.destroy(); };
+  return () => {
+    clearInterval(timer);
+    shared.views.delete(drawPc);
+    for (const k of keys) model.off(`change:${k}`, all);
+    model.off("change:best_trial", newBest);
+    dispose();
+    if (frame) cancelAnimationFrame(frame);
+    plot?.destroy();
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { buildAxes, axisFraction, topK, passesBrushes, moveAxis, renderParcoords, snapEnd } from "../src/parcoords.js";
+import { buildAxes, axisFraction, topK, passesBrushes, moveAxis, renderParcoords, snapEnd, layout, axisOrder } from "../src/parcoords.js";
 
 const trials = [
   { name: "t1", params: { lr: 0.001, opt: "adam" }, metric: 0.7 },
@@ -34,6 +34,12 @@ describe("selection", () => {
   it("snaps brush ends near an axis end onto it", () => {
     expect([snapEnd(0.99), snapEnd(0.01), snapEnd(0.5)]).toEqual([1, 0, 0.5]);
   });
+  it("orders parameters before the metric, keeps the user's order and places late parameters before the metric", () => {
+    expect(axisOrder(["lr", "bs"], "acc")).toEqual(["lr", "bs", "acc"]);
+    expect(axisOrder(["lr"], "acc", ["acc"])).toEqual(["lr", "acc"]); // drawn once before any trial had params
+    expect(axisOrder(["lr", "bs"], "acc", ["acc", "lr"])).toEqual(["acc", "lr", "bs"]);
+    expect(axisOrder(["lr"], "acc", ["gone", "lr", "acc"])).toEqual(["lr", "acc"]);
+  });
   it("moves an axis", () => {
     expect(moveAxis(["a", "b", "c"], "c", 0)).toEqual(["c", "a", "b"]);
     expect(moveAxis(["a", "b", "c"], "a", 5)).toEqual(["b", "c", "a"]);
@@ -55,5 +61,37 @@ describe("renderParcoords", () => {
     host.querySelector('[data-axis="lr"] .aml-pc-log').dispatchEvent(new Event("click"));
     expect(ui.log.has("lr")).toBe(true);
     expect(host.querySelector('[data-axis="lr"] .aml-pc-log').classList.contains("aml-on")).toBe(true);
+  });
+});
+
+describe("brushing", () => {
+  const at = (type, clientY, target = window) =>
+    target.dispatchEvent(new MouseEvent(type, { clientX: 0, clientY, bubbles: true, cancelable: true }));
+
+  it("finishes a drag that began on a drawing replaced before the pointer came up", () => {
+    // Offsets that a page gives (the output sits 500px down); a detached svg's box is all zeros.
+    const box = { left: 100, top: 500, width: 640, height: 280, right: 740, bottom: 780, x: 100, y: 500 };
+    const host = document.body.appendChild(document.createElement("div"));
+    let ui = { order: [], brushes: {}, log: new Set(), k: 0 };
+    const data = { trials, params: ["lr", "opt"], metric: "acc", goal: "maximize", best: "t2" };
+    const draw = () => {
+      const root = renderParcoords(host, data, ui, (next) => { ui = next; draw(); });
+      root.getBoundingClientRect = () => box;
+      return root;
+    };
+    const first = draw();
+    const lay = layout(3, 640, 280);
+    const track = first.querySelector('[data-axis="acc"] .aml-pc-track');
+    at("pointerdown", box.top + lay.top + 1, track);
+    draw(); // new data arrives mid-drag: the first svg is replaced and detached
+    first.getBoundingClientRect = () => ({ left: 0, top: 0, width: 0, height: 0, right: 0, bottom: 0, x: 0, y: 0 });
+    at("pointermove", box.top + lay.y(0.8));
+    at("pointerup", box.top + lay.y(0.8));
+    const [from, to] = ui.brushes.acc;
+    expect(from).toBe(1);
+    expect(to).toBeCloseTo(0.8, 2);
+    const activeTrials = [...host.querySelectorAll("path.aml-pc-line:not(.aml-pc-dim)")].map((p) => p.dataset.trial);
+    expect(activeTrials).toEqual(["t2"]);
+    host.remove();
   });
 });

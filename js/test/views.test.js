@@ -3,7 +3,7 @@ import { makeModel } from "./model.js";
 import { renderComputePicker } from "../src/compute_picker.js";
 import { filterTree } from "../src/workspace_explorer.js";
 import { toMnist } from "../src/endpoint_tester.js";
-import { alignCurves } from "../src/sweep_monitor.js";
+import { alignCurves, renderSweepMonitor } from "../src/sweep_monitor.js";
 import { SeriesSet } from "../src/series.js";
 
 describe("compute picker", () => {
@@ -45,5 +45,33 @@ describe("helpers", () => {
     expect([...x]).toEqual([0, 1, 2]);
     expect(a).toEqual([1, 2, null]);
     expect(b).toEqual([null, 3, 4]);
+  });
+});
+
+describe("sweep monitor", () => {
+  const state = () => ({ _kind: "sweep_monitor", job_name: "sw", display_name: "", status: "Completed",
+    started_at_ms: 0, ended_at_ms: 0, primary_metric: "acc", goal: "maximize", params: ["lr"], best_trial: "sw_1",
+    trials: [{ name: "sw_0", status: "Completed", params: { lr: 0.1 }, metric: 0.7 },
+      { name: "sw_1", status: "Completed", params: { lr: 1.0 }, metric: 0.9 }],
+    last_action: "", error: "" });
+
+  it("keeps top-k and brushes when its output is rendered again, and shares them between views", () => {
+    const model = makeModel(state());
+    const first = document.createElement("div");
+    const closeFirst = renderSweepMonitor({ model, el: first });
+    const topk = first.querySelector("input.aml-topk");
+    topk.value = "1";
+    topk.dispatchEvent(new Event("change"));
+    expect(first.querySelectorAll("path.aml-pc-line").length).toBe(1);
+    const second = document.createElement("div");
+    const closeSecond = renderSweepMonitor({ model, el: second });
+    expect(second.querySelector("input.aml-topk").value).toBe("1");
+    expect(second.querySelectorAll("path.aml-pc-line").length).toBe(1);
+    closeFirst();
+    second.querySelector("input.aml-topk").value = "0";
+    second.querySelector("input.aml-topk").dispatchEvent(new Event("change"));
+    expect(second.querySelectorAll("path.aml-pc-line").length).toBe(2);
+    expect(first.querySelectorAll("path.aml-pc-line").length).toBe(1); // a closed view is left alone
+    closeSecond();
   });
 });

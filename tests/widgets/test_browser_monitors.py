@@ -70,9 +70,17 @@ def test_sweep_monitor_draws_one_line_per_trial(tmp_path, kind):
     with jupyter_server(kind, tmp_path, tmp_path / "server.log") as base, chromium() as page:
         run_all_cells(page, base, kind, "sweep.ipynb")
         page.wait_for_selector('.aml-sweep-monitor[data-status="Completed"]', timeout=240_000)
+        # The second cell prints once the monitor has stopped, after the display of the first was
+        # refreshed with the final state (a new view): interact with that view, as a user would.
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-OutputArea-output')].some(o => o.textContent.includes('best '))",
+            timeout=60_000)
+        page.wait_for_selector('.aml-sweep-monitor[data-status="Completed"]', timeout=30_000)
         page.wait_for_function("() => document.querySelectorAll('.aml-sweep-monitor path.aml-pc-line').length === 3",
                                timeout=30_000)
         page.wait_for_selector('.aml-sweep-monitor .aml-curves[data-curves="3"][data-points="18"]', timeout=30_000)
+        # The chart may sit below the fold; the mouse only reaches what is on screen.
+        page.locator(".aml-sweep-monitor svg.aml-parcoords").scroll_into_view_if_needed()
         best = page.get_attribute(".aml-sweep-monitor path.aml-pc-best", "data-trial")
         best_row = page.get_attribute(".aml-sweep-monitor tr.aml-best", "data-trial")
         # Brush the top fifth of the metric axis: only the best trial stays active.
