@@ -19,8 +19,8 @@ from .build import PLACEHOLDER_COMPUTE, Exported, build_yaml, dump_yaml
 from .deploy import plan_steps, render_deploy_sh, render_readme
 from ..local.store import write_text_atomic
 from .files import Placer
-from .references import add_referenced
-from .trail import ORDER, TrailItem, entity_kind, final_items
+from .references import add_referenced, deploy_order
+from .trail import TrailItem, entity_kind, final_items
 
 __all__ = ["export_session", "export_entity_yaml", "ExportResult", "MARKER"]
 
@@ -94,7 +94,8 @@ def export_session(session: Any, folder: str | Path, last: bool = False) -> Expo
     if not items:
         raise UsageError("nothing to export: this session has created nothing (a new kernel starts with an empty trail)")
     notes = add_referenced(items, client)
-    items.sort(key=lambda i: ORDER.index(i.kind))  # stable: creation order within a kind
+    items, order_notes = deploy_order(items)  # each thing after what it uses (Azure checks on create)
+    notes += order_notes
     _check_target(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.staging-"))

@@ -3,7 +3,8 @@ referred to through a `Placer`), local-only things turned into what Azure needs,
 
 What deploy.sh must add at create time is kept beside the dict: `sets` (`--set key=value`,
 values may name shell variables), `secrets` (environment variables left out, set from the
-shell), `after_job` (a model from a job output: the job's name is only known on Azure).
+shell), `links` (a model path or job input that is the output of an exported job: that job's
+name is only known once deploy.sh has submitted it again, see `references.JobLink`).
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from typing import Any
 
 from ..spec.assets import asset_to_spec, is_secret_name
 from .files import Placer, local_content, original_job_code, registered_source
+from .references import JobLink, job_output_ref
 from .trail import TrailItem
 
-__all__ = ["Exported", "build_yaml", "job_spec", "PLACEHOLDER_COMPUTE", "JOB_URI_PREFIX", "dump_yaml"]
+__all__ = ["Exported", "build_yaml", "job_spec", "PLACEHOLDER_COMPUTE", "dump_yaml"]
 
 # The local compute has no Azure twin: jobs name this cluster, and deploy.sh's $COMPUTE replaces it.
 PLACEHOLDER_COMPUTE = "cpu-cluster"
-JOB_URI_PREFIX = "azureml://jobs/"
 _LOCAL_COMPUTES = (None, "", "local", "azureml:local")
 
 
@@ -31,7 +32,7 @@ class Exported:
     spec: dict
     sets: list[tuple[str, str]] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list)
-    after_job: str | None = None  # the local job name a model's path comes from
+    links: list[JobLink] = field(default_factory=list)  # paths deploy.sh points at a re-submitted job
 
 
 def job_spec(job: Any) -> dict:
@@ -95,6 +96,17 @@ def _without_secrets(variables: dict | None, prefix: str, out: Exported) -> dict
     return kept or None
 
 
+def _link(out: Exported, set_key: str, path: Any, jobs: dict[str, str], for_azure: bool) -> bool:
+    """Keep a reference to an exported job's output (deploy.sh passes the new job's name) rather
+    than copy the content; True when kept. A job that is not exported is not re-run, so its
+    output is copied instead (the caller's fallback)."""
+    ref = job_output_ref(path)
+    if not for_azure or ref is None or ref[0] not in jobs:
+        return False
+    out.links.append(JobLink(set_key, jobs[ref[0]], ref[1]))
+    return True
+
+
 def _put(spec: dict, key: str, value: Any) -> None:
     if value in (None, {}, ""):
         spec.pop(key, None)
@@ -102,7 +114,7 @@ def _put(spec: dict, key: str, value: Any) -> None:
         spec[key] = value
 
 
-def _job(out: Exported, placer: Placer, client: Any, for_azure: bool, conda_name: str) -> None:
+def _job(out: Exported, placer: Placer, client: Any, jobs: dict[str, str], for_azure: bool, conda_name: str) -> None:
     spec, item = out.spec, out.item
     base = getattr(item.entity, "_base_path", None) or item.base_path
     spec.pop("name", None)  # a job name is used once: a re-submit gets a new one (deploy.sh captures it)
@@ -123,6 +135,8 @@ def _job(out: Exported, placer: Placer, client: Any, for_azure: bool, conda_name
         _put(command, "environment_variables", _without_secrets(command.get("environment_variables"), prefix, out))
     for input_name, value in (spec.get("inputs") or {}).items():
         if isinstance(value, dict) and value.get("path"):
+            if _link(out, f"inputs.{input_name}.path", value["path"], jobs, for_azure):
+                continue  # the YAML keeps the local job's URI: it loads, and deploy.sh overrides it
             found = local_content(client, value["path"], base)
             if found is not None:
                 value["path"] = placer.place(found, f"inputs/{input_name}/{found.name}")
@@ -134,8 +148,7 @@ def _asset(out: Exported, placer: Placer, client: Any, jobs: dict[str, str], for
     kind = item.kind
     if kind in ("data", "model"):
         path = str(spec["path"])
-        if kind == "model" and path.startswith(JOB_URI_PREFIX) and path.split("/")[3] in jobs and for_azure:
-            out.after_job = path.split("/")[3]  # deploy.sh passes the Azure job's name
+        if kind == "model" and _link(out, "path", path, jobs, for_azure):
             return
         found = _content(client, item, path, base, prefer_source=not placer.copy)
         if found is not None:
@@ -159,10 +172,11 @@ def _asset(out: Exported, placer: Placer, client: Any, jobs: dict[str, str], for
 
 def build_yaml(item: TrailItem, placer: Placer, client: Any, *, jobs: dict[str, str] | None = None,
                for_azure: bool = True, conda_name: str = "conda.yml") -> Exported:
-    """`jobs` maps local job names to the exported ones (models from their outputs wait for them)."""
+    """`jobs` maps local job names to the exported ones: models and job inputs from their outputs
+    keep the reference and wait for them."""
     if item.kind == "job":
         out = Exported(item, copy.deepcopy(job_spec(item.entity)))
-        _job(out, placer, client, for_azure, conda_name)
+        _job(out, placer, client, jobs or {}, for_azure, conda_name)
     else:
         out = Exported(item, copy.deepcopy(asset_to_spec(item.entity)[1]))
         _asset(out, placer, client, jobs or {}, for_azure, conda_name)

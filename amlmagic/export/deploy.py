@@ -30,7 +30,8 @@ def _shell_var(text: str) -> str:
 
 
 def plan_steps(exported: list[tuple[Exported, str]]) -> list[Step]:
-    """`exported` is (item, YAML path relative to the export folder), already in deploy order."""
+    """`exported` is (item, YAML path relative to the export folder), already in deploy order
+    (`references.deploy_order`: a job before what reads its outputs)."""
     steps: list[Step] = []
     job_vars: dict[str, str] = {}
     streamed: set[str] = set()
@@ -41,13 +42,14 @@ def plan_steps(exported: list[tuple[Exported, str]]) -> list[Step]:
         if kind == "job":
             step.capture = f"JOB_{len(job_vars) + 1}"
             job_vars[out.item.entity.name] = step.capture
-        if kind == "model" and out.after_job in job_vars:
-            var = job_vars[out.after_job]
-            if var not in streamed:  # registering a job's output needs the job to have finished
+        for link in out.links:  # a model path or job input that is an exported job's output
+            var = job_vars.get(link.job)
+            if var is None:  # only after deploy_order met a cycle (its README note says so)
+                continue
+            if var not in streamed:  # reading a job's output needs the job to have finished
                 steps.append(Step("job", "stream", ["-n", f"${var}"], comment="wait for the job to finish"))
                 streamed.add(var)
-            suffix = str(out.spec["path"]).split("/", 4)[4]
-            step.args += ["--set", f"path=azureml://jobs/${var}/{suffix}"]
+            step.args += ["--set", f"{link.set_key}=azureml://jobs/${var}/{link.suffix}"]
         for key, value in out.sets:
             step.args += ["--set", f"{key}={value}"]
         steps.append(step)
@@ -80,7 +82,8 @@ def render_deploy_sh(steps: list[Step], variables: dict[str, str], secrets: list
     lines = [
         "#!/usr/bin/env bash",
         "# Re-creates on Azure ML what an amlmagic notebook session created, in dependency order:",
-        "# datastores, computes, environments, data, jobs, models, endpoints, deployments, traffic.",
+        "# datastores, computes, environments, data, jobs, models, endpoints, deployments, traffic,",
+        "# except that each thing comes after what it uses (a job after the model it reads).",
         "# Set the workspace below (or export the variables before running), then: bash deploy.sh",
         "set -euo pipefail",
         'cd "$(dirname "$0")"',
@@ -124,7 +127,11 @@ def aml_line(step: Step, values: dict[str, str]) -> str:
 
 def render_readme(steps: list[Step], files: list[str], backend: str, notes: list[str], exported_at: str) -> str:
     listing = "\n".join(f"- `{f}`" for f in files)
-    local = "\n".join(aml_line(s, {"COMPUTE": "local"}) for s in steps)
+    # IPython expands `{expr}` in a magic line: `JOB_1 = %aml job create ...` keeps the job, and
+    # `{JOB_1.name}` passes its name on where deploy.sh passes $JOB_1.
+    names = {s.capture: f"{{{s.capture}.name}}" for s in steps if s.capture}
+    local = "\n".join((f"{s.capture} = " if s.capture else "") + aml_line(s, {"COMPUTE": "local", **names})
+                      for s in steps)
     extra = "".join(f"- {n}\n" for n in notes)
     return f"""# amlmagic export
 
@@ -142,10 +149,12 @@ kernel created is not here (export before restarting).
    cluster of the workspace.
 3. `bash deploy.sh` (needs the Azure CLI with the `ml` extension, `az login`).
 
-Azure names jobs itself: deploy.sh captures each job's name (`--query name -o tsv`) and registers
-models from its outputs once it has finished. No key, token or connection string is written:
-secrets are left out and deploy.sh reads them from the environment. Online endpoint names must
-be unique in their Azure region: rename one in its YAML (and its deployments' `endpoint_name`) if taken.
+Each thing comes after what it uses. Azure names jobs itself: deploy.sh captures each job's name
+(`--query name -o tsv`); a model registered from a job's output, or a job that reads it, waits
+for that job (`az ml job stream`) and gets its new name through `--set`. No key, token or
+connection string is written: secrets are left out and deploy.sh reads them from the environment.
+Online endpoint names must be unique in their Azure region: rename one in its YAML (and its
+deployments' `endpoint_name`) if taken.
 
 {extra}
 ## Re-run locally
@@ -155,7 +164,8 @@ In a notebook with `%load_ext amlmagic`, from this folder:
 ```
 {local}
 ```
-(`$JOB_n` is the name `%aml job create` printed.)
+(`JOB_n = %aml job create ...` keeps the submitted job and IPython puts its name where
+`{{JOB_n.name}}` stands; a secret left as `$NAME` is read from the Python variable `NAME`.)
 
 ## Files
 

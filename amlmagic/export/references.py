@@ -1,18 +1,50 @@
 """Keep the export's references whole: a job or deployment that names an environment, data
 asset, model or compute the session did not create (it existed before this kernel) gets that
-thing exported too, read from the workspace, so deploy.sh creates it before its users."""
+thing exported too, read from the workspace; and put every exported thing after what it uses
+(`deploy_order`), so deploy.sh creates it before its users."""
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+import re
+from typing import Any, Iterator, NamedTuple
 
 from ..references import parse_asset_ref
-from .trail import TrailItem
+from .trail import ORDER, TrailItem
 
-__all__ = ["add_referenced", "references_of"]
+__all__ = ["add_referenced", "references_of", "deploy_order", "JobLink", "job_output_ref", "job_output_links"]
 
 _MODEL_TYPES = ("custom_model", "mlflow_model", "triton_model")
 _GROUPS = {"environment": "environments", "data": "data", "model": "models"}
+# Both forms Azure accepts for a job's output: the output itself, or a path inside it.
+_JOB_OUTPUT = re.compile(r"^azureml://jobs/(?P<job>[^/]+)/(?P<rest>outputs/[^/]+(?:/.*)?)$")
+
+
+class JobLink(NamedTuple):
+    """A path that names another job's output. That job's name is only known once deploy.sh has
+    submitted it again, so deploy.sh waits for it and passes `--set <set_key>=azureml://jobs/$JOB_k/<suffix>`."""
+
+    set_key: str  # e.g. "path" (a model), "inputs.train_data.path" (a job input)
+    job: str  # the local job that produced the output
+    suffix: str  # the URI after `azureml://jobs/<job>/`: "outputs/<name>[/paths/...]"
+
+
+def job_output_ref(path: Any) -> tuple[str, str] | None:
+    """(job name, URI suffix) of an `azureml://jobs/<job>/outputs/<out>[/paths/...]` path, else None."""
+    m = _JOB_OUTPUT.match(str(path)) if isinstance(path, str) else None
+    return (m["job"], m["rest"]) if m else None
+
+
+def job_output_links(kind: str, spec: dict) -> list[JobLink]:
+    """The paths of a job's inputs (top-level `inputs` for a sweep too) or of a model that are
+    other jobs' outputs."""
+    if kind == "model":
+        paths = [("path", spec.get("path"))]
+    elif kind == "job":
+        paths = [(f"inputs.{name}.path", value.get("path"))
+                 for name, value in (spec.get("inputs") or {}).items() if isinstance(value, dict)]
+    else:
+        paths = []
+    return [JobLink(key, *ref) for key, path in paths if (ref := job_output_ref(path)) is not None]
 
 
 def _asset_ref(kind: str, text: Any) -> tuple[str, str, str | None] | None:
@@ -76,3 +108,67 @@ def add_referenced(items: list[TrailItem], client: Any) -> list[str]:
             notes.append(f"{kind} {entity.name} was created before this session; exported because "
                          f"{item.kind} {item.entity.name} uses it.")
     return notes
+
+
+def _version_rank(version: str) -> tuple:
+    # the local store's version sort: numeric versions as numbers, others after them by text
+    return (0, int(version), "") if version.isdigit() else (1, 0, version)
+
+
+def _dependencies(item: TrailItem, latest: dict[tuple, tuple]) -> set[tuple]:
+    """Keys of the things `item` uses (whether exported or not)."""
+    found = set()
+    for kind, name, version in references_of(item):
+        if kind == "compute":
+            found.add((kind, name))
+        else:  # no version (`@latest`): the latest exported version of that name
+            found.add((kind, name, version) if version else latest.get((kind, name), (kind, name, None)))
+    if item.kind == "job":
+        from .build import job_spec
+
+        found |= {("job", link.job) for link in job_output_links("job", job_spec(item.entity))}
+    elif item.kind == "model":
+        found |= {("job", link.job) for link in job_output_links("model", {"path": item.entity.path})}
+    elif item.kind == "online-deployment":
+        found.add(("online-endpoint", item.entity.endpoint_name))
+    return found
+
+
+def deploy_order(items: list[TrailItem]) -> tuple[list[TrailItem], list[str]]:
+    """The items in the order deploy.sh creates them, and README notes.
+
+    A stable topological sort: kind order (`ORDER`), then trail order, is the default and the
+    tie-break; the next item is always the first in that order whose dependencies (among the
+    exported items) are all placed. Dependencies: what `references_of` names (a job's environment,
+    data, models and compute; a deployment's model and environment), a deployment's endpoint, and
+    the job whose output a model's path or a job's input names. A model or data reference without
+    a version means the latest exported version of that name (highest version number).
+
+    A thing only uses what existed before it, so only such a `@latest` reference can make a
+    cycle (a version registered after its user, e.g. from that job's output). Then the items left
+    follow in kind order and a README note says so, instead of looping forever.
+    """
+    ranked = sorted(items, key=lambda i: ORDER.index(i.kind))  # sort is stable: trail order within a kind
+    latest: dict[tuple, tuple] = {}
+    for item in ranked:
+        if item.kind in ("data", "model", "environment"):
+            best = latest.get(item.key[:2])
+            if best is None or _version_rank(item.key[2]) > _version_rank(best[2]):
+                latest[item.key[:2]] = item.key
+    exported = {item.key for item in items}
+    needs = [(item, (_dependencies(item, latest) & exported) - {item.key}) for item in ranked]
+    placed: list[TrailItem] = []
+    done: set[tuple] = set()
+    notes: list[str] = []
+    while needs:
+        ready = next((n for n, (_item, deps) in enumerate(needs) if deps <= done), None)
+        if ready is None:
+            left = ", ".join(f"{i.kind} {i.entity.name}" for i, _ in needs)
+            notes.append(f"{left} depend on each other, so deploy.sh creates them in kind order: "
+                         "check their references before running it.")
+            placed += [i for i, _ in needs]
+            break
+        item, _deps = needs.pop(ready)
+        placed.append(item)
+        done.add(item.key)
+    return placed, notes

@@ -16,7 +16,8 @@ from ..spec.assets import asset_kind
 
 __all__ = ["TrailItem", "final_items", "entity_kind", "ORDER"]
 
-# deploy.sh creates things in this order (a thing may only refer to things before it).
+# deploy.sh's default order by kind; references.deploy_order moves a thing after what it uses when
+# that is of a later kind (an evaluation job after the model registered from a train job).
 ORDER = ("datastore", "compute", "environment", "data", "job", "model", "online-endpoint", "online-deployment")
 
 
