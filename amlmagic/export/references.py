@@ -104,10 +104,13 @@ def add_referenced(items: list[TrailItem], client: Any) -> list[str]:
             if key in have:
                 continue
             have.add(key)
-            items.append(TrailItem(kind, key, entity, None, f"(referenced by {item.kind} {item.entity.name})"))
+            items.append(TrailItem(kind, key, entity, None, f"{_REFERENCED} {item.kind} {item.entity.name})"))
             notes.append(f"{kind} {entity.name} was created before this session; exported because "
                          f"{item.kind} {item.entity.name} uses it.")
     return notes
+
+
+_REFERENCED = "(referenced by"  # the line of an item that existed before the session
 
 
 def _version_rank(version: str) -> tuple:
@@ -115,14 +118,35 @@ def _version_rank(version: str) -> tuple:
     return (0, int(version), "") if version.isdigit() else (1, 0, version)
 
 
-def _dependencies(item: TrailItem, latest: dict[tuple, tuple]) -> set[tuple]:
+def _latest_resolver(items: list[TrailItem]):
+    """`latest(user, kind, name)`: the key `@latest` meant when `user` was created, i.e. the
+    highest exported version created before it (what existed before the session counts as
+    first); failing that, the highest exported version at all."""
+    versions: dict[tuple, list[tuple[int, TrailItem]]] = {}
+    for n, item in enumerate(items):
+        if item.kind in ("data", "model", "environment"):
+            when = -1 if item.line.startswith(_REFERENCED) else n
+            versions.setdefault(item.key[:2], []).append((when, item))
+    position = {id(item): (-1 if item.line.startswith(_REFERENCED) else n) for n, item in enumerate(items)}
+
+    def latest(user: TrailItem, kind: str, name: str) -> tuple:
+        found = versions.get((kind, name), [])
+        before = [i for when, i in found if when < position[id(user)]] or [i for _w, i in found]
+        if not before:
+            return (kind, name, None)
+        return max(before, key=lambda i: _version_rank(i.key[2])).key
+
+    return latest
+
+
+def _dependencies(item: TrailItem, latest) -> set[tuple]:
     """Keys of the things `item` uses (whether exported or not)."""
     found = set()
     for kind, name, version in references_of(item):
         if kind == "compute":
             found.add((kind, name))
-        else:  # no version (`@latest`): the latest exported version of that name
-            found.add((kind, name, version) if version else latest.get((kind, name), (kind, name, None)))
+        else:  # no version (`@latest`): the version that was latest when the item was created
+            found.add((kind, name, version) if version else latest(item, kind, name))
     if item.kind == "job":
         from .build import job_spec
 
@@ -142,19 +166,14 @@ def deploy_order(items: list[TrailItem]) -> tuple[list[TrailItem], list[str]]:
     exported items) are all placed. Dependencies: what `references_of` names (a job's environment,
     data, models and compute; a deployment's model and environment), a deployment's endpoint, and
     the job whose output a model's path or a job's input names. A model or data reference without
-    a version means the latest exported version of that name (highest version number).
+    a version (`@latest`) means the highest exported version created before the item that uses it,
+    so a version registered later (say from that job's output) does not make a cycle.
 
-    A thing only uses what existed before it, so only such a `@latest` reference can make a
-    cycle (a version registered after its user, e.g. from that job's output). Then the items left
-    follow in kind order and a README note says so, instead of looping forever.
+    A thing only uses what existed before it, so cycles should not occur; if one does, the items
+    left follow in kind order and a README note says so, instead of looping forever.
     """
     ranked = sorted(items, key=lambda i: ORDER.index(i.kind))  # sort is stable: trail order within a kind
-    latest: dict[tuple, tuple] = {}
-    for item in ranked:
-        if item.kind in ("data", "model", "environment"):
-            best = latest.get(item.key[:2])
-            if best is None or _version_rank(item.key[2]) > _version_rank(best[2]):
-                latest[item.key[:2]] = item.key
+    latest = _latest_resolver(items)
     exported = {item.key for item in items}
     needs = [(item, (_dependencies(item, latest) & exported) - {item.key}) for item in ranked]
     placed: list[TrailItem] = []
