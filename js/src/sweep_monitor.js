@@ -78,13 +78,19 @@ export function renderSweepMonitor({ model, el }) {
         ...params.map((p) => h("th", {}, p)), h("th", {}, `best ${model.get("primary_metric")}`), h("th", {}, ""))),
       h("tbody", {}, rows)));
   };
+  const pcWidth = () => Math.max(420, Math.min(900, (el.clientWidth || 700) - 20));
+  let drawnWidth = 0;
   const drawPc = () => {
     const data = { trials: model.get("trials"), params: model.get("params"),
       metric: model.get("primary_metric"), goal: model.get("goal"), best: best() };
     if (document.activeElement !== topk) topk.value = String(shared.ui.k);
-    renderParcoords(pcHost, data, shared.ui, (next) => setUi(model, next),
-      { width: Math.max(420, Math.min(900, (el.clientWidth || 700) - 20)), height: 280 });
+    drawnWidth = pcWidth();
+    renderParcoords(pcHost, data, shared.ui, (next) => setUi(model, next), { width: drawnWidth, height: 280 });
   };
+  // A view is first drawn before the page lays it out (no width yet), and notebook panels resize.
+  const resized = typeof ResizeObserver === "function"
+    ? new ResizeObserver(() => { if (el.clientWidth && pcWidth() !== drawnWidth) drawPc(); }) : null;
+  resized?.observe(el);
 
   const { sets, dispose } = followPoints(model, () => {
     if (frame) return;
@@ -124,6 +130,7 @@ export function renderSweepMonitor({ model, el }) {
   const timer = setInterval(drawHead, 1000);
   return () => {
     clearInterval(timer);
+    resized?.disconnect();
     shared.views.delete(drawPc);
     for (const k of keys) model.off(`change:${k}`, all);
     model.off("change:best_trial", newBest);

@@ -15,7 +15,7 @@ from pathlib import Path
 from support import wait_for  # noqa: F401  (re-exported for the browser tests)
 
 __all__ = ["CHROMIUM", "ARTIFACTS", "skip_reason", "jupyter_server", "chromium", "write_notebook",
-           "run_all_cells", "wait_for", "REPO"]
+           "run_all_cells", "wait_for", "wait_settled", "REPO"]
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
@@ -78,13 +78,13 @@ def jupyter_server(kind: str, root_dir: Path, log_path: Path):
 
 
 @contextlib.contextmanager
-def chromium():
+def chromium(height: int = 1000):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1400, "height": height})
             yield page
         finally:
             browser.close()
@@ -114,6 +114,29 @@ def run_all_cells(page, base: str, kind: str, notebook: str) -> None:
         timeout=90_000)
     # Not awaited: the command's promise settles only when the last cell ends.
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+
+
+def wait_settled(page, selector: str, timeout: float = 30, quiet: float = 1.0) -> dict:
+    """The element's box once it has not moved or been replaced for `quiet` seconds. Mouse
+    gestures aim at coordinates: a notebook still re-measuring cells, or an output re-rendered
+    with its final state, would move the target between aiming and pressing."""
+    import time
+
+    probe = f"""() => {{ const el = document.querySelector({json.dumps(selector)});
+        if (!el) return null;
+        el.__amlProbe ??= Math.random();
+        const r = el.getBoundingClientRect();
+        return [el.__amlProbe, r.x, r.y, r.width, r.height]; }}"""
+    deadline = time.monotonic() + timeout
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        now = page.evaluate(probe)
+        if now != last or now is None:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return dict(zip(("x", "y", "width", "height"), now[1:]))
+        time.sleep(0.1)
+    raise AssertionError(f"{selector} kept moving or changing for {timeout} s")
 
 
 def screenshot(page, name: str) -> Path:

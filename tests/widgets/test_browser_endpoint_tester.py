@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.widgets.browser import chromium, jupyter_server, run_all_cells, screenshot, write_notebook
+from tests.widgets.browser import chromium, jupyter_server, run_all_cells, screenshot, wait_settled, write_notebook
 from tests.widgets.test_endpoint_tester import endpoint  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -30,7 +30,7 @@ def test_endpoint_tester_answers_json_and_a_drawn_digit(tmp_path, client, endpoi
             timeout=60_000)
         answer = json.loads(page.text_content(".aml-endpoint-tester .aml-response"))
         latency = page.text_content(".aml-endpoint-tester .aml-latency")
-        canvas = page.query_selector(".aml-endpoint-tester canvas.aml-pad").bounding_box()
+        canvas = wait_settled(page, ".aml-endpoint-tester canvas.aml-pad")
         # A vertical stroke near the right edge of the pad.
         x = canvas["x"] + canvas["width"] * 0.93
         page.mouse.move(x, canvas["y"] + 10)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.widgets.browser import (chromium, jupyter_server, run_all_cells, screenshot,
-                                   write_notebook)
+                                   wait_settled, write_notebook)
 from tests.widgets.test_job_monitor import SRC
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -67,7 +67,8 @@ def test_sweep_monitor_draws_one_line_per_trial(tmp_path, kind):
         "monitor = SweepMonitor(client, sweep.name)\nmonitor",
         "assert monitor.wait(240)\nprint('best', monitor.best_trial)",
     ])
-    with jupyter_server(kind, tmp_path, tmp_path / "server.log") as base, chromium() as page:
+    # A tall window: the whole monitor is on screen, so the notebook never scrolls under the mouse.
+    with jupyter_server(kind, tmp_path, tmp_path / "server.log") as base, chromium(height=1600) as page:
         run_all_cells(page, base, kind, "sweep.ipynb")
         page.wait_for_selector('.aml-sweep-monitor[data-status="Completed"]', timeout=240_000)
         # The second cell prints once the monitor has stopped, after the display of the first was
@@ -79,17 +80,22 @@ def test_sweep_monitor_draws_one_line_per_trial(tmp_path, kind):
         page.wait_for_function("() => document.querySelectorAll('.aml-sweep-monitor path.aml-pc-line').length === 3",
                                timeout=30_000)
         page.wait_for_selector('.aml-sweep-monitor .aml-curves[data-curves="3"][data-points="18"]', timeout=30_000)
-        # The chart may sit below the fold; the mouse only reaches what is on screen.
-        page.locator(".aml-sweep-monitor svg.aml-parcoords").scroll_into_view_if_needed()
         best = page.get_attribute(".aml-sweep-monitor path.aml-pc-best", "data-trial")
         best_row = page.get_attribute(".aml-sweep-monitor tr.aml-best", "data-trial")
-        # Brush the top fifth of the metric axis: only the best trial stays active.
+        # Brush the top tenth of the metric axis: only the best trial stays active (the runner-up,
+        # lr=2.0, sits at 0.79 of the axis; the best at its top).
+        wait_settled(page, ".aml-sweep-monitor svg.aml-parcoords")
+        # The chart takes the width the page gave the output (a view drawn before layout redraws).
+        fits = page.evaluate("""() => { const el = document.querySelector('.aml-sweep-monitor');
+            const width = Number(el.querySelector('svg.aml-parcoords').getAttribute('width'));
+            return width === Math.max(420, Math.min(900, el.clientWidth - 20)); }""")
         track = page.query_selector('.aml-sweep-monitor .aml-pc-axis[data-axis="acc"] .aml-pc-track').bounding_box()
         x = track["x"] + track["width"] / 2
         page.mouse.move(x, track["y"] + 1)
         page.mouse.down()
-        page.mouse.move(x, track["y"] + track["height"] * 0.2, steps=5)
+        page.mouse.move(x, track["y"] + track["height"] * 0.1, steps=5)
         page.mouse.up()
+        brushed = page.is_visible(".aml-sweep-monitor .aml-pc-brush")
         active = page.eval_on_selector_all(".aml-sweep-monitor path.aml-pc-line:not(.aml-pc-dim)",
                                            "els => els.map(e => e.dataset.trial)")
         # Drag the metric axis's title to the far left: it becomes the first axis.
@@ -105,6 +111,8 @@ def test_sweep_monitor_draws_one_line_per_trial(tmp_path, kind):
         top2 = page.eval_on_selector_all(".aml-sweep-monitor path.aml-pc-line", "els => els.length")
         screenshot(page, f"sweep-monitor-{kind}")
     assert best == best_row and best
+    assert fits
+    assert brushed
     assert active == [best]
     assert top2 == 2
     assert order == ["acc", "lr"]
