@@ -8,7 +8,7 @@ import html
 import io
 from typing import Any, Iterable, Sequence
 
-__all__ = ["esc", "html_table", "html_card", "png_line_charts", "png_parallel", "fmt"]
+__all__ = ["esc", "html_table", "html_card", "png_line_charts", "png_sweep", "fmt"]
 
 _STYLE = ("font:13px system-ui,sans-serif;border:1px solid #ddd;border-radius:6px;padding:8px;"
           "max-width:960px")
@@ -72,30 +72,54 @@ def png_line_charts(series: dict[str, tuple[Sequence[float], Sequence[float]]], 
     return _png(fig)
 
 
-def png_parallel(trials: list[dict], params: list[str], metric: str, best: str | None) -> str | None:
-    """Parallel coordinates of trials (numbers and categories scaled to 0..1 per axis)."""
+def png_sweep(trials: list[dict], params: list[str], metric: str, best: str | None,
+              curves: dict[str, tuple[Sequence[float], Sequence[float]]]) -> str | None:
+    """A sweep's final state as one PNG: every trial's primary-metric curve (best in black,
+    early-terminated trials dashed) beside the parallel coordinates; curves only when given."""
     if not trials:
         return None
     from matplotlib.figure import Figure
 
+    drawn = {name: xy for name, xy in curves.items() if len(xy[1])}
+    width = max(4, 1.6 * (len(params) + 1))
+    fig = Figure(figsize=(width + (5 if drawn else 0), 3))
+    if drawn:
+        _draw_curves(fig.add_subplot(1, 2, 1), trials, metric, best, drawn)
+    _draw_parallel(fig.add_subplot(1, 2 if drawn else 1, 2 if drawn else 1), trials, params, metric, best)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def _draw_curves(ax, trials: list[dict], metric: str, best: str | None, curves: dict) -> None:
+    stopped = {t["name"] for t in trials if t.get("terminated_by")}
+    for name, (xs, ys) in curves.items():
+        is_best = name == best
+        ax.plot(list(xs), list(ys), color="black" if is_best else "#2563eb", linewidth=2.5 if is_best else 1,
+                alpha=1 if is_best else 0.6, linestyle="--" if name in stopped else "-", zorder=3 if is_best else 2)
+    ax.set_title(f"{metric} per trial", fontsize=10)
+    ax.set_xlabel("step", fontsize=9)
+    ax.grid(alpha=0.3)
+
+
+def _draw_parallel(ax, trials: list[dict], params: list[str], metric: str, best: str | None) -> None:
     axes = params + [metric]
 
     def column(name):
         return [t["metric"] if name == metric else (t.get("params") or {}).get(name) for t in trials]
 
-    scaled = []
+    scaled, ticks = [], []  # ticks: (position 0..1, label) per axis, so values can be read off
     for name in axes:
         col = column(name)
         nums = [v for v in col if isinstance(v, (int, float)) and not isinstance(v, bool)]
         if nums and len(nums) == len([v for v in col if v is not None]):
             lo, hi = min(nums), max(nums)
             scaled.append([None if v is None else (0.5 if hi == lo else (v - lo) / (hi - lo)) for v in col])
+            ticks.append([(0.5, fmt(lo))] if hi == lo else [(0.0, fmt(lo)), (1.0, fmt(hi))])
         else:
             cats = sorted({str(v) for v in col if v is not None})
             pos = {c: (0.5 if len(cats) == 1 else i / (len(cats) - 1)) for i, c in enumerate(cats)}
             scaled.append([None if v is None else pos[str(v)] for v in col])
-    fig = Figure(figsize=(max(4, 1.6 * len(axes)), 3))
-    ax = fig.add_subplot(1, 1, 1)
+            ticks.append([(y, c) for c, y in pos.items()])
     for j, t in enumerate(trials):
         pts = [(i, scaled[i][j]) for i in range(len(axes)) if scaled[i][j] is not None]
         if not pts:
@@ -107,4 +131,7 @@ def png_parallel(trials: list[dict], params: list[str], metric: str, best: str |
     ax.set_yticks([])
     for i in range(len(axes)):
         ax.axvline(i, color="#444", linewidth=0.8)
-    return _png(fig)
+        for y, label in ticks[i]:
+            ax.text(i + 0.03, y, label, fontsize=7, color="#444", va="center")
+    ax.set_xlim(-0.1, len(axes) - 1 + 0.4)  # room for the last axis's labels
+    ax.set_title("parallel coordinates (best in black)", fontsize=10)

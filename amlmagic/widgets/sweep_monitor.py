@@ -13,7 +13,7 @@ from .polled import PolledJobWidget
 from .series import SeriesStore
 from .sources import (is_terminal, job_times_ms, metrics_reader_for, objective_of, status_text,
                       trial_params, trial_termination)
-from .static import esc, html_card, html_table, png_line_charts, png_parallel
+from .static import esc, html_card, html_table, png_sweep
 
 __all__ = ["SweepMonitor", "best_trial_name"]
 
@@ -122,5 +122,5 @@ class SweepMonitor(PolledJobWidget):
     def static_png(self) -> str | None:
         if not self.trials:
             return None
-        parallel = png_parallel(self.trials, list(self.params), self.primary_metric, self.best_trial)
-        return parallel or png_line_charts({n: (list(s.steps), list(s.values)) for n, s in self.store.series.items()})
+        curves = {n: (list(s.steps), list(s.values)) for n, s in self.store.series.items()}
+        return png_sweep(self.trials, list(self.params), self.primary_metric, self.best_trial, curves)
