@@ -108,6 +108,19 @@ def jobs_by_display_name(client) -> dict:
     return {job.display_name: client.jobs.wait(job.name) for job in client.jobs.list()}
 
 
+
+def rerun_export(how: str, folder, ip, az_shim, tmp_path_factory, monkeypatch):
+    """Re-create an export in a fresh local workspace, through deploy.sh (with the fake `az`) or
+    through the README's `%aml` lines; return the fresh workspace's client."""
+    client = reset_session().connect_local(tmp_path_factory.mktemp(f"fresh-{how}") / ".amlmagic")
+    if how == "deploy.sh":
+        done = az_shim.run(folder / "deploy.sh", COMPUTE="local")
+        assert done.returncode == 0, done.stderr + "\n".join(az_shim.lines)
+    else:
+        monkeypatch.chdir(folder)
+        ip.run(readme_cell(folder))
+    return client
+
 def test_an_evaluation_job_comes_after_the_model_registered_from_the_train_job(
         ip, workspace, az_shim, tmp_path_factory, monkeypatch):
     write_sources(workspace)
@@ -132,14 +145,7 @@ def test_an_evaluation_job_comes_after_the_model_registered_from_the_train_job(
     assert second["display_name"] == "evaluate" and second["inputs"]["model"]["path"] == "azureml:mnist-cnn:1"
 
     for rerun in ("deploy.sh", "readme"):
-        fresh = tmp_path_factory.mktemp(f"fresh-{rerun}")
-        client = reset_session().connect_local(fresh / ".amlmagic")
-        if rerun == "deploy.sh":
-            done = az_shim.run(folder / "deploy.sh", COMPUTE="local")
-            assert done.returncode == 0, done.stderr + "\n".join(az_shim.lines)
-        else:
-            monkeypatch.chdir(folder)
-            ip.run(readme_cell(folder))
+        client = rerun_export(rerun, folder, ip, az_shim, tmp_path_factory, monkeypatch)
         again = jobs_by_display_name(client)
         assert {name: job.status for name, job in again.items()} == {"train": "Completed", "evaluate": "Completed"}
         model = client.models.get("mnist-cnn", version="1")
@@ -171,14 +177,7 @@ def test_a_job_reading_another_jobs_output_keeps_the_reference(ip, workspace, az
     assert not any(p.name == "rows.txt" for p in folder.rglob("*")), "the prep output was copied"
 
     for rerun in ("deploy.sh", "readme"):
-        fresh = tmp_path_factory.mktemp(f"fresh-{rerun}")
-        client = reset_session().connect_local(fresh / ".amlmagic")
-        if rerun == "deploy.sh":
-            done = az_shim.run(folder / "deploy.sh", COMPUTE="local")
-            assert done.returncode == 0, done.stderr + "\n".join(az_shim.lines)
-        else:
-            monkeypatch.chdir(folder)
-            ip.run(readme_cell(folder))
+        client = rerun_export(rerun, folder, ip, az_shim, tmp_path_factory, monkeypatch)
         again = jobs_by_display_name(client)
         reading = again["read rows"]
         assert reading.status == "Completed", client.jobs.read_log(reading.name)[0]
