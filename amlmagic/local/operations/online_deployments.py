@@ -30,13 +30,27 @@ from ..endpoints.records import (
 from ..endpoints.runtime import apply_config, build_config, deployment_records, live_state
 from ..endpoints.sources import describe_deployment_environment, python_for, resolve_code, resolve_model
 from ..serving import deployment_logs
-from ..serving.config import EndpointPaths
+from ..serving.config import EndpointPaths, check_request_timeout
 from ..workspace import LocalWorkspace, current_user, now_iso
 
 __all__ = ["OnlineDeploymentOperations"]
 
 _SERVER_LOG = (None, "", "inference-server", "InferenceServer", "inference_server")
 _SETUP_LOG = ("storage-initializer", "StorageInitializer", "storage_initializer")
+_REQUEST_SETTINGS = ("request_timeout_ms", "max_concurrent_requests_per_instance", "max_queue_wait_ms")
+
+
+def _request_settings(deployment: Any) -> dict | None:
+    """`request_settings` as given (an OnlineRequestSettings, or a dict on a hand-built entity),
+    without unset fields; None when nothing is set. The timeout is checked here, before anything
+    runs; the other fields are kept for show and export but not enforced locally."""
+    settings = getattr(deployment, "request_settings", None)
+    if settings is None:
+        return None
+    get = settings.get if isinstance(settings, dict) else (lambda f: getattr(settings, f, None))
+    given = {f: get(f) for f in _REQUEST_SETTINGS if get(f) is not None}
+    check_request_timeout(given.get("request_timeout_ms"))
+    return given or None
 
 
 def _setup_logger(path: Path):
@@ -76,6 +90,7 @@ class OnlineDeploymentOperations:
         count = 1 if count is None else count
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise ValidationError(f"instance_count must be a whole number >= 1, got {count!r}")
+        request_settings = _request_settings(deployment)
         environment = getattr(deployment, "environment", None)
         described = describe_deployment_environment(self._store, environment, base)
 
@@ -95,7 +110,7 @@ class OnlineDeploymentOperations:
                 python = python_for(self._client, described, setup)
                 setup(f"environment: workers run {python}")
                 record = self._record(deployment, name, endpoint, model, code, code_dir, script, model_dir,
-                                      python, described, environment, snapshot, count, existing)
+                                      python, described, environment, snapshot, count, request_settings, existing)
                 endpoint_rec = self._store.get(ENDPOINTS, endpoint)
                 build_config(endpoint_rec, {**deployment_records(self._store, endpoint), name: record})
             except BaseException:
@@ -177,7 +192,7 @@ class OnlineDeploymentOperations:
         return record
 
     def _record(self, deployment, name, endpoint, model, code, code_dir, script, model_dir, python, described,
-                environment, snapshot, count, existing) -> dict:
+                environment, snapshot, count, request_settings, existing) -> dict:
         if environment is not None and not isinstance(environment, str):  # inline: kept as a plain dict
             from .environments import read_conda_file
 
@@ -204,6 +219,7 @@ class OnlineDeploymentOperations:
                 "environment_variables": dict(getattr(deployment, "environment_variables", None) or {}),
                 "description": getattr(deployment, "description", None), "tags": dict(deployment.tags or {}),
                 "properties": dict(getattr(deployment, "properties", None) or {}),
+                "request_settings": request_settings,
             },
             "serving": {
                 "code_dir": str(code) if code else None, "scoring_script": script,
@@ -211,6 +227,8 @@ class OnlineDeploymentOperations:
                 "instance_count": count, "python": python,
                 "environment_variables": {str(k): str(v) for k, v in
                                           (getattr(deployment, "environment_variables", None) or {}).items()},
+                # Azure's default when request_settings leaves it out (see serving.config).
+                "request_timeout_ms": check_request_timeout((request_settings or {}).get("request_timeout_ms")),
             },
             "environment_described": described,
             "snapshot": str(snapshot),
@@ -220,7 +238,13 @@ class OnlineDeploymentOperations:
         }
 
     def _entity(self, record: dict, state: Any) -> Any:
-        from azure.ai.ml.entities import CodeConfiguration, Environment, ManagedOnlineDeployment, Model
+        from azure.ai.ml.entities import (
+            CodeConfiguration,
+            Environment,
+            ManagedOnlineDeployment,
+            Model,
+            OnlineRequestSettings,
+        )
 
         spec = record["spec"]
         served = state.deployments.get(spec["name"]) if state is not None else None
@@ -235,6 +259,7 @@ class OnlineDeploymentOperations:
         if isinstance(env, dict):
             env = Environment(image=env.get("image"), conda_file=env.get("conda_file"))
         code = spec.get("code_configuration")
+        settings = spec.get("request_settings")
         arm = self._ws.arm_id("onlineEndpoints", spec["endpoint_name"]) + f"/deployments/{spec['name']}"
         return ManagedOnlineDeployment(
             name=spec["name"], endpoint_name=spec["endpoint_name"], model=model, environment=env,
@@ -243,5 +268,6 @@ class OnlineDeploymentOperations:
             instance_type=spec.get("instance_type"), instance_count=spec["instance_count"],
             environment_variables=spec.get("environment_variables") or {}, description=spec.get("description"),
             tags=spec.get("tags") or {}, properties=spec.get("properties") or {},
+            request_settings=OnlineRequestSettings(**settings) if settings else None,
             provisioning_state=provisioning, id=arm, creation_context=self._ws.system_data(record["meta"]),
         )

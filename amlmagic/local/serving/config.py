@@ -21,9 +21,12 @@ from pathlib import Path
 from amlmagic.errors import NotFoundError, ValidationError
 
 __all__ = [
+    "DEFAULT_REQUEST_TIMEOUT_MS",
     "EndpointPaths",
     "MAX_MIRROR_PERCENT",
+    "MAX_REQUEST_TIMEOUT_MS",
     "atomic_write_bytes",
+    "check_request_timeout",
     "config_digest",
     "normalize_config",
     "read_config",
@@ -33,6 +36,12 @@ __all__ = [
 # Azure ML caps mirrored traffic at 50% of live traffic.
 MAX_MIRROR_PERCENT = 50
 MODEL_TYPES = ("custom_model", "mlflow_model")
+# Azure's default scoring timeout when request_settings.request_timeout_ms is not set
+# (azure.ai.ml.entities.OnlineRequestSettings: "request_timeout_ms: defaults to 5000").
+DEFAULT_REQUEST_TIMEOUT_MS = 5000
+# Azure's limit (managed online deployment YAML reference: "the maximum value allowed is
+# 180000 milliseconds"); azure-ai-ml's schema only checks for an integer.
+MAX_REQUEST_TIMEOUT_MS = 180_000
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,18 @@ def _percentages(config: dict, key: str) -> dict[str, int]:
     return out
 
 
+def check_request_timeout(value, field: str = "request_settings.request_timeout_ms") -> int:
+    """The scoring timeout in ms: None gives Azure's default; else a whole number of ms from 1 to
+    Azure's maximum. Raises ValidationError naming `field`."""
+    if value is None:
+        return DEFAULT_REQUEST_TIMEOUT_MS
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REQUEST_TIMEOUT_MS:
+        raise ValidationError(f"{field} must be a whole number of milliseconds from 1 to {MAX_REQUEST_TIMEOUT_MS} "
+                              f"(Azure's maximum), got {value!r}; leave it out for the default "
+                              f"{DEFAULT_REQUEST_TIMEOUT_MS}.")
+    return value
+
+
 def _deployment(name: str, spec: dict) -> dict:
     if not isinstance(spec, dict):
         raise ValidationError(f"deployments.{name} must be a mapping, got {spec!r}.")
@@ -115,6 +136,8 @@ def _deployment(name: str, spec: dict) -> dict:
         "instance_count": count,
         "python": spec.get("python") or sys.executable,
         "environment_variables": {str(k): str(v) for k, v in (spec.get("environment_variables") or {}).items()},
+        "request_timeout_ms": check_request_timeout(spec.get("request_timeout_ms"),
+                                                    f"deployments.{name}.request_timeout_ms"),
     }
     if model_type == "custom_model" and not out["scoring_script"]:
         raise ValidationError(f"deployments.{name} is a custom_model deployment without a scoring script: "

@@ -13,7 +13,8 @@ MAX_BODY = 100 * 1024 * 1024
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
-           411: "Length Required", 413: "Payload Too Large", 431: "Request Header Fields Too Large",
+           408: "Request Timeout", 411: "Length Required", 413: "Payload Too Large",
+           431: "Request Header Fields Too Large",
            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
 

@@ -5,6 +5,13 @@ unix socketpair. Requests go to the worker with the fewest in flight; a worker h
 PIPELINE_DEPTH requests so it never waits on the server for its next one. A worker that dies
 answers the request it was running with 502 and is replaced; the requests queued behind it
 go to other workers.
+
+Each request must be answered within its deployment's request_timeout_ms, counted from its
+arrival (as on Azure, where the timeout covers queueing too): past it, the request is answered
+408 and any later answer to it is dropped. A worker still in run() request_timeout_ms after the
+request started is killed and replaced, as a crashed one is, so a stuck run() cannot hold the
+requests behind it. One timer per deployment does this, re-armed for the next deadline only
+when it fires, so fast requests cost no timer of their own.
 """
 
 from __future__ import annotations
@@ -17,11 +24,12 @@ import subprocess
 import threading
 import time
 from collections import deque
+from math import inf
 from pathlib import Path
 
 from amlmagic.local.serving import worker as wire
 
-__all__ = ["DeploymentPool", "WorkerLink", "CREATING", "SUCCEEDED", "FAILED"]
+__all__ = ["DeploymentPool", "WorkerLink", "Call", "CREATING", "SUCCEEDED", "FAILED"]
 
 CREATING, SUCCEEDED, FAILED = "Creating", "Succeeded", "Failed"
 PIPELINE_DEPTH = 2
@@ -29,10 +37,28 @@ MAX_QUEUE = 10_000
 MAX_MIRROR_QUEUE = 100  # mirrored copies are dropped rather than queued without bound
 WORKER_SCRIPT = str(Path(wire.__file__).resolve())
 _HEAD = wire.HEADER.size
+# loop.call_at may run a timer a hair before its time: deadlines this close count as reached.
+_SLACK = 0.001
 
 
 def _error_body(message: str) -> bytes:
     return json.dumps({"message": message}).encode()
+
+
+def _mirrored(status: int, body: bytes) -> None:
+    """The callback of a mirrored copy: its answer goes nowhere."""
+
+
+class Call:
+    """One request, queued or sent to a worker. `callback` becomes None once the request is
+    answered by a timeout, so the worker's late answer goes nowhere."""
+
+    __slots__ = ("body", "callback", "deadline")
+
+    def __init__(self, body: bytes, callback, deadline: float):
+        self.body = body
+        self.callback = callback
+        self.deadline = deadline
 
 
 class WorkerLink(asyncio.Protocol):
@@ -42,18 +68,24 @@ class WorkerLink(asyncio.Protocol):
         self.pool = pool
         self.proc = proc
         self.ready = False
-        self.pending: deque = deque()  # callbacks of requests sent, in order
+        self.retired = False  # killed for a timeout: nothing it sends counts any more
+        self.started = 0.0  # loop time the first pending request began running
+        self.pending: deque = deque()  # Calls sent, in order; the first one is running
         self.transport = None
         self._buf = bytearray()
 
     def connection_made(self, transport):
         self.transport = transport
 
-    def send(self, body: bytes, callback) -> None:
-        self.pending.append(callback)
-        self.transport.write(wire.encode_frame(wire.REQUEST, body))
+    def send(self, call: Call, now: float) -> None:
+        if not self.pending:
+            self.started = now
+        self.pending.append(call)
+        self.transport.write(wire.encode_frame(wire.REQUEST, call.body))
 
     def data_received(self, data: bytes) -> None:
+        if self.retired:
+            return
         buf = self._buf
         buf += data
         pos = 0
@@ -86,6 +118,14 @@ class DeploymentPool:
         self.header = b"azureml-model-deployment: %s\r\n" % name.encode()
         self.stopping = False
         self.restarts = 0
+        self.timeout_ms = spec["request_timeout_ms"]
+        self.timeout = self.timeout_ms / 1000
+        self._timeout_body = _error_body(
+            f"Deployment '{name}' did not answer within request_settings.request_timeout_ms ({self.timeout_ms} ms): "
+            "raise request_settings.request_timeout_ms or make run() faster.")
+        self._loop = asyncio.get_running_loop()
+        self._time = self._loop.time
+        self._timer = None
         self._on_change = on_change
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -147,7 +187,7 @@ class DeploymentPool:
             pass
 
     def _on_exit(self, link: WorkerLink, code: int) -> None:
-        if not self.stopping:
+        if not self.stopping and not link.retired:  # a retired worker's kill is logged already
             self.log(f"worker pid {link.proc.pid} exited with code {code}")
 
     async def start(self) -> None:
@@ -157,6 +197,8 @@ class DeploymentPool:
 
     async def stop(self, timeout: float = 5.0) -> None:
         self.stopping = True
+        if self._timer is not None:
+            self._timer.cancel()
         self._flush(503, f"Deployment '{self.name}' was stopped.")
         procs = [w.proc for w in self.workers]
         for w in self.workers:
@@ -194,47 +236,59 @@ class DeploymentPool:
             if callback:
                 callback(503, _error_body(f"Deployment '{self.name}' is Failed: check its logs and update it."))
             return
+        now = self._time()
+        call = Call(body, callback or _mirrored, now + self.timeout)
+        if self._timer is None:
+            self._timer = self._loop.call_at(call.deadline, self._expire)
         best = None
         for w in self.workers:
             if w.ready:
                 n = len(w.pending)
                 if n == 0:
-                    w.send(body, callback)
+                    w.send(call, now)
                     return
                 if n < PIPELINE_DEPTH and (best is None or n < len(best.pending)):
                     best = w
         if best is not None:
-            best.send(body, callback)
+            best.send(call, now)
         elif callback is None:
             if len(self.queue) < MAX_MIRROR_QUEUE:
-                self.queue.append((body, callback))
+                self.queue.append(call)
         elif len(self.queue) >= MAX_QUEUE:
             callback(503, _error_body(f"Deployment '{self.name}' has {MAX_QUEUE} requests waiting: retry later."))
         else:
-            self.queue.append((body, callback))
+            self.queue.append(call)
 
     def _flush(self, status: int, message: str) -> None:
         body = _error_body(message)
         while self.queue:
-            _, callback = self.queue.popleft()
+            callback = self.queue.popleft().callback
             if callback:
                 callback(status, body)
 
     def _feed(self, link: WorkerLink) -> None:
         queue = self.queue
+        now = self._time()
         while queue and len(link.pending) < PIPELINE_DEPTH:
-            body, callback = queue.popleft()
-            link.send(body, callback)
+            link.send(queue.popleft(), now)
+
+    def _done(self, link: WorkerLink):
+        """The callback of the request `link` just answered; the next one starts running."""
+        pending = link.pending
+        callback = pending.popleft().callback
+        if pending:
+            link.started = self._time()
+        return callback
 
     def on_frame(self, link: WorkerLink, kind: bytes, payload: bytes) -> None:
         if kind == wire.RESULT_OK:
-            callback = link.pending.popleft()
+            callback = self._done(link)
             if callback:
                 callback(200, payload)
             if self.queue:
                 self._feed(link)
         elif kind == wire.RESULT_ERROR or kind == wire.RESULT_BAD_INPUT:
-            callback = link.pending.popleft()
+            callback = self._done(link)
             if callback:
                 callback(500 if kind == wire.RESULT_ERROR else 400, _error_body(payload.decode("utf-8", "replace")))
             if self.queue:
@@ -251,6 +305,8 @@ class DeploymentPool:
             self.fail(f"init() raised in worker pid {link.proc.pid}:\n{payload.decode('utf-8', 'replace')}")
 
     def on_lost(self, link: WorkerLink) -> None:
+        if link.retired:  # killed for a timeout: already replaced
+            return
         if link in self.workers:
             self.workers.remove(link)
         if self.stopping or self.state == FAILED:
@@ -259,17 +315,86 @@ class DeploymentPool:
             self.fail(f"worker pid {link.proc.pid} exited during init() without an answer.")
             return
         pid = link.proc.pid
-        pending = link.pending
-        if pending:
-            callback = pending.popleft()
-            if callback:
-                callback(502, _error_body(
-                    f"The worker process (pid {pid}) of deployment '{self.name}' died while scoring this "
-                    "request; it is being restarted. Check the deployment logs."))
-            self.queue.extendleft(reversed(pending))  # not started yet: give them to other workers
+        callback = link.pending.popleft().callback if link.pending else None
         self.log(f"worker pid {pid} died; restarting it")
+        self._replace(link)
+        if callback:
+            callback(502, _error_body(
+                f"The worker process (pid {pid}) of deployment '{self.name}' died while scoring this "
+                "request; it is being restarted. Check the deployment logs."))
+
+    def _replace(self, link: WorkerLink) -> None:
+        """Start a worker in place of `link` (already out of `workers`, its running request
+        answered); the requests sent to it but not started go to the other workers."""
+        waiting = [call for call in link.pending if call.callback is not None]  # timed out: not worth running
+        link.pending.clear()
+        self.queue.extendleft(reversed(waiting))
         self.restarts += 1
-        asyncio.get_running_loop().create_task(self.spawn_worker())
+        self._loop.create_task(self.spawn_worker())
         for w in self.workers:
             if w.ready:
                 self._feed(w)
+        self._on_change()
+
+    # --- request_timeout_ms ------------------------------------------------------------------
+    def _expire(self) -> None:
+        """Answer 408 to every request past its deadline, replace every worker stuck in run()
+        past the timeout, and re-arm for the next deadline."""
+        self._timer = None
+        if self.stopping:
+            return
+        soon = self._time() + _SLACK
+        next_at = inf
+        expired: list[tuple] = []  # (callback, where, then), answered at the end
+
+        def take(call: Call, where: str, then: str = "") -> None:
+            expired.append((call.callback, where, then))
+            call.callback = None  # from now on the worker's answer to it goes nowhere
+
+        queue = self.queue
+        while queue and queue[0].deadline <= soon:  # oldest first: requeued ones go in front
+            take(queue.popleft(), "waiting for a free worker")
+        if queue:
+            next_at = queue[0].deadline
+        for link in list(self.workers):
+            pending = link.pending
+            if not pending:
+                continue
+            head = pending[0]
+            pid = link.proc.pid
+            stuck = link.started + self.timeout <= soon
+            for call in pending:
+                if call.callback is None or (call is head and stuck):
+                    continue
+                if call.deadline <= soon:
+                    take(call, f"in run() in worker pid {pid}" if call is head else f"queued in worker pid {pid}")
+                else:
+                    next_at = min(next_at, call.deadline)
+            if not stuck:
+                next_at = min(next_at, link.started + self.timeout)
+                continue
+            if head.callback is not None:  # the usual case, one log line for both
+                take(head, f"in run() in worker pid {pid}", "; restarting that worker")
+            else:  # answered 408 while it waited; its run() then took the whole timeout too
+                self.log(f"worker pid {pid} still in run() request_settings.request_timeout_ms={self.timeout_ms} "
+                         "ms after the request started: restarting it")
+            self._retire(link)
+        if next_at < inf:
+            self._timer = self._loop.call_at(next_at, self._expire)
+        # Answer last: an answer can let its connection submit the next request, which must find
+        # the pool consistent and the timer armed.
+        for callback, where, then in expired:
+            what = "mirrored request dropped" if callback is _mirrored else "answered 408"
+            self.log(f"request timed out after request_settings.request_timeout_ms={self.timeout_ms} ms {where}: "
+                     f"{what}{then}")
+            callback(408, self._timeout_body)
+
+    def _retire(self, link: WorkerLink) -> None:
+        """Kill a worker stuck in run() and start another: its late answer must never reach a
+        later request, and a run() that never returns must not hold the requests behind it."""
+        link.retired = True
+        self.workers.remove(link)
+        link.pending.popleft()  # the stuck request, answered by the caller
+        link.proc.kill()
+        link.transport.abort()
+        self._replace(link)

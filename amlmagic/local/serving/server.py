@@ -2,8 +2,9 @@
 
 An asyncio HTTP front on 127.0.0.1 (a free port) that checks the key, picks a deployment by
 header or traffic weights, copies mirrored traffic, and hands the body to that deployment's
-worker processes (see pool.py). SIGHUP re-reads config.json; SIGTERM stops everything. What it
-serves is reported in state.json, with the digest of the config it applied.
+worker processes (see pool.py; it also answers 408 past the deployment's request_timeout_ms).
+SIGHUP re-reads config.json; SIGTERM stops everything. What it serves is reported in
+state.json, with the digest of the config it applied.
 """
 
 from __future__ import annotations
