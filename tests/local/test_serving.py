@@ -413,3 +413,31 @@ def test_workers_sharing_a_log_write_whole_lines(workdir):
     lines = [line for line in deployment_logs(state_dir, "blue").splitlines() if "line" in line or "end" in line]
     assert len(lines) == 6000
     assert all(line.startswith("line ") and line.endswith(" end") and len(line.split()) == 4 for line in lines)
+
+
+def test_requests_running_when_the_deployment_fails_are_answered(workdir):
+    """A worker crashes and its replacement's init() raises: the deployment turns Failed, and a
+    request another worker is still running gets a 503 then instead of never being answered."""
+    root, started = workdir
+    fail_flag = root / "fail-init"
+    score = SCORE_PY.replace('    print("init in"', f"""    if os.path.exists({str(fail_flag)!r}):
+        time.sleep(0.5)
+        raise RuntimeError("the model store went away")
+    print("init in\"""").replace('    if raw_data == "crash":', """    if raw_data == "slow":
+        time.sleep(8)
+        return "slow done"
+    if raw_data == "crash":""")
+    state_dir = root / "ep"
+    write_config(state_dir, config({"blue": deployment(make_code(root, score), make_model(root), instances=2,
+                                                       request_timeout_ms=60_000)}, {"blue": 100}))
+    started.append(state_dir)
+    state = start_endpoint(state_dir)
+    fail_flag.touch()
+    slow = http.client.HTTPConnection("127.0.0.1", state.port, timeout=30)
+    slow.request("POST", "/score", body="slow", headers={"Authorization": f"Bearer {KEYS[0]}"})
+    assert call(state.port, "crash")[0] == 502  # the idle worker dies; its replacement fails init()
+    response = slow.getresponse()
+    body = json.loads(response.read())
+    slow.close()
+    assert response.status == 503 and "failed" in body["message"], body
+    wait_for(lambda: endpoint_state(state_dir).deployments["blue"].state == "Failed", 10, "the state file to say Failed")

@@ -260,9 +260,15 @@ class DeploymentPool:
             self.queue.append(call)
 
     def _flush(self, status: int, message: str) -> None:
+        """Answer every request not answered yet, queued or sent to a worker (the deployment is
+        stopping or failed: a worker's late answer must go nowhere, and none may wait forever)."""
         body = _error_body(message)
-        while self.queue:
-            callback = self.queue.popleft().callback
+        calls = [*self.queue, *(call for w in self.workers for call in w.pending)]
+        self.queue.clear()
+        for w in self.workers:
+            w.pending.clear()
+        for call in calls:
+            callback, call.callback = call.callback, None
             if callback:
                 callback(status, body)
 
