@@ -28,15 +28,15 @@ from math import inf
 from pathlib import Path
 
 from amlmagic.local.serving import worker as wire
+from amlmagic.local.serving.link import Call, WorkerLink
 
-__all__ = ["DeploymentPool", "WorkerLink", "Call", "CREATING", "SUCCEEDED", "FAILED"]
+__all__ = ["DeploymentPool", "CREATING", "SUCCEEDED", "FAILED"]
 
 CREATING, SUCCEEDED, FAILED = "Creating", "Succeeded", "Failed"
 PIPELINE_DEPTH = 2
 MAX_QUEUE = 10_000
 MAX_MIRROR_QUEUE = 100  # mirrored copies are dropped rather than queued without bound
 WORKER_SCRIPT = str(Path(wire.__file__).resolve())
-_HEAD = wire.HEADER.size
 # loop.call_at may run a timer a hair before its time: deadlines this close count as reached.
 _SLACK = 0.001
 
@@ -47,62 +47,6 @@ def _error_body(message: str) -> bytes:
 
 def _mirrored(status: int, body: bytes) -> None:
     """The callback of a mirrored copy: its answer goes nowhere."""
-
-
-class Call:
-    """One request, queued or sent to a worker. `callback` becomes None once the request is
-    answered by a timeout, so the worker's late answer goes nowhere."""
-
-    __slots__ = ("body", "callback", "deadline")
-
-    def __init__(self, body: bytes, callback, deadline: float):
-        self.body = body
-        self.callback = callback
-        self.deadline = deadline
-
-
-class WorkerLink(asyncio.Protocol):
-    """The server's end of one worker's socket: frames in, callbacks out."""
-
-    def __init__(self, pool: "DeploymentPool", proc: subprocess.Popen):
-        self.pool = pool
-        self.proc = proc
-        self.ready = False
-        self.retired = False  # killed for a timeout: nothing it sends counts any more
-        self.started = 0.0  # loop time the first pending request began running
-        self.pending: deque = deque()  # Calls sent, in order; the first one is running
-        self.transport = None
-        self._buf = bytearray()
-
-    def connection_made(self, transport):
-        self.transport = transport
-
-    def send(self, call: Call, now: float) -> None:
-        if not self.pending:
-            self.started = now
-        self.pending.append(call)
-        self.transport.write(wire.encode_frame(wire.REQUEST, call.body))
-
-    def data_received(self, data: bytes) -> None:
-        if self.retired:
-            return
-        buf = self._buf
-        buf += data
-        pos = 0
-        end = len(buf)
-        while end - pos >= _HEAD:
-            size = int.from_bytes(buf[pos:pos + _HEAD], "big")
-            if end - pos - _HEAD < size:
-                break
-            kind = buf[pos + _HEAD:pos + _HEAD + 1]
-            payload = bytes(buf[pos + _HEAD + 1:pos + _HEAD + size])
-            pos += _HEAD + size
-            self.pool.on_frame(self, bytes(kind), payload)
-        if pos:
-            del buf[:pos]
-
-    def connection_lost(self, exc) -> None:
-        self.pool.on_lost(self)
 
 
 class DeploymentPool:
