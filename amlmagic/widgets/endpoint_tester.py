@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import traitlets as t
@@ -16,7 +18,23 @@ from .actions import aml_line
 from .base import AmlWidget
 from .static import esc, fmt, html_card
 
-__all__ = ["EndpointTester"]
+__all__ = ["EndpointTester", "request_file_for"]
+
+# Requests live beside each other, named by their content: the recorded `invoke --request-file`
+# line can be re-run, and sending the same request again writes nothing new.
+REQUEST_FOLDER = Path(tempfile.gettempdir()) / "amlmagic-requests"
+
+
+def request_file_for(text: str) -> Path:
+    """The file holding `text` (written once, atomically: a reader never sees half of it)."""
+    path = REQUEST_FOLDER / f"request-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
+    if not path.exists():
+        REQUEST_FOLDER.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=REQUEST_FOLDER, prefix=".request-", suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    return path
 
 
 class EndpointTester(AmlWidget):
@@ -64,9 +82,7 @@ class EndpointTester(AmlWidget):
         if not self.endpoint:
             raise ValidationError("no endpoint chosen: create one with %aml online-endpoint create")
         self.request_text = text
-        fd, path = tempfile.mkstemp(prefix="aml-request-", suffix=".json")
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
+        path = str(request_file_for(text))
         self.busy = True
         try:
             started = time.perf_counter()
@@ -79,7 +95,6 @@ class EndpointTester(AmlWidget):
             answer = json.dumps(answer)
         with self.hold_sync():
             self.response, self.latency_ms = answer, round(latency, 1)
-        # The request file is kept so the recorded line can be re-run.
         self._did(aml_line("online-endpoint", "invoke", n=self.endpoint, deployment_name=self.deployment or None,
                            request_file=path))
         return answer

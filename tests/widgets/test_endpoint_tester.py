@@ -41,6 +41,10 @@ def test_send_json_and_a_drawn_digit(client, endpoint, recorded):
     # The request file the recorded line names holds what was sent.
     request_file = recorded[-1].split("--request-file ")[1]
     assert json.loads(Path(request_file).read_text()) == {"data": [[1, 2, 3]]}
+    # The same request again names the same file: repeated sends do not pile files up.
+    tester.act("invoke", body=json.dumps({"data": [[1, 2, 3]]}))
+    assert recorded[-1].split("--request-file ")[1] == request_file
+    assert not list(Path(request_file).parent.glob(".request-*.tmp"))
     pixels = [0.0] * 784
     for r in range(28):
         pixels[r * 28 + 27] = 1.0  # ink in the right-most band
