@@ -264,16 +264,63 @@ def test_sweep_survives_the_submitting_process(client, tmp_path):
     assert sorted(t.status for t in trials_of(client, name).values()) == ["Completed"] * 3
 
 
-def test_dead_controller_is_reported_failed(client):
+def _controller_pid(client, name: str) -> int:
+    return json.loads((job_dir(client.root, name) / "status.json").read_text())["pid"]
+
+
+def test_a_controller_that_died_silently_is_restarted_and_the_sweep_completes(client):
+    """Killed (or the machine restarted): reading the sweep's status starts a new controller,
+    which adopts the trial that kept running and runs the rest."""
+    spec = sweep_spec("python train.py --x ${{search_space.x}} --steps 10 --sleep 0.1",
+                      {"x": {"type": "choice", "values": [1, 2, 3]}}, {"max_concurrent_trials": 1}, sampling="grid")
+    name = submit_sweep(client.root, spec, base_path=Path.cwd())
+    poll(lambda: trials_of(client, name))
+    pid = _controller_pid(client, name)
+    os.kill(pid, signal.SIGKILL)
+    poll(lambda: not process_alive(pid, None))
+    assert client.jobs.get(name).status == "Running"  # the read revived it
+    revived = _controller_pid(client, name)
+    assert revived != pid and process_alive(revived, None)
+    job = client.jobs.wait(name, timeout=120)
+    assert job.status == "Completed"
+    assert {t.name: t.status for t in trials_of(client, name).values()} == {
+        f"{name}_{i}": "Completed" for i in range(3)}
+    assert json.loads((job_dir(client.root, name) / "status.json").read_text())["controller_restarts"] == 1
+
+
+def test_a_controller_that_keeps_dying_ends_the_sweep_failed(client):
+    from amlmagic.local.jobs.state import MAX_CONTROLLER_RESTARTS
+
     spec = sweep_spec("python train.py --x ${{search_space.x}} --steps 600 --sleep 0.1",
                       {"x": {"type": "choice", "values": [1]}}, {}, sampling="grid")
     name = submit_sweep(client.root, spec, base_path=Path.cwd())
     poll(lambda: trials_of(client, name))
-    pid = json.loads((job_dir(client.root, name) / "status.json").read_text())["pid"]
-    os.kill(pid, signal.SIGKILL)
-    job = poll(lambda: (j := client.jobs.get(name)).status == "Failed" and j)
-    assert f"pid {pid}" in job.properties["error"]
+    killed = []
+    for _ in range(MAX_CONTROLLER_RESTARTS + 1):
+        pid = poll(lambda: (p := _controller_pid(client, name)) not in killed and process_alive(p, None) and p)
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
+        poll(lambda: not process_alive(pid, None))
+        status = client.jobs.get(name).status
+    assert status == "Failed"
+    job = client.jobs.get(name)
+    assert f"pid {killed[-1]}" in job.properties["error"]
     client.jobs.cancel(f"{name}_0")  # the orphaned trial can still be canceled
+
+
+def test_a_second_controller_for_the_same_sweep_exits(client):
+    from amlmagic.local.sweep.controller import launch_controller
+
+    spec = sweep_spec("python train.py --x ${{search_space.x}} --steps 20 --sleep 0.1",
+                      {"x": {"type": "choice", "values": [1, 2]}}, {"max_concurrent_trials": 1}, sampling="grid")
+    name = submit_sweep(client.root, spec, base_path=Path.cwd())
+    poll(lambda: trials_of(client, name))
+    first = _controller_pid(client, name)
+    second = launch_controller(job_dir(client.root, name))
+    poll(lambda: not process_alive(second, None))  # it found the lock taken and left
+    assert _controller_pid(client, name) == first and process_alive(first, None)
+    job = client.jobs.wait(name, timeout=120)
+    assert job.status == "Completed" and sorted(trials_of(client, name)) == [f"{name}_0", f"{name}_1"]
 
 
 def test_restarted_controller_continues_the_sequence(client):

@@ -9,7 +9,6 @@ Canceled. SIGTERM (begin_cancel) stops the whole process tree and ends the job C
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -22,7 +21,7 @@ from pathlib import Path
 
 from ..tracking import end_run, prepare_run
 from .scheduling import acquire_slot, hold_running, thread_env
-from .state import process_start_time, update_status
+from .state import own_job, update_status
 
 __all__ = ["main", "kill_tree", "log_tail"]
 
@@ -225,22 +224,9 @@ class _Runner:
             shutil.rmtree(source, ignore_errors=True)
 
 
-def _own_the_job(folder: Path):
-    """One runner per job: hold `runner.lock` for life (None: another runner has it), and record
-    this process as the job's runner (a launcher records the pid too, unless one is live)."""
-    lock = open(folder / "runner.lock", "a")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.close()
-        return None
-    update_status(folder, None, pid=os.getpid(), pid_start=process_start_time(os.getpid()))
-    return lock
-
-
 def main(argv: list[str] | None = None) -> int:
     folder = Path((argv or sys.argv[1:])[0]).resolve()
-    ownership = _own_the_job(folder)
+    ownership = own_job(folder, "runner.lock")
     if ownership is None:  # launched twice (a restarted sweep controller): the other one runs it
         return 0
     runner = _Runner(folder)

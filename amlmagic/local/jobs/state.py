@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from ..workspace import now_iso
 __all__ = [
     "STATUSES", "TERMINAL", "IN_PROGRESS", "jobs_root", "job_dir", "read_record", "read_status",
     "set_status", "update_status", "process_start_time", "process_alive", "raw_status", "record_launched_pid",
+    "own_job", "MAX_CONTROLLER_RESTARTS",
 ]
 
 # ../shared/azureml-semantics.md, "Job status".
@@ -69,13 +72,23 @@ def process_alive(pid: int | None, start: str | None) -> bool:
     return now is not None and (start is None or now == start)
 
 
+_held = threading.local()  # folders whose status lock this thread holds: nested use re-enters
+
+
 @contextlib.contextmanager
 def _locked(folder: Path):
+    key = os.path.abspath(folder)
+    held = _held.__dict__.setdefault("folders", set())
+    if key in held:  # flock would wait for ourselves: a second open file is a second lock
+        yield
+        return
     with open(Path(folder) / ".status.lock", "a") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
+        held.add(key)
         try:
             yield
         finally:
+            held.discard(key)
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
@@ -118,6 +131,20 @@ def record_launched_pid(folder: Path, pid: int) -> None:
         write_json_atomic(Path(folder) / "status.json", current)
 
 
+def own_job(folder: Path, lock_name: str):
+    """One process drives a job (a runner) or a sweep (a controller): hold `lock_name` for life
+    (None: another process has it), and record this process as the job's driver (a launcher
+    records the pid too, unless a live one is recorded)."""
+    lock = open(Path(folder) / lock_name, "a")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return None
+    update_status(folder, None, pid=os.getpid(), pid_start=process_start_time(os.getpid()))
+    return lock
+
+
 def set_status(folder: Path, status: str, **fields) -> dict:
     return update_status(folder, status, **fields)
 
@@ -149,6 +176,10 @@ def read_status(folder: Path) -> dict:
         if current.get("status") in TERMINAL:
             return current
         canceled = current.get("status") == "CancelRequested"
+        if not canceled and (Path(folder) / SWEEP_STATE_FILE).is_file():
+            revived = _revive_sweep(Path(folder), current)
+            if revived is not None:
+                return revived
         return update_status(
             folder, "Canceled" if canceled else "Failed",
             error=None if canceled else (
@@ -157,3 +188,27 @@ def read_status(folder: Path) -> dict:
             ),
         )
     return current
+
+
+# Our rule: a sweep outlives its controller, as Azure's sweeps outlive any one machine. A
+# controller that died without a word (killed, out of memory, the machine restarted) is started
+# again from its saved state when someone reads the sweep's status, at most this many times; a
+# controller that fails with an error ends the sweep Failed itself and is not restarted.
+MAX_CONTROLLER_RESTARTS = 3
+SWEEP_STATE_FILE = "sweep_state.json"  # sweep/controller.py's STATE_FILE: marks a sweep's folder
+
+
+def _revive_sweep(folder: Path, dead: dict) -> dict | None:
+    """Start a new controller for the sweep in `folder` (None when it was restarted enough)."""
+    restarts = dead.get("controller_restarts", 0)
+    if restarts >= MAX_CONTROLLER_RESTARTS:
+        return None
+    from ..sweep.controller import launch_controller  # the sweep engine builds on this module
+
+    with _locked(folder):
+        now = raw_status(folder)
+        if now.get("pid") != dead.get("pid") or now.get("status") in TERMINAL:
+            return now  # another reader revived it, or it ended, meanwhile
+        update_status(folder, None, controller_restarts=restarts + 1)
+        launch_controller(folder)
+    return raw_status(folder)

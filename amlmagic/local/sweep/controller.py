@@ -47,7 +47,7 @@ from typing import Any, Mapping
 from ...errors import AlreadyExistsError, AmlMagicError, NotFoundError, UsageError
 from ...names import generate_job_name, validate_job_name
 from ..jobs.state import (
-    TERMINAL, job_dir, jobs_root, process_start_time, raw_status, read_record, read_status, update_status,
+    TERMINAL, job_dir, jobs_root, own_job, raw_status, read_record, read_status, record_launched_pid, update_status,
 )
 from ..snapshots import snapshot_code
 from ..store import Store, read_json, write_json_atomic
@@ -150,7 +150,7 @@ def launch_controller(folder: Path) -> int:
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
             start_new_session=True, close_fds=True, cwd=str(folder),
         )
-    update_status(Path(folder), None, pid=proc.pid, pid_start=process_start_time(proc.pid))
+    record_launched_pid(Path(folder), proc.pid)
     threading.Thread(target=proc.wait, name=f"amlmagic-reap-{proc.pid}", daemon=True).start()
     return proc.pid
 
@@ -376,6 +376,9 @@ class SweepController:
 def main(argv: list[str] | None = None) -> int:
     folder = Path((argv or sys.argv[1:])[0]).resolve()
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # the kernel going away is no reason to stop
+    ownership = own_job(folder, "controller.lock")
+    if ownership is None:  # launched twice (two readers revived it at once): the other one runs it
+        return 0
     try:
         controller = SweepController(folder)
         signal.signal(signal.SIGTERM, controller.on_sigterm)
