@@ -74,13 +74,18 @@ def test_request_timeout_is_read_validated_and_defaults_to_azures(tmp_path):
             normalize_config(cfg)
 
 
-def test_a_slow_run_answers_408_and_its_worker_is_replaced_while_others_serve(workdir):  # noqa: F811
+def serve_sleepy(workdir, instances: int, request_timeout_ms: int):
+    """An endpoint with one deployment, blue, of the sleepy score.py: (state folder, state)."""
     root, started = workdir
     state_dir = root / "ep"
-    write_config(state_dir, config({"blue": deployment(make_code(root, SLEEPY_PY), make_model(root), 2,
-                                                       request_timeout_ms=300)}, {"blue": 100}))
+    write_config(state_dir, config({"blue": deployment(make_code(root, SLEEPY_PY), make_model(root), instances,
+                                                       request_timeout_ms=request_timeout_ms)}, {"blue": 100}))
     started.append(state_dir)
-    state = start_endpoint(state_dir)
+    return state_dir, start_endpoint(state_dir)
+
+
+def test_a_slow_run_answers_408_and_its_worker_is_replaced_while_others_serve(workdir):  # noqa: F811
+    state_dir, state = serve_sleepy(workdir, instances=2, request_timeout_ms=300)
     before = state.deployments["blue"].worker_pids
     slow: dict = {}
     thread = timed_call(state.port, body("slow", sleep=4), slow)
@@ -118,12 +123,7 @@ def test_waiting_counts_and_a_late_answer_is_dropped_not_delivered(workdir):  # 
     """As on Azure the timeout covers queueing: of two 1 s requests on one worker with a 1.5 s
     timeout, the second times out while it runs. Its worker is not killed (it has not run the
     whole timeout); its answer, arriving later, must not reach the request queued behind it."""
-    root, started = workdir
-    state_dir = root / "ep"
-    write_config(state_dir, config({"blue": deployment(make_code(root, SLEEPY_PY), make_model(root), 1,
-                                                       request_timeout_ms=1500)}, {"blue": 100}))
-    started.append(state_dir)
-    state = start_endpoint(state_dir)
+    state_dir, state = serve_sleepy(workdir, instances=1, request_timeout_ms=1500)
     first, second = {}, {}
     threads = [timed_call(state.port, body("a", sleep=1.0), first),
                timed_call(state.port, body("b", sleep=1.0), second)]
