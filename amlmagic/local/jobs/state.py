@@ -162,7 +162,8 @@ def _never_launched(current: dict) -> bool:
 
 
 def read_status(folder: Path) -> dict:
-    """The job's true status: what the runner wrote, or Failed when its runner is gone."""
+    """The job's true status: what the runner wrote, or Failed when its runner is gone (a sweep
+    whose controller is gone gets a new controller instead, see `_revive_sweep`)."""
     current = raw_status(folder)
     if current.get("status") in TERMINAL:
         return current
