@@ -7,6 +7,7 @@ Create writes the YAML next to the notebook (`environments/<name>.yml`) so the r
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import threading
 from pathlib import Path
@@ -26,7 +27,9 @@ SCHEMA = "https://azuremlschemas.azureedge.net/latest/environment.schema.json"
 
 
 def _lines(text: str) -> list[str]:
-    return [s.strip() for s in text.replace(",", "\n").splitlines() if s.strip()]
+    # A comma also separates packages, but not inside a specifier (`numpy>=1.26,<2`) or extras
+    # (`pandas[excel,plot]`): split only where the next item is not a version operator or in [].
+    return [s.strip() for s in re.split(r"\n|,(?![^\[]*\])(?!\s*[<>=!~])", text) if s.strip()]
 
 
 def environment_spec(name: str, version: str, image: str, conda_packages: str, pip_packages: str,
