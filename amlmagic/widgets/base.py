@@ -1,6 +1,7 @@
 """The base of every amlmagic widget: the committed bundle, the `_kind` that picks the view,
-action dispatch (the views send `{"type": "action", "action": ...}`), the `%aml` line of the
-last action, and displays that fall back to static HTML/PNG and update to a final state."""
+action dispatch (the views send `{"type": "action", "action": ..., "args": {...}}`), the `%aml`
+line of the last action, and displays that fall back to static HTML/PNG and update to a final
+state."""
 
 from __future__ import annotations
 
@@ -49,8 +50,8 @@ class AmlWidget(anywidget.AnyWidget):
         if content.get("type") == "snapshot":
             self._send_snapshot()
         elif content.get("type") == "action":
-            args = {k: v for k, v in content.items() if k not in ("type", "action")}
-            self.act(content.get("action", ""), **args)
+            args = content.get("args")
+            self.act(content.get("action", ""), **(args if isinstance(args, dict) else {}))
 
     def act(self, action: str, **args: Any) -> None:
         """Run a view action (`do_<action>`); user errors show in the widget, not a traceback."""

@@ -13,6 +13,9 @@ export function h(tag, attrs = {}, ...children) {
     if (c === undefined || c === null || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
+  // JupyterLab (>= 4.1) handles Enter typed anywhere inside a notebook cell and cancels its line
+  // break: a textarea in an output keeps its Enter to itself.
+  if (tag === "textarea") el.addEventListener("keydown", (e) => { if (e.key === "Enter") e.stopPropagation(); });
   return el;
 }
 
@@ -89,5 +92,6 @@ export function actionBox(model) {
 
 /** Ask Python to do something; Python answers by changing traits. */
 export function request(model, action, args = {}) {
-  model.send({ type: "action", action, ...args });
+  // args travel apart from the envelope: a form field may well be called `type` or `action`
+  model.send({ type: "action", action, args });
 }

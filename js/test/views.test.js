@@ -13,7 +13,7 @@ describe("compute picker", () => {
     const el = document.createElement("div");
     renderComputePicker({ model, el });
     el.querySelector('[data-compute="cpu"]').click();
-    expect(model.sent).toEqual([{ type: "action", action: "use", name: "cpu" }]);
+    expect(model.sent).toEqual([{ type: "action", action: "use", args: { name: "cpu" } }]);
     model.set("default_compute", "cpu");
     expect(el.querySelector(".aml-selected").dataset.compute).toBe("cpu");
     model.set("last_action", "%aml compute use -n cpu");

@@ -24,8 +24,8 @@ GREYS = [40, 130, 220]
 
 
 class RegisterIgnored(AssertionError):
-    """Register was clicked and nothing happened: the known bug the xfail below names (a
-    narrower failure than a timeout anywhere else in the test)."""
+    """Register was clicked and nothing happened (the form's `type` field once overwrote the
+    action message's own type, so Python ignored the message)."""
 
 
 PREVIEW_ROWS = """() => {
@@ -115,9 +115,6 @@ def test_data_browser_lists_versions_and_previews_the_clicked_one(tmp_path):
     assert thumbs == [[28, 28, g] for g in GREYS]
 
 
-@pytest.mark.xfail(strict=True, raises=RegisterIgnored, reason=(
-    "js/src/data_browser.js sends the form's `type` field inside the action message; common.js "
-    "request() spreads it over the envelope's type: 'action', so AmlWidget._on_custom_msg ignores it"))
 def test_data_browser_registers_a_version_from_its_form(tmp_path):
     # Imported here: without playwright the module must still collect (the test then skips).
     from playwright.sync_api import TimeoutError as PlaywrightTimeout

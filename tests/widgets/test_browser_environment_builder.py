@@ -57,7 +57,7 @@ def test_environment_builder_previews_creates_and_builds(tmp_path):
         image = page.locator(".aml-environment-builder input.aml-in-image")
         image.fill("")
         image.press_sequentially(IMAGE, delay=20)
-        # Filled at once, like a paste (Enter typed into the box is the xfail test below).
+        # Filled at once, like a paste (typing Enter in the box is its own test below).
         page.locator(".aml-environment-builder textarea.aml-in-pip_packages").fill("\n".join(PIP))
         _yaml_has(page, "name: browser-env", IMAGE, *PIP)
         preview = yaml.safe_load(page.text_content(".aml-environment-builder pre.aml-yaml"))
@@ -92,9 +92,6 @@ def test_environment_builder_previews_creates_and_builds(tmp_path):
     assert "building" in seen and seen.index("building") < seen.index(status), seen
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "JupyterLab >= 4.1's app keydown handler cancels the line break of an Enter inside a .jp-Cell; "
-    "the textareas of js/src/environment_builder.js do not stop the keydown's propagation"))
 def test_enter_in_the_pip_box_starts_a_new_line(tmp_path):
     write_notebook(tmp_path / "env.ipynb", [
         "from amlmagic.local.client import LocalMLClient\n"
