@@ -97,7 +97,8 @@ def _resolve_input(store: Store, name: str, value: Any, base_path: Path) -> tupl
         raise NotFoundError(f"{field}: path {raw} does not exist ({local}): check inputs.{name}.path")
     if input_type == "uri_file" and not local.is_file():
         raise ValidationError(f"{field}: uri_file needs a file but {local} is a folder: use type uri_folder")
-    # Our rule: every mode reads the content in place (read-only by convention, no copy).
+    # Our rule: every mode reads the content in place, no copy; the runner makes it read-only
+    # (jobs/readonly.py).
     return str(local), {"type": input_type, "mode": mode, "path": raw, "local_path": str(local)}
 
 

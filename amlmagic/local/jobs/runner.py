@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..tracking import end_run, prepare_run
 from .scheduling import acquire_slot, hold_running, thread_env
+from .readonly import UNPROTECTED_NOTICE, readonly_command
 from .state import own_job, update_status
 
 __all__ = ["main", "kill_tree", "log_tail"]
@@ -181,12 +182,18 @@ class _Runner:
             Path(out["folder"]).mkdir(parents=True, exist_ok=True)
         std_log = self.folder / "user_logs" / "std_log.txt"
         shell = shutil.which("bash") or "/bin/sh"
+        env = self._environ(bin_dir, mlflow_env)
+        inputs = [i["local_path"] for i in plan["inputs"].values() if isinstance(i, dict) and i.get("local_path")]
+        argv = readonly_command(shell, plan["command"], inputs, env) or [shell, "-c", plan["command"]]
         with open(std_log, "ab") as log:
+            if inputs and argv[0] == shell:
+                log.write(UNPROTECTED_NOTICE.encode())
+                log.flush()
             update_status(self.folder, "Running")
             if self.canceled:
                 return "Canceled", None, None
             self.child = subprocess.Popen(
-                [shell, "-c", plan["command"]], cwd=cwd, env=self._environ(bin_dir, mlflow_env),
+                argv, cwd=cwd, env=env,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
             update_status(self.folder, None, child_pid=self.child.pid)
