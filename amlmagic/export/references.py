@@ -56,12 +56,13 @@ def _asset_ref(kind: str, text: Any) -> tuple[str, str, str | None] | None:
     return kind, ref.name, ref.version
 
 
-def references_of(item: TrailItem) -> Iterator[tuple[str, str, str | None]]:
-    """(kind, name, version or None) of everything the item refers to by name."""
+def references_of(item: TrailItem, spec: dict | None = None) -> Iterator[tuple[str, str, str | None]]:
+    """(kind, name, version or None) of everything the item refers to by name (`spec`: a job's
+    CLI v2 dict, when the caller has it already)."""
     if item.kind == "job":
         from .build import job_spec
 
-        spec = job_spec(item.entity)
+        spec = spec or job_spec(item.entity)
         command = spec.get("trial") or spec
         found = [_asset_ref("environment", command.get("environment"))]
         for value in (spec.get("inputs") or {}).values():
@@ -104,13 +105,11 @@ def add_referenced(items: list[TrailItem], client: Any) -> list[str]:
             if key in have:
                 continue
             have.add(key)
-            items.append(TrailItem(kind, key, entity, None, f"{_REFERENCED} {item.kind} {item.entity.name})"))
+            items.append(TrailItem(kind, key, entity, None, f"(referenced by {item.kind} {item.entity.name})",
+                                   before_session=True))
             notes.append(f"{kind} {entity.name} was created before this session; exported because "
                          f"{item.kind} {item.entity.name} uses it.")
     return notes
-
-
-_REFERENCED = "(referenced by"  # the line of an item that existed before the session
 
 
 def _version_rank(version: str) -> tuple:
@@ -122,16 +121,15 @@ def _latest_resolver(items: list[TrailItem]):
     """`latest(user, kind, name)`: the key `@latest` meant when `user` was created, i.e. the
     highest exported version created before it (what existed before the session counts as
     first); failing that, the highest exported version at all."""
-    versions: dict[tuple, list[tuple[int, TrailItem]]] = {}
-    for n, item in enumerate(items):
+    position = {id(item): -1 if item.before_session else n for n, item in enumerate(items)}
+    versions: dict[tuple, list[TrailItem]] = {}
+    for item in items:
         if item.kind in ("data", "model", "environment"):
-            when = -1 if item.line.startswith(_REFERENCED) else n
-            versions.setdefault(item.key[:2], []).append((when, item))
-    position = {id(item): (-1 if item.line.startswith(_REFERENCED) else n) for n, item in enumerate(items)}
+            versions.setdefault(item.key[:2], []).append(item)
 
     def latest(user: TrailItem, kind: str, name: str) -> tuple:
         found = versions.get((kind, name), [])
-        before = [i for when, i in found if when < position[id(user)]] or [i for _w, i in found]
+        before = [i for i in found if position[id(i)] < position[id(user)]] or found
         if not before:
             return (kind, name, None)
         return max(before, key=lambda i: _version_rank(i.key[2])).key
@@ -141,16 +139,19 @@ def _latest_resolver(items: list[TrailItem]):
 
 def _dependencies(item: TrailItem, latest) -> set[tuple]:
     """Keys of the things `item` uses (whether exported or not)."""
+    spec = None
+    if item.kind == "job":
+        from .build import job_spec
+
+        spec = job_spec(item.entity)  # once: both the references and the job links read it
     found = set()
-    for kind, name, version in references_of(item):
+    for kind, name, version in references_of(item, spec):
         if kind == "compute":
             found.add((kind, name))
         else:  # no version (`@latest`): the version that was latest when the item was created
             found.add((kind, name, version) if version else latest(item, kind, name))
     if item.kind == "job":
-        from .build import job_spec
-
-        found |= {("job", link.job) for link in job_output_links("job", job_spec(item.entity))}
+        found |= {("job", link.job) for link in job_output_links("job", spec)}
     elif item.kind == "model":
         found |= {("job", link.job) for link in job_output_links("model", {"path": item.entity.path})}
     elif item.kind == "online-deployment":

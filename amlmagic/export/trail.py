@@ -28,6 +28,7 @@ class TrailItem:
     entity: Any
     base_path: str | None  # the folder relative paths of the create resolved against
     line: str  # the line that created it
+    before_session: bool = False  # exported only because something of this session uses it
 
 
 def entity_kind(entity: Any) -> str | None:

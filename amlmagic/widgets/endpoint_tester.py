@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -27,13 +26,11 @@ REQUEST_FOLDER = Path(tempfile.gettempdir()) / "amlmagic-requests"
 
 def request_file_for(text: str) -> Path:
     """The file holding `text` (written once, atomically: a reader never sees half of it)."""
+    from ..local.store import write_text_atomic
+
     path = REQUEST_FOLDER / f"request-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
     if not path.exists():
-        REQUEST_FOLDER.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=REQUEST_FOLDER, prefix=".request-", suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        write_text_atomic(path, text)
     return path
 
 

@@ -19,12 +19,13 @@ __all__ = ["readonly_command", "namespaces_available", "UNPROTECTED_NOTICE"]
 UNPROTECTED_NOTICE = ("amlmagic: this machine has no mount namespaces, so the job's inputs are not "
                       "write-protected as Azure's ro_mount would make them: do not write to them\n")
 
-# Mounts every path given after the script's name read-only, then runs the job's command (taken
-# from the environment, so it needs no quoting here; removed before the command sees it).
+# Mounts every path given after the script's name read-only.
+_MOUNT_INPUTS = 'for p; do mount --bind "$p" "$p" && mount -o remount,bind,ro "$p" || exit 97; done'
+# ... then runs the job's command (taken from the environment, so it needs no quoting here;
+# removed before the command sees it).
 _MOUNT_SCRIPT = (
-    'for p; do mount --bind "$p" "$p" && mount -o remount,bind,ro "$p" || exit 97; done; '
-    'cmd=$AMLMAGIC_JOB_COMMAND; sh=$AMLMAGIC_JOB_SHELL; unset AMLMAGIC_JOB_COMMAND AMLMAGIC_JOB_SHELL; '
-    'exec "$sh" -c "$cmd"'
+    f'{_MOUNT_INPUTS}; cmd=$AMLMAGIC_JOB_COMMAND; sh=$AMLMAGIC_JOB_SHELL; '
+    'unset AMLMAGIC_JOB_COMMAND AMLMAGIC_JOB_SHELL; exec "$sh" -c "$cmd"'
 )
 
 
@@ -43,7 +44,7 @@ def namespaces_available() -> bool:
     if prefix is None:
         return False
     with tempfile.TemporaryDirectory(prefix="amlmagic-ro-probe-") as probe:
-        script = f'{_MOUNT_SCRIPT.split("; cmd=")[0]}; touch "$1/written" 2>/dev/null && exit 98; exit 0'
+        script = f'{_MOUNT_INPUTS}; touch "$1/written" 2>/dev/null && exit 98; exit 0'
         try:
             done = subprocess.run([*prefix, "/bin/sh", "-c", script, "probe", probe],
                                   stdin=subprocess.DEVNULL, capture_output=True, timeout=10)

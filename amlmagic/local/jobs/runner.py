@@ -184,9 +184,10 @@ class _Runner:
         shell = shutil.which("bash") or "/bin/sh"
         env = self._environ(bin_dir, mlflow_env)
         inputs = [i["local_path"] for i in plan["inputs"].values() if isinstance(i, dict) and i.get("local_path")]
-        argv = readonly_command(shell, plan["command"], inputs, env) or [shell, "-c", plan["command"]]
+        protected = readonly_command(shell, plan["command"], inputs, env)
+        argv = protected or [shell, "-c", plan["command"]]
         with open(std_log, "ab") as log:
-            if inputs and argv[0] == shell:
+            if inputs and protected is None:
                 log.write(UNPROTECTED_NOTICE.encode())
                 log.flush()
             update_status(self.folder, "Running")

@@ -27,7 +27,7 @@ from ..workspace import now_iso
 __all__ = [
     "STATUSES", "TERMINAL", "IN_PROGRESS", "jobs_root", "job_dir", "read_record", "read_status",
     "set_status", "update_status", "process_start_time", "process_alive", "raw_status", "record_launched_pid",
-    "own_job", "MAX_CONTROLLER_RESTARTS",
+    "own_job", "MAX_CONTROLLER_RESTARTS", "SWEEP_STATE_FILE",
 ]
 
 # ../shared/azureml-semantics.md, "Job status".
@@ -196,7 +196,7 @@ def read_status(folder: Path) -> dict:
 # again from its saved state when someone reads the sweep's status, at most this many times; a
 # controller that fails with an error ends the sweep Failed itself and is not restarted.
 MAX_CONTROLLER_RESTARTS = 3
-SWEEP_STATE_FILE = "sweep_state.json"  # sweep/controller.py's STATE_FILE: marks a sweep's folder
+SWEEP_STATE_FILE = "sweep_state.json"  # a sweep controller's saved state: marks a sweep's folder
 
 
 def _revive_sweep(folder: Path, dead: dict) -> dict | None:

@@ -227,8 +227,8 @@ class OnlineDeploymentOperations:
                 "instance_count": count, "python": python,
                 "environment_variables": {str(k): str(v) for k, v in
                                           (getattr(deployment, "environment_variables", None) or {}).items()},
-                # Azure's default when request_settings leaves it out (see serving.config).
-                "request_timeout_ms": check_request_timeout((request_settings or {}).get("request_timeout_ms")),
+                # None: the serving config applies Azure's default (serving.config.check_request_timeout)
+                "request_timeout_ms": (request_settings or {}).get("request_timeout_ms"),
             },
             "environment_described": described,
             "snapshot": str(snapshot),

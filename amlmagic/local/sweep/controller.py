@@ -47,7 +47,8 @@ from typing import Any, Mapping
 from ...errors import AlreadyExistsError, AmlMagicError, NotFoundError, UsageError
 from ...names import generate_job_name, validate_job_name
 from ..jobs.state import (
-    TERMINAL, job_dir, jobs_root, own_job, raw_status, read_record, read_status, record_launched_pid, update_status,
+    SWEEP_STATE_FILE, TERMINAL, job_dir, jobs_root, own_job, raw_status, read_record, read_status,
+    record_launched_pid, update_status,
 )
 from ..snapshots import snapshot_code
 from ..store import Store, read_json, write_json_atomic
@@ -63,7 +64,7 @@ from .validation import sweep_defaults
 __all__ = ["submit_sweep", "launch_controller", "resume_sweep", "SweepController", "main",
            "STATE_FILE", "POLL_SECONDS"]
 
-STATE_FILE = "sweep_state.json"
+STATE_FILE = SWEEP_STATE_FILE  # defined beside read_status, which revives a sweep whose controller died
 POLL_SECONDS = 0.02  # a finished trial is replaced within ~10 ms on average; a poll costs ~0.2 ms (1% of a core)
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[3])  # the folder holding `amlmagic/`
 
