@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator, NamedTuple
 
-from ..references import parse_asset_ref
+from ..rules import parse_asset_ref
 from .trail import ORDER, TrailItem
 
 __all__ = ["add_referenced", "references_of", "deploy_order", "JobLink", "job_output_ref", "job_output_links"]

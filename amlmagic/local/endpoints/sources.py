@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import NotFoundError, ValidationError
-from ...references import parse_asset_ref
+from ...rules import parse_asset_ref
 from ..uploads import content_hash
 from ..uris import resolve_uri
 

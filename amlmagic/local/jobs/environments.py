@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ...errors import BackendError, NotFoundError
-from ...references import parse_asset_ref
+from ...rules import parse_asset_ref
 from ..store import Store, write_json_atomic
 
 __all__ = ["realize_environment", "describe_environment", "realize", "conda_requirements", "shim_python"]

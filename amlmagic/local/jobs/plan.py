@@ -24,7 +24,7 @@ from typing import Any, Mapping
 
 from ...errors import AlreadyExistsError, NotFoundError, ValidationError
 from ...names import generate_job_name, validate_job_name
-from ...references import parse_asset_ref
+from ...rules import parse_asset_ref
 from ..snapshots import snapshot_code
 from ..store import Store, write_json_atomic
 from ..uris import resolve_uri

@@ -1,4 +1,4 @@
-"""Azure ML asset references: `azureml:name:version`, `name@latest`, registry and ARM forms."""
+"""Asset references: `azureml:name:version`, `name@latest`, registry and ARM forms."""
 
 from __future__ import annotations
 
