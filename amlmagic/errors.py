@@ -5,9 +5,16 @@ message that says what to do; the magics show it without a traceback.
     ├── UsageError          bad noun, verb, flag or value in a magic line
     ├── ValidationError     a YAML or entity field is wrong (names the field)
     ├── NotFoundError       an asset, job, compute, endpoint ... does not exist
-    ├── AlreadyExistsError  a version or name that cannot be overwritten
-    ├── BackendError        the backend failed (Azure answered an error, a process died)
-    └── ReplayMismatchError a replayed request matched no recording
+    ├── AlreadyExistsError  a version or name that cannot be overwritten (Azure: 409 Conflict)
+    ├── UnsupportedError    this backend cannot do it (the message says what to do instead)
+    └── BackendError        the backend failed (Azure answered an error, a process died)
+        ├── AuthError           not signed in, or not allowed (Azure: 401, 403)
+        ├── ThrottledError      too many requests (Azure: 429); try again later
+        ├── ServiceError        the service failed (Azure: 5xx)
+        └── ReplayMismatchError a replayed request matched no recording
+
+Every backend raises these, and only these, for what goes wrong on its side: Azure's and
+azure-ai-ml's exceptions are translated once, in the Azure adapter (amlmagic/backends/).
 """
 
 from __future__ import annotations
@@ -18,7 +25,11 @@ __all__ = [
     "ValidationError",
     "NotFoundError",
     "AlreadyExistsError",
+    "UnsupportedError",
     "BackendError",
+    "AuthError",
+    "ThrottledError",
+    "ServiceError",
     "ReplayMismatchError",
 ]
 
@@ -46,8 +57,24 @@ class AlreadyExistsError(AmlMagicError):
     """The name or version exists and cannot be overwritten."""
 
 
+class UnsupportedError(AmlMagicError):
+    """The backend cannot do this at all (not a failure: a limit of the backend)."""
+
+
 class BackendError(AmlMagicError):
     """The backend could not do what was asked."""
+
+
+class AuthError(BackendError):
+    """Not signed in, or the identity may not do this."""
+
+
+class ThrottledError(BackendError):
+    """The service asks to slow down; the same call may succeed later."""
+
+
+class ServiceError(BackendError):
+    """The service failed on its side."""
 
 
 class ReplayMismatchError(BackendError):
