@@ -84,14 +84,18 @@ class ComputeOperations:
             raise ValidationError("the built-in 'local' compute cannot be deleted")
         if not self._store.delete("computes", name):
             raise NotFoundError(f"compute {name!r} not found: list them with %aml compute list")
-        if self.default == name:
+        if self.get_default() == name:
             self.use(LOCAL_COMPUTE)
         return _Completed()
 
-    # -- local additions: the default compute (`%aml compute use`) --------------------------
-    @property
-    def default(self) -> str:
+    # -- extras: the default compute (`%aml compute use`) -------------------------------------
+    def get_default(self) -> str:
+        """The compute a job without `compute:` runs on: locally never None (`local` at first)."""
         return self._store.settings().get("default_compute", LOCAL_COMPUTE)
+
+    @property
+    def default(self) -> str:  # the old name of get_default(), until every caller has moved
+        return self.get_default()
 
     def use(self, name: str) -> Any:
         compute = self.get(name)

@@ -8,6 +8,7 @@ from typing import Any
 from ...errors import AlreadyExistsError, NotFoundError, ValidationError
 from ...names import validate_asset_name
 from ..uploads import DEFAULT_DATASTORE
+from ..uris import resolve_uri
 from ..workspace import LocalWorkspace, current_user, now_iso
 
 __all__ = ["DatastoreOperations", "local_datastore"]
@@ -64,6 +65,20 @@ class DatastoreOperations:
     def delete(self, name: str, **_: Any) -> None:
         if name in _BUILT_IN or not self._store.delete("datastores", name):
             raise NotFoundError(f"datastore {name!r} cannot be deleted: only registered datastores can")
+
+    # -- extras --------------------------------------------------------------------------------
+    def local_path(self, uri: str) -> Path | None:
+        """The file or folder on this machine an `azureml://datastores/...`, `azureml://jobs/...`
+        or `file://` URI names; None when this workspace does not have it (an unknown datastore
+        or job is Azure's, and a path that does not exist names nothing here)."""
+        text = str(uri)
+        if not text.startswith(("azureml://datastores/", "azureml://jobs/", "file://")):
+            return None
+        try:
+            found = resolve_uri(self._store, text)
+        except (NotFoundError, ValidationError):
+            return None
+        return found if found.exists() else None
 
     def _built_in(self, name: str) -> Any:
         return local_datastore(name, self._store.root / "datastores" / name, "built-in")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ...errors import NotFoundError, ValidationError
 from ..uploads import upload_local_path
@@ -59,6 +59,16 @@ class EnvironmentOperations(VersionedOperations):
             if getattr(env, field, None):
                 spec[field] = getattr(env, field)
         return spec, {}
+
+    # -- extras --------------------------------------------------------------------------------
+    def build(self, name: str, version: str, log: Callable[[str], None] | None = None) -> str:
+        """The python executable that runs the environment here: the current one when it has
+        every requirement, else its virtual environment, built on the first call and reused.
+        `log` gets the build's lines. NotFoundError for an unknown version."""
+        from ..jobs.environments import realize_environment
+
+        self._record(name, str(version), None)
+        return str(realize_environment(self._ws, f"azureml:{name}:{version}", log))
 
     def _entity(self, spec: dict, meta: dict) -> Any:
         from azure.ai.ml.entities import BuildContext, Environment

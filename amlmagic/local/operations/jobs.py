@@ -1,7 +1,7 @@
 """`client.jobs`: command jobs run on this machine by the detached runner (../jobs/).
 
 MLClient's interface: create_or_update, get, list(parent_job_name=None), stream, begin_cancel,
-download; local additions the widgets and magics use: cancel, wait, metrics, read_log, local_dir.
+download; extras (amlmagic/client.py): wait, read_log, metrics_reader, code_source; local-only: cancel, local_dir.
 Entities are azure-ai-ml's, rebuilt from the stored CLI v2 spec (cached by the record's mtime)
 with the true status read from disk on every call.
 """
@@ -18,6 +18,7 @@ from typing import Any
 from ...errors import BackendError, NotFoundError, ValidationError
 from ..jobs.plan import submit_plan
 from ..jobs.state import TERMINAL, job_dir, jobs_root, process_alive, read_record, read_status, update_status
+from ..uris import is_remote_uri
 from ..workspace import LocalWorkspace
 
 __all__ = ["JobOperations", "CancelPoller"]
@@ -168,12 +169,36 @@ class JobOperations:
                 break
         return text, offset + keep
 
-    def metrics(self, name: str) -> dict:
-        """{metric: [(step, timestamp_ms, value)]} logged by the job so far."""
+    def metrics_reader(self, name: str) -> Any:
+        """The job's metrics read incrementally from its MLflow run (which may not exist yet);
+        NotFoundError for an unknown job."""
         from ..tracking import MetricsReader
 
         self.local_dir(name)
-        return MetricsReader(self._root, name).read_new()
+        return MetricsReader(self._root, name)
+
+    def metrics(self, name: str) -> dict:  # the old name, until every caller has moved
+        return self.metrics_reader(name).read_new()
+
+    def code_source(self, name: str) -> Path | None:
+        """The folder the job's `code:` was submitted from (a sweep: its trial's), resolved
+        against the folder its YAML came from, while it still exists; None otherwise (no code,
+        a registered code asset, a folder since removed). NotFoundError for an unknown job."""
+        record = read_record(self.local_dir(name))
+        spec, meta = record.get("spec") or {}, record.get("meta") or {}
+        code = (spec.get("trial") or {}).get("code") if spec.get("type") == "sweep" else spec.get("code")
+        if not code:
+            return None
+        text = str(code)
+        if text.startswith("file://"):
+            text = text[len("file://"):]
+        if text.startswith("azureml:") or is_remote_uri(text):
+            return None
+        path = Path(text).expanduser()
+        if not path.is_absolute():
+            path = Path(meta.get("base_path") or os.getcwd()) / path
+        path = path.resolve()
+        return path if path.exists() else None
 
     def stream(self, name: str, *, out: Any = None, poll: float = 0.2, **_: Any) -> None:
         """Print the log as it grows until the job ends, then the summary (like MLClient's)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ...errors import AlreadyExistsError, NotFoundError
@@ -64,6 +65,17 @@ class VersionedOperations:
         if name and not out:
             raise NotFoundError(f"{self.noun} {name!r} not found: list them with %aml {self.noun} list")
         return out
+
+    # -- extras --------------------------------------------------------------------------------
+    def registered_source(self, name: str, version: str) -> Path | None:
+        """The local file or folder the version was registered from, while it still exists;
+        None when it came from a URI (a datastore, a job's output) or is gone. NotFoundError for
+        an unknown version."""
+        source = (self._record(name, str(version), None)["meta"] or {}).get("source")
+        if not source or str(source).startswith(("azureml:", "runs:/")) or "://" in str(source):
+            return None
+        path = Path(source)
+        return path if path.exists() else None
 
     # -- helpers -----------------------------------------------------------------------------
     def _unpack(self, name: str, version: str) -> dict:
