@@ -1,4 +1,4 @@
-"""Build azure-ai-ml's MLClient for the azure and replay backends.
+"""Build the azure and replay backends: an `AzureMLClient` (adapter.py) over azure-ai-ml's MLClient.
 
     connect_azure(subscription_id=..., resource_group=..., workspace=...)   # or config_path=
     connect_azure(..., record_path="session.json")                          # record the traffic
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import BackendError, UsageError
+from .adapter import AzureMLClient
 
 __all__ = ["connect_azure", "connect_replay", "backend_name", "stop_replay", "StaticTokenCredential"]
 
@@ -46,9 +47,9 @@ class StaticTokenCredential:
         return AccessTokenInfo("replay-token", int(time.time()) + 3600)
 
 
-def backend_name(ml_client) -> str:
+def backend_name(client) -> str:
     """"azure" or "replay" for a client built here; "local" for anything else that says so."""
-    return getattr(ml_client, _BACKEND_ATTR, "azure")
+    return getattr(client, "backend", None) or getattr(client, _BACKEND_ATTR, "azure")
 
 
 def _device_code_prompt(show: Callable[[str], Any]):
@@ -84,7 +85,7 @@ def connect_azure(
     show: Callable[[str], Any] = print,
     **client_kwargs,
 ):
-    """MLClient on a real workspace. `client_kwargs` go to MLClient (e.g. cloud settings)."""
+    """An AzureMLClient on a real workspace. `client_kwargs` go to MLClient (e.g. cloud settings)."""
     global _active_recorder
     from azure.ai.ml import MLClient
 
@@ -114,7 +115,7 @@ def connect_azure(
         raise
     setattr(client, _BACKEND_ATTR, "azure")
     client._amlmagic_recorder = recorder
-    return client
+    return AzureMLClient(client, "azure")
 
 
 def _from_config(MLClient, credential, config_path, kwargs):
@@ -142,8 +143,8 @@ def _scope_of(entries: list[dict]) -> tuple[str, str, str]:
 
 
 def connect_replay(paths: list[str | Path]):
-    """MLClient whose every request is answered from the recordings, in order; nothing reaches
-    the network. Subscription, resource group and workspace come from the recorded URIs."""
+    """An AzureMLClient whose every request is answered from the recordings, in order; nothing
+    reaches the network. Subscription, resource group and workspace come from the recorded URIs."""
     global _active_replay_hook
     from azure.ai.ml import MLClient
 
@@ -176,7 +177,7 @@ def connect_replay(paths: list[str | Path]):
     )
     setattr(client, _BACKEND_ATTR, "replay")
     client._amlmagic_player = player
-    return client
+    return AzureMLClient(client, "replay", poll_interval=0)  # replayed polls answer at once
 
 
 def stop_replay() -> None:

@@ -1,17 +1,44 @@
-"""Azure errors as one line: status, code and message, without the traceback.
+"""Azure's and azure-ai-ml's exceptions as `amlmagic.errors`, translated once, here.
 
-azure-core's HttpResponseError carries the ARM error body ({"error": {"code", "message",
+    with translating():
+        ml_client.models.get("nope", version="1")   # raises amlmagic.errors.NotFoundError
+
+azure-core's HttpResponseError carries the ARM error body ({"error": {"code", "message", "target",
 "details": [...]}}); azure-ai-ml's own exceptions (MlException and subclasses) carry `.message`.
-The magics show `explain_azure_error(exc)` instead of a traceback.
+The status decides the type: 404 NotFoundError, 400/422 ValidationError (naming the fields the
+body names), 409 AlreadyExistsError, 401/403 AuthError, 429 ThrottledError, 5xx ServiceError,
+anything else BackendError. The message is `explain_azure_error`'s one line.
+
+Nothing here imports azure at module import: the exception classes are looked up only when an
+error is being translated (by then azure-ai-ml is loaded).
 """
 
 from __future__ import annotations
 
 import json
+import re
+import sys
+from contextlib import contextmanager
+from typing import Iterator
 
-__all__ = ["explain_azure_error"]
+from ..errors import (
+    AlreadyExistsError,
+    AmlMagicError,
+    AuthError,
+    BackendError,
+    NotFoundError,
+    ServiceError,
+    ThrottledError,
+    ValidationError,
+)
+
+__all__ = ["explain_azure_error", "translate_azure_error", "translating"]
 
 _MAX_LEN = 400
+# Json.NET's deserializer names the offending member as "Path 'assetVersion', line 1, ..."
+_JSON_PATH = re.compile(r"\bPath '([^']+)'")
+_BY_STATUS = {404: NotFoundError, 400: ValidationError, 422: ValidationError, 409: AlreadyExistsError,
+              401: AuthError, 403: AuthError, 429: ThrottledError}
 
 
 def _one_line(text: str) -> str:
@@ -37,10 +64,17 @@ def _status(exc) -> int | None:
     return status
 
 
+def _fields(body: dict) -> list[str]:
+    """The fields an error body names: its and its details' `target`, else Json.NET's `Path '...'`."""
+    found: list[str] = []
+    for item in [body, *[d for d in body.get("details") or [] if isinstance(d, dict)]]:
+        candidates = [item.get("target")] + _JSON_PATH.findall(str(item.get("message") or ""))
+        found += [str(c) for c in candidates if c and str(c) not in found]
+    return found
+
+
 def explain_azure_error(exc: BaseException) -> str:
     """One line for any error out of MLClient: "Azure answered 404 UserError: ... (detail)"."""
-    from ..errors import AmlMagicError
-
     if isinstance(exc, AmlMagicError):
         return str(exc)
     status = _status(exc)
@@ -57,3 +91,65 @@ def explain_azure_error(exc: BaseException) -> str:
     else:
         head = f"{type(exc).__name__}: " if type(exc).__module__.startswith("azure") else ""
     return _one_line(f"{head}{message}{detail}")
+
+
+def _sdk_error_type(exc: BaseException) -> type[AmlMagicError] | None:
+    """The type of an error azure-ai-ml raised before (or instead of) asking Azure."""
+    ml_exceptions = sys.modules.get("azure.ai.ml.exceptions")
+    if ml_exceptions is not None:
+        if isinstance(exc, ml_exceptions.ValidationException):
+            not_found = ml_exceptions.ValidationErrorType.RESOURCE_NOT_FOUND
+            return NotFoundError if getattr(exc, "error_type", None) == not_found else ValidationError
+        if isinstance(exc, (ml_exceptions.EmptyDirectoryError, ml_exceptions.UserErrorException)):
+            return ValidationError
+    marshmallow = sys.modules.get("marshmallow.exceptions")
+    if marshmallow is not None and isinstance(exc, marshmallow.ValidationError):
+        return ValidationError
+    if isinstance(exc, FileNotFoundError):  # a local path given for code, data or a model
+        return ValidationError
+    return None
+
+
+def _core_error_type(exc: BaseException) -> type[AmlMagicError] | None:
+    core = sys.modules.get("azure.core.exceptions")
+    if core is None:
+        return None
+    if isinstance(exc, core.ClientAuthenticationError):
+        return AuthError
+    if isinstance(exc, core.ResourceNotFoundError):
+        return NotFoundError
+    if isinstance(exc, core.ResourceExistsError):
+        return AlreadyExistsError
+    return None
+
+
+def translate_azure_error(exc: BaseException) -> AmlMagicError:
+    """The `amlmagic.errors` exception for `exc` (itself when it already is one)."""
+    if isinstance(exc, AmlMagicError):
+        return exc
+    status = _status(exc)
+    kind = _BY_STATUS.get(status) if status is not None else None
+    if kind is None and status is not None and status >= 500:
+        kind = ServiceError
+    kind = kind or _core_error_type(exc) or _sdk_error_type(exc) or BackendError
+    message = explain_azure_error(exc)
+    fields = _fields(_error_body(exc)) if kind is ValidationError else []
+    if not fields and kind is ValidationError:
+        messages = getattr(exc, "messages", None)  # marshmallow: {field: [problems]}
+        fields = [str(k) for k in messages] if isinstance(messages, dict) else []
+    if fields and not all(f in message for f in fields):
+        message = _one_line(f"{message} [fields: {', '.join(fields)}]")
+    error = kind(message)
+    error.fields = fields  # the fields a ValidationError names ([] when Azure names none)
+    return error
+
+
+@contextmanager
+def translating() -> Iterator[None]:
+    """Raise `amlmagic.errors` types for whatever the block raises (the original is chained)."""
+    try:
+        yield
+    except (AmlMagicError, StopIteration):  # StopIteration ends a page iterator: not an error
+        raise
+    except Exception as exc:
+        raise translate_azure_error(exc) from exc

@@ -2,13 +2,14 @@
 
 Same interface as the local backend's reader, so the charts work on both:
 
-    reader = AzureMetricsReader(ml_client, "my-job")
+    reader = client.jobs.metrics_reader("my-job")     # an AzureMetricsReader
     reader.read_new()   # {"loss": [(step, timestamp_ms, value), ...]} logged since the last call
 
 The job's run id is the job name. The tracking endpoint comes from the job itself
 (`services["Tracking"].endpoint`, `azureml://<region>.api.azureml.ms/mlflow/v1.0/<workspace scope>`),
 and the MLflow REST API (runs/get, metrics/get-history) is called through MLClient's own request
-pipeline, so record and replay cover it like any other call.
+pipeline, so record and replay cover it like any other call. Errors are `amlmagic.errors` types
+(translated by the status MLflow answered, as every Azure error).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 from urllib.parse import quote
 
 from ..errors import BackendError
+from .errors import translate_azure_error, translating
 
 __all__ = ["AzureMetricsReader", "tracking_base_url"]
 
@@ -34,15 +36,16 @@ def tracking_base_url(tracking_endpoint: str) -> str:
 class AzureMetricsReader:
     """Incremental reader of one job's metrics (MLflow run = job name)."""
 
-    def __init__(self, ml_client, job_name: str):
-        self._client = ml_client
+    def __init__(self, ml_client, job_name: str, job=None):
+        self._client = ml_client  # azure-ai-ml's MLClient (its credential and request pipeline)
         self.job_name = job_name
+        self._job = job  # the job, when the caller already got it
         self._base: str | None = None
         self._seen: dict[str, int] = {}  # metric -> how many points were already returned
 
     def _base_url(self) -> str:
         if self._base is None:
-            job = self._client.jobs.get(self.job_name)
+            job = self._job or self._client.jobs.get(self.job_name)
             tracking = (job.services or {}).get("Tracking")
             endpoint = getattr(tracking, "endpoint", None)
             if not endpoint:
@@ -56,7 +59,10 @@ class AzureMetricsReader:
         token = self._client._credential.get_token(_SCOPE).token
         response = self._client._requests_pipeline.get(url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
         if response.status_code >= 400:
-            raise BackendError(f"MLflow tracking answered {response.status_code} for {api} of job {self.job_name}: check the job exists and you can read it.")
+            from azure.core.exceptions import HttpResponseError
+
+            error = translate_azure_error(HttpResponseError(response=response))
+            raise type(error)(f"MLflow tracking of job {self.job_name}, {api}: {error}")
         return json.loads(response.text() or "{}")
 
     def metric_names(self) -> list[str]:
@@ -64,6 +70,10 @@ class AzureMetricsReader:
         return sorted({m["key"] for m in run.get("data", {}).get("metrics", []) or []})
 
     def read_new(self) -> dict[str, list[tuple[int, int, float]]]:
+        with translating():
+            return self._read_new()
+
+    def _read_new(self) -> dict[str, list[tuple[int, int, float]]]:
         new: dict[str, list[tuple[int, int, float]]] = {}
         for name in self.metric_names():
             history = self._get("metrics/get-history", run_id=self.job_name, metric_key=name).get("metrics", [])

@@ -1,0 +1,114 @@
+"""`client.data`, `client.environments`, `client.models` and `client.datastores` on Azure:
+MLClient's groups, errors translated, plus the interface's extras.
+
+    client.data.local_path("iris", "1")      # downloaded once into this client's cache folder
+    client.models.lineage("iris-model", "1") # {"job": ..., "data": [...], "environment": ...}
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import UnsupportedError
+from ..rules import parse_asset_ref
+from .errors import translating
+from .wrap import TranslatedOperations
+
+__all__ = ["AzureDataOperations", "AzureEnvironmentOperations", "AzureModelOperations",
+           "AzureDatastoreOperations"]
+
+
+class AzureDatastoreOperations(TranslatedOperations):
+    def local_path(self, uri: str) -> Path | None:
+        """Only Azure holds what a datastore URI names."""
+        return None
+
+
+class AzureDataOperations(TranslatedOperations):
+    def __init__(self, inner: Any, datastores: Any):
+        super().__init__(inner)
+        self._datastores = datastores  # MLClient's DatastoreOperations (downloads read the datastore)
+        self._cache: Path | None = None
+
+    def _version(self, name: str, version: str | None) -> Any:
+        return self.get(name, version=version) if version else self.get(name, label="latest")
+
+    def download(self, name: str, version: str | None = None, download_path: str | Path = ".") -> None:
+        """The version's files into `download_path` (as `az ml data download`: the datastore
+        path its `path` names, read from blob storage)."""
+        self._download(self._version(name, version), Path(download_path))
+
+    def _download(self, data: Any, destination: Path) -> Path:
+        from azure.ai.ml._artifacts._artifact_utilities import download_artifact_from_aml_uri
+
+        path = str(data.path or "")
+        if not path.startswith("azureml://"):
+            raise UnsupportedError(f"data {data.name}:{data.version} lives at {path}, outside the workspace's "
+                                   "datastores: read it from there.")
+        destination.mkdir(parents=True, exist_ok=True)
+        with translating():
+            download_artifact_from_aml_uri(path, str(destination), self._datastores)
+        return destination
+
+    def local_path(self, name: str, version: str | None = None) -> Path:
+        """The version downloaded into this client's cache folder (once); the file itself for
+        a uri_file."""
+        data = self._version(name, version)
+        if self._cache is None:
+            self._cache = Path(tempfile.mkdtemp(prefix="amlmagic-azure-data-", dir=tempfile.gettempdir()))
+        folder = self._cache / data.name / str(data.version)
+        if not folder.is_dir():
+            partial = folder.with_name(folder.name + ".partial")
+            self._download(data, partial)
+            partial.rename(folder)  # a download cut short is never taken for the data
+        files = [p for p in folder.rglob("*") if p.is_file()]
+        return files[0] if str(data.type) == "uri_file" and len(files) == 1 else folder
+
+    def registered_source(self, name: str, version: str) -> Path | None:
+        """Azure keeps no record of the local path a version was uploaded from."""
+        self.get(name, version=version)
+        return None
+
+
+class AzureEnvironmentOperations(TranslatedOperations):
+    def build(self, name: str, version: str, log: Callable[[str], None] | None = None) -> str:
+        self.get(name, version=version)  # NotFoundError first, as on every backend
+        raise UnsupportedError(
+            f"Azure builds the environment image when a job first uses it; submit a job with "
+            f"environment: azureml:{name}:{version} and follow its log (%aml job stream).")
+
+
+class AzureModelOperations(TranslatedOperations):
+    def __init__(self, inner: Any, jobs: Any):
+        super().__init__(inner)
+        self._jobs = jobs  # the client's translated JobOperations
+
+    def registered_source(self, name: str, version: str) -> Path | None:
+        """Azure keeps no record of the local path a version was uploaded from."""
+        self.get(name, version=version)
+        return None
+
+    def lineage(self, name: str, version: str | None = None) -> dict:
+        """The job that produced the version (the model's `job_name`), that job's data inputs and
+        its environment; {} for a model registered from a path."""
+        model = self.get(name, version=version) if version else self.get(name, label="latest")
+        job_name = getattr(model, "job_name", None)
+        if not job_name:
+            return {}
+        job = self._jobs.get(job_name)
+        data = [value.path for value in (getattr(job, "inputs", None) or {}).values()
+                if isinstance(getattr(value, "path", None), str) and value.path]
+        return {"job": job_name, "data": data, "environment": _environment_ref(getattr(job, "environment", None))}
+
+
+def _environment_ref(environment: Any) -> str | None:
+    """`azureml:name:version` for a job's environment (Azure answers its ARM id)."""
+    if environment is None:
+        return None
+    if not isinstance(environment, str):  # an inline Environment entity
+        name, version = getattr(environment, "name", None), getattr(environment, "version", None)
+        return f"azureml:{name}:{version}" if name and version else None
+    ref = parse_asset_ref(environment)
+    return f"azureml:{ref.name}:{ref.version}" if ref.version else f"azureml:{ref.name}@{ref.label or 'latest'}"

@@ -1,0 +1,97 @@
+"""`client.jobs` on Azure: MLClient's JobOperations, errors translated, plus the interface's extras.
+
+    client.jobs.wait("train-1")                 # polls get() with backoff until a terminal status
+    text, offset = client.jobs.read_log("train-1", offset)   # user_logs/std_log.txt, as az ml job stream
+    client.jobs.metrics_reader("train-1").read_new()          # the workspace's MLflow tracking URI
+"""
+
+from __future__ import annotations
+
+import codecs
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..rules import compute_for, is_terminal
+from .errors import translating
+from .metrics import AzureMetricsReader
+from .wrap import TranslatedOperations, translate_result
+
+if TYPE_CHECKING:
+    from .adapter import AzureMLClient
+
+__all__ = ["AzureJobOperations", "STD_LOG"]
+
+STD_LOG = "user_logs/std_log.txt"
+_MAX_POLL_SECONDS = 30.0
+
+
+class AzureJobOperations(TranslatedOperations):
+    def __init__(self, inner: Any, client: AzureMLClient):
+        super().__init__(inner)
+        self._client = client
+
+    def create_or_update(self, job: Any, **kwargs: Any) -> Any:
+        """MLClient's create_or_update; a job without `compute:` gets the session's default
+        (`compute.use`), by the rule in amlmagic.rules.compute_for."""
+        default = self._client.compute.get_default()
+        if default and hasattr(job, "compute") and not getattr(job, "compute", None):
+            job.compute = compute_for(None, default)
+        with translating():
+            return translate_result(self.inner.create_or_update(job, **kwargs))
+
+    # -- extras ---------------------------------------------------------------------------------
+    def wait(self, name: str, timeout: float | None = None) -> Any:
+        """Poll get() until the job is in a terminal status or `timeout` seconds pass; the job.
+        The delay starts at the client's poll interval and grows by half up to 30 s."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = self._client.poll_interval
+        job = self.get(name)
+        while not is_terminal(job):
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                time.sleep(min(delay, left))
+            else:
+                time.sleep(delay)
+            delay = min(delay * 1.5, _MAX_POLL_SECONDS)
+            job = self.get(name)
+        return job
+
+    def read_log(self, name: str, offset: int = 0) -> tuple[str, int]:
+        """Text appended to the job's std_log since byte `offset`, and the new offset.
+
+        As `az ml job stream` (azure-ai-ml's stream_logs_until_completion): run history's details
+        of the run list its log files as SAS URLs; the streamable one is `user_logs/std_log.txt`
+        (the first by name of Common Runtime's std_log files, else the legacy driver log). The
+        whole file is read and cut at `offset`: a Range past the end is a 416 on blob storage.
+        A multi-byte character cut at the end waits for the next call."""
+        from azure.ai.ml.operations._job_ops_helper import _get_sorted_filtered_logs
+
+        with translating():
+            details = self.inner._runs_operations.get_run_details(name)
+            log_files = details.log_files or {}
+            names = [STD_LOG] if STD_LOG in log_files else _get_sorted_filtered_logs(log_files, "command")
+            if not names:
+                return "", offset
+            response = self.inner._requests_pipeline.get(log_files[names[0]])
+            if response.status_code == 404:  # listed before its first write
+                return "", offset
+            response.raise_for_status()
+            data = response.body()[offset:]
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        text = decoder.decode(data, final=False)
+        pending = decoder.getstate()[0]  # the bytes of a character not complete yet
+        return text, offset + len(data) - len(pending)
+
+    def metrics_reader(self, name: str) -> AzureMetricsReader:
+        """The job's metrics from the workspace's MLflow tracking server; NotFoundError for an
+        unknown job."""
+        job = self.get(name)
+        return AzureMetricsReader(self._client.ml_client, name, job=job)
+
+    def code_source(self, name: str) -> Path | None:
+        """Nothing on this machine is known to hold a job's code on Azure (it was uploaded)."""
+        self.get(name)
+        return None
