@@ -2,7 +2,7 @@
 
     statuses     job statuses and the terminal set
     references   `azureml:name:version`, `name@latest`, registry and ARM forms
-    assets       model types, output types, the default base image, version order
+    assets       data, model and output types, the default base image, version order
     trials       the best trial of a sweep
     compute      which compute a job without `compute:` runs on
 
@@ -11,7 +11,7 @@ Pure functions and constants: nothing here imports azure-ai-ml or touches the di
 
 from __future__ import annotations
 
-from .assets import DEFAULT_IMAGE, MODEL_TYPES, OUTPUT_TYPES, version_key
+from .assets import DATA_TYPES, DEFAULT_IMAGE, MODEL_TYPES, OUTPUT_TYPES, version_key
 from .compute import LOCAL_COMPUTE, compute_for
 from .references import AssetRef, parse_asset_ref, strip_azureml_prefix
 from .statuses import STATUSES, TERMINAL_STATUSES, is_terminal, status_text
@@ -20,6 +20,6 @@ from .trials import best_trial
 __all__ = [
     "STATUSES", "TERMINAL_STATUSES", "is_terminal", "status_text",
     "AssetRef", "parse_asset_ref", "strip_azureml_prefix",
-    "DEFAULT_IMAGE", "MODEL_TYPES", "OUTPUT_TYPES", "version_key",
+    "DATA_TYPES", "DEFAULT_IMAGE", "MODEL_TYPES", "OUTPUT_TYPES", "version_key",
     "best_trial", "LOCAL_COMPUTE", "compute_for",
 ]

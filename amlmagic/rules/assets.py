@@ -1,9 +1,10 @@
-"""Asset rules: model and output types, the default base image, version order."""
+"""Asset rules: data, model and output types, the default base image, version order."""
 
 from __future__ import annotations
 
-__all__ = ["MODEL_TYPES", "OUTPUT_TYPES", "DEFAULT_IMAGE", "version_key"]
+__all__ = ["DATA_TYPES", "MODEL_TYPES", "OUTPUT_TYPES", "DEFAULT_IMAGE", "version_key"]
 
+DATA_TYPES = ("uri_file", "uri_folder", "mltable")
 MODEL_TYPES = ("custom_model", "mlflow_model", "triton_model")
 OUTPUT_TYPES = ("uri_folder", "uri_file", "custom_model", "mlflow_model", "mltable")
 
