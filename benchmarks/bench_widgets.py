@@ -136,7 +136,6 @@ def bench_latency(points: int = 100, pause: float = 0.05) -> None:
     from azure.ai.ml import command
 
     from amlmagic.local.client import LocalMLClient
-    from amlmagic.metrics import metrics_reader
     from amlmagic.widgets import JobMonitor
 
     folder = Path(tempfile.mkdtemp(prefix="aml-bench-latency-"))
@@ -148,7 +147,7 @@ def bench_latency(points: int = 100, pause: float = 0.05) -> None:
                                                    compute="local", experiment_name="bench"))
         monitor = JobMonitor(client, job.name)  # default poll interval
         monitor.store.keep_arrivals = True
-        reader = metrics_reader(client, job.name)
+        reader = client.jobs.metrics_reader(job.name)
         floor: list[float] = []
         while not monitor._poller.finished.is_set():
             now = time.time() * 1000
@@ -179,7 +178,6 @@ def bench_browser(points: int = 60, pause: float = 0.05) -> None:
     from azure.ai.ml import command
 
     from amlmagic.local.client import LocalMLClient
-    from amlmagic.metrics import metrics_reader
     from tests.widgets.browser import chromium, jupyter_server, run_all_cells, write_notebook
 
     folder = Path(tempfile.mkdtemp(prefix="aml-bench-browser-"))
@@ -205,7 +203,7 @@ def bench_browser(points: int = 60, pause: float = 0.05) -> None:
             page.wait_for_selector(f'.aml-job-monitor .aml-chart[data-metric="loss"][data-points="{points}"]',
                                    timeout=180_000)
             arrivals = page.evaluate("() => globalThis.__amlPointArrivals || []")
-        stamps = [p[1] for p in metrics_reader(client, "bench-job-2").read_new()["loss"]]
+        stamps = [p[1] for p in client.jobs.metrics_reader("bench-job-2").read_new()["loss"]]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     seen: dict[int, float] = {}

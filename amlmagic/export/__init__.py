@@ -15,9 +15,9 @@ from typing import Any
 
 from ..display import TextBlock
 from ..errors import UsageError
+from ..files import write_text_atomic
 from .build import PLACEHOLDER_COMPUTE, Exported, build_yaml, dump_yaml
 from .deploy import plan_steps, render_deploy_sh, render_readme
-from ..local.store import write_text_atomic
 from .files import Placer
 from .references import add_referenced, deploy_order
 from .trail import TrailItem, entity_kind, final_items

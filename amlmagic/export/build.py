@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from ..spec.assets import asset_to_spec, is_secret_name
+from ..rules import LOCAL_COMPUTE, strip_azureml_prefix
 from .files import Placer, local_content, original_job_code, registered_source
+from .jobspec import job_spec
 from .references import JobLink, job_output_ref
 from .trail import TrailItem
 
-__all__ = ["Exported", "build_yaml", "job_spec", "PLACEHOLDER_COMPUTE", "dump_yaml"]
+__all__ = ["Exported", "build_yaml", "PLACEHOLDER_COMPUTE", "dump_yaml"]
 
 # The local compute has no Azure twin: jobs name this cluster, and deploy.sh's $COMPUTE replaces it.
 PLACEHOLDER_COMPUTE = "cpu-cluster"
-_LOCAL_COMPUTES = (None, "", "local", "azureml:local")
 
 
 @dataclass
@@ -33,17 +34,6 @@ class Exported:
     sets: list[tuple[str, str]] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list)
     links: list[JobLink] = field(default_factory=list)  # paths deploy.sh points at a re-submitted job
-
-
-def job_spec(job: Any) -> dict:
-    """`spec.jobs.job_to_spec` of a job as a backend returned it. The sweep converter dumps the
-    whole entity, and a creation context holding text dates (as the local backend's does) breaks
-    that dump: the export needs no creation context, so it converts a copy without one."""
-    from ..spec.jobs import job_to_spec
-
-    plain = copy.copy(job)
-    plain._creation_context = None
-    return job_to_spec(plain)
 
 
 def dump_yaml(spec: dict) -> str:
@@ -119,7 +109,7 @@ def _job(out: Exported, placer: Placer, client: Any, jobs: dict[str, str], for_a
     base = getattr(item.entity, "_base_path", None) or item.base_path
     spec.pop("name", None)  # a job name is used once: a re-submit gets a new one (deploy.sh captures it)
     if for_azure:
-        if spec.get("compute") in _LOCAL_COMPUTES:
+        if strip_azureml_prefix(str(spec.get("compute") or "")) in ("", LOCAL_COMPUTE):
             spec["compute"] = f"azureml:{PLACEHOLDER_COMPUTE}"
             out.sets.append(("compute", "azureml:$COMPUTE"))
     command = spec.get("trial") if spec.get("type") == "sweep" else spec

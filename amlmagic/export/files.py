@@ -13,7 +13,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ..local.store import write_text_atomic
+from ..errors import NotFoundError
+from ..files import write_text_atomic
 
 __all__ = ["Placer", "local_content", "registered_source", "original_job_code", "IGNORED_NAMES"]
 
@@ -22,33 +23,18 @@ __all__ = ["Placer", "local_content", "registered_source", "original_job_code", 
 IGNORED_NAMES = {".git", "__pycache__", ".ipynb_checkpoints", ".amlmagic", ".env", ".netrc", ".azure",
                  ".pytest_cache", ".mypy_cache", ".venv", "node_modules"}
 _IGNORED_SUFFIXES = (".pyc", ".pem", ".key", ".pfx")
-
-_KIND_FOLDERS = {"data": "data", "model": "models", "environment": "environments"}
-
-
-def _workspace_store(client: Any) -> Any:
-    workspace = getattr(client, "workspace", None)
-    return getattr(workspace, "store", None)
+_REMOTE = ("azureml:", "http://", "https://", "wasbs://", "abfss://", "adl://", "s3://", "gs://")
 
 
 def local_content(client: Any, path: Any, base_path: str | None) -> Path | None:
     """The file or folder on this machine that a path of an entity names, or None when it names
     something only Azure has (a registered asset, a remote URI) or nothing that exists."""
     text = str(path)
-    if text.startswith("azureml://datastores/") or text.startswith("azureml://jobs/"):
-        store = _workspace_store(client)
-        if store is None:
-            return None
-        from ..local.uris import resolve_uri
-
-        try:
-            found = resolve_uri(store, text)
-        except Exception:  # an unknown datastore or job: Azure's, not ours
-            return None
-        return found if found.exists() else None
+    if text.startswith(("azureml://datastores/", "azureml://jobs/")):
+        return client.datastores.local_path(text)
     if text.startswith("file://"):
         text = text[len("file://"):]
-    if text.startswith(("azureml:", "http://", "https://", "wasbs://", "abfss://", "adl://", "s3://", "gs://")):
+    if text.startswith(_REMOTE):
         return None
     local = Path(text).expanduser()
     if not local.is_absolute():
@@ -58,36 +44,24 @@ def local_content(client: Any, path: Any, base_path: str | None) -> Path | None:
 
 
 def registered_source(client: Any, kind: str, name: str, version: str) -> Path | None:
-    """The original local path a data or model version was registered from (`meta.source`),
-    when the local registry knows it and it still exists."""
-    store = _workspace_store(client)
-    if store is None or kind not in _KIND_FOLDERS:
+    """The original local path a data or model version was registered from, when the backend
+    knows it and it still exists."""
+    operations = {"data": client.data, "model": client.models}.get(kind)
+    if operations is None:
         return None
-    record = store.get_version(_KIND_FOLDERS[kind], name, str(version)) or {}
-    source = (record.get("meta") or {}).get("source")
-    if not source or str(source).startswith(("azureml:", "http")):
+    try:
+        return operations.registered_source(name, str(version))
+    except NotFoundError:  # gone from the workspace since: its registered copy will not do either
         return None
-    path = Path(source)
-    return path if path.exists() else None
 
 
 def original_job_code(client: Any, job_name: str) -> Path | None:
-    """The code folder a local job was submitted from (its record keeps the path as written,
-    the entity names the snapshot), when it still exists."""
-    import json
-
-    local_dir = getattr(getattr(client, "jobs", None), "local_dir", None)
-    if local_dir is None:
-        return None
+    """The code folder a job was submitted from (the entity names the snapshot), when the
+    backend knows it and it still exists."""
     try:
-        record = json.loads((local_dir(job_name) / "record.json").read_text())
-    except Exception:  # not a local job, or an unreadable record: the snapshot will do
+        return client.jobs.code_source(job_name)
+    except NotFoundError:
         return None
-    spec = record.get("spec") or {}
-    code = (spec.get("trial") or {}).get("code") if spec.get("type") == "sweep" else spec.get("code")
-    if not code:
-        return None
-    return local_content(client, code, (record.get("meta") or {}).get("base_path"))
 
 
 class Placer:

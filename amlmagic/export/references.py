@@ -8,13 +8,13 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator, NamedTuple
 
-from ..rules import parse_asset_ref
+from ..errors import NotFoundError
+from ..rules import LOCAL_COMPUTE, MODEL_TYPES, parse_asset_ref, strip_azureml_prefix, version_key
+from .jobspec import job_spec
 from .trail import ORDER, TrailItem
 
 __all__ = ["add_referenced", "references_of", "deploy_order", "JobLink", "job_output_ref", "job_output_links"]
 
-_MODEL_TYPES = ("custom_model", "mlflow_model", "triton_model")
-_GROUPS = {"environment": "environments", "data": "data", "model": "models"}
 # Both forms Azure accepts for a job's output: the output itself, or a path inside it.
 _JOB_OUTPUT = re.compile(r"^azureml://jobs/(?P<job>[^/]+)/(?P<rest>outputs/[^/]+(?:/.*)?)$")
 
@@ -60,18 +60,16 @@ def references_of(item: TrailItem, spec: dict | None = None) -> Iterator[tuple[s
     """(kind, name, version or None) of everything the item refers to by name (`spec`: a job's
     CLI v2 dict, when the caller has it already)."""
     if item.kind == "job":
-        from .build import job_spec
-
         spec = spec or job_spec(item.entity)
         command = spec.get("trial") or spec
         found = [_asset_ref("environment", command.get("environment"))]
         for value in (spec.get("inputs") or {}).values():
             if isinstance(value, dict):
-                kind = "model" if value.get("type") in _MODEL_TYPES else "data"
+                kind = "model" if value.get("type") in MODEL_TYPES else "data"
                 found.append(_asset_ref(kind, value.get("path")))
         compute = spec.get("compute")
-        if isinstance(compute, str) and compute not in ("local", "azureml:local"):
-            found.append(("compute", compute.removeprefix("azureml:"), None))
+        if isinstance(compute, str) and strip_azureml_prefix(compute) != LOCAL_COMPUTE:
+            found.append(("compute", strip_azureml_prefix(compute), None))
     elif item.kind == "online-deployment":
         from ..spec.assets import model_reference_spec
         from ..spec.jobs import environment_to_spec
@@ -86,7 +84,8 @@ def references_of(item: TrailItem, spec: dict | None = None) -> Iterator[tuple[s
 def _fetch(client: Any, kind: str, name: str, version: str | None) -> Any:
     if kind == "compute":
         return client.compute.get(name)
-    return getattr(client, _GROUPS[kind]).get(name, version=version, label=None if version else "latest")
+    operations = {"environment": client.environments, "data": client.data, "model": client.models}[kind]
+    return operations.get(name, version=version, label=None if version else "latest")
 
 
 def add_referenced(items: list[TrailItem], client: Any) -> list[str]:
@@ -97,7 +96,7 @@ def add_referenced(items: list[TrailItem], client: Any) -> list[str]:
         for kind, name, version in references_of(item):
             try:
                 entity = _fetch(client, kind, name, version)
-            except Exception:  # not in this workspace: the reference stays, the user provides it
+            except NotFoundError:  # not in this workspace: the reference stays, the user provides it
                 notes.append(f"{item.kind} {item.entity.name} refers to {kind} {name}"
                              f"{':' + version if version else ''}, which is not in the workspace: create it first.")
                 continue
@@ -110,11 +109,6 @@ def add_referenced(items: list[TrailItem], client: Any) -> list[str]:
             notes.append(f"{kind} {entity.name} was created before this session; exported because "
                          f"{item.kind} {item.entity.name} uses it.")
     return notes
-
-
-def _version_rank(version: str) -> tuple:
-    # the local store's version sort: numeric versions as numbers, others after them by text
-    return (0, int(version), "") if version.isdigit() else (1, 0, version)
 
 
 def _latest_resolver(items: list[TrailItem]):
@@ -132,7 +126,7 @@ def _latest_resolver(items: list[TrailItem]):
         before = [i for i in found if position[id(i)] < position[id(user)]] or found
         if not before:
             return (kind, name, None)
-        return max(before, key=lambda i: _version_rank(i.key[2])).key
+        return max(before, key=lambda i: version_key(i.key[2])).key
 
     return latest
 
@@ -141,8 +135,6 @@ def _dependencies(item: TrailItem, latest) -> set[tuple]:
     """Keys of the things `item` uses (whether exported or not)."""
     spec = None
     if item.kind == "job":
-        from .build import job_spec
-
         spec = job_spec(item.entity)  # once: both the references and the job links read it
     found = set()
     for kind, name, version in references_of(item, spec):

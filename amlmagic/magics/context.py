@@ -27,10 +27,6 @@ class Context:
     def client(self) -> Any:
         return self.session.client
 
-    @property
-    def is_local(self) -> bool:
-        return self.session.backend == "local"
-
     def flag(self, name: str, default: Any = None) -> Any:
         return self.command.args.get(name, default)
 

@@ -10,7 +10,7 @@ from IPython.core.error import UsageError as IPythonUsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from ..display import TextBlock
-from ..errors import AmlMagicError, BackendError
+from ..errors import AmlMagicError
 from ..session import current_session
 from .commands import handler_for
 from .context import Context
@@ -35,25 +35,9 @@ def run_aml(line: str, cell: str | None = None, *, shell: Any = None) -> Any:
             display(obj)
 
     ctx = Context(command=command, session=current_session(), cwd=Path(os.getcwd()), show=show, in_kernel=in_kernel)
-    try:
-        return handler_for(command.noun, command.verb)(ctx)
-    except AmlMagicError:
-        raise
-    except Exception as exc:
-        message = _azure_message(exc)
-        if message is None:
-            raise
-        raise BackendError(message) from None
-
-
-def _azure_message(exc: Exception) -> str | None:
-    """One line for the errors Azure and azure-ai-ml raise; None for anything else (a bug)."""
-    module = type(exc).__module__ or ""
-    if not module.startswith(("azure.", "msrest")):
-        return None
-    from ..backends import explain_azure_error
-
-    return explain_azure_error(exc)
+    # Every backend raises amlmagic.errors types (the Azure adapter translates azure-core's);
+    # anything else is a bug and propagates with its traceback.
+    return handler_for(command.noun, command.verb)(ctx)
 
 
 @magics_class

@@ -54,7 +54,7 @@ class AmlWidget(anywidget.AnyWidget):
             self.act(content.get("action", ""), **(args if isinstance(args, dict) else {}))
 
     def act(self, action: str, **args: Any) -> None:
-        """Run a view action (`do_<action>`); user errors show in the widget, not a traceback."""
+        """Run a view action (`do_<action>`); an `AmlMagicError` shows in the widget, not a traceback."""
         method = getattr(self, f"do_{action}", None)
         if method is None:
             self.error = f"unknown action {action!r}"
@@ -62,10 +62,8 @@ class AmlWidget(anywidget.AnyWidget):
         try:
             self.error = ""
             method(**args)
-        except AmlMagicError as exc:
+        except AmlMagicError as exc:  # every backend raises these; anything else is a bug and propagates
             self.error = str(exc)
-        except Exception as exc:  # the backend failed: say so in the widget
-            self.error = f"{type(exc).__name__}: {exc}"
 
     # -- chart points ---------------------------------------------------------------------------
     def _send_points(self, new: dict) -> list:

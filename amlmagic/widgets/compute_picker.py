@@ -9,7 +9,6 @@ import traitlets as t
 
 from .actions import aml_line
 from .base import AmlWidget
-from .sources import default_compute, set_default_compute
 from .static import html_card, html_table
 
 __all__ = ["ComputePicker", "compute_row"]
@@ -39,11 +38,11 @@ class ComputePicker(AmlWidget):
     def do_refresh(self) -> None:
         with self.hold_sync():
             self.computes = [compute_row(c) for c in self.client.compute.list()]
-            self.default_compute = default_compute(self.client)
+            self.default_compute = self.client.compute.get_default() or ""
 
     def do_use(self, name: str) -> None:
-        compute = set_default_compute(self.client, name)
-        self.default_compute = default_compute(self.client) or name
+        compute = self.client.compute.use(name)
+        self.default_compute = self.client.compute.get_default() or name
         self._did(aml_line("compute", "use", n=name), compute)
 
     def static_html(self) -> str:

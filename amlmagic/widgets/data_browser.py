@@ -47,11 +47,7 @@ class DataBrowser(AmlWidget):
 
     def do_select(self, name: str, version: str) -> None:
         self.selected = {"name": name, "version": str(version)}
-        local_path = getattr(self.client.data, "local_path", None)
-        if local_path is None:
-            self.preview = {"kind": "text", "text": "preview needs the data locally: %aml data download it first"}
-            return
-        self.preview = preview_path(Path(local_path(name, str(version))))
+        self.preview = preview_path(Path(self.client.data.local_path(name, str(version))))
 
     def do_register(self, name: str, path: str, type: str = "uri_folder", description: str = "",
                     version: str | None = None) -> Any:

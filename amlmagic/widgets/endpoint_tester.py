@@ -13,6 +13,7 @@ from typing import Any
 import traitlets as t
 
 from ..errors import ValidationError
+from ..files import write_text_atomic
 from .actions import aml_line
 from .base import AmlWidget
 from .static import esc, fmt, html_card
@@ -26,8 +27,6 @@ REQUEST_FOLDER = Path(tempfile.gettempdir()) / "amlmagic-requests"
 
 def request_file_for(text: str) -> Path:
     """The file holding `text` (written once, atomically: a reader never sees half of it)."""
-    from ..local.store import write_text_atomic
-
     path = REQUEST_FOLDER / f"request-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
     if not path.exists():
         write_text_atomic(path, text)
@@ -103,8 +102,7 @@ class EndpointTester(AmlWidget):
             raise ValidationError(f"traffic must sum to 100, not {sum(split.values())}: adjust the percentages")
         endpoint = self.client.online_endpoints.get(self.endpoint)
         endpoint.traffic = split
-        poller = self.client.online_endpoints.begin_create_or_update(endpoint)
-        updated = poller.result() if hasattr(poller, "result") else poller
+        updated = self.client.online_endpoints.begin_create_or_update(endpoint).result()
         text = " ".join(f"{k}={v}" for k, v in split.items())
         self._did(aml_line("online-endpoint", "update", n=self.endpoint, traffic=text), updated)
         self.do_refresh()

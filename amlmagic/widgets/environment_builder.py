@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 import traitlets as t
 
-from ..errors import ValidationError
+from ..errors import AmlMagicError, UnsupportedError, ValidationError
+from ..files import write_text_atomic
+from ..rules import DEFAULT_IMAGE
 from .actions import aml_line
 from .base import AmlWidget
 from .static import esc, html_card
 
 __all__ = ["EnvironmentBuilder", "environment_spec"]
 
-DEFAULT_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest"
 SCHEMA = "https://azuremlschemas.azureedge.net/latest/environment.schema.json"
 
 
@@ -46,14 +46,6 @@ def environment_spec(name: str, version: str, image: str, conda_packages: str, p
             deps += ["pip", {"pip": pip}]
         spec["conda_file"] = {"name": spec["name"], "channels": ["conda-forge"], "dependencies": deps}
     return spec
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 class EnvironmentBuilder(AmlWidget):
@@ -92,7 +84,7 @@ class EnvironmentBuilder(AmlWidget):
         if not self.name:
             raise ValidationError("the environment needs a name")
         path = self.folder / f"{spec['name']}.yml"
-        _write_atomic(path, self.yaml_preview)
+        write_text_atomic(path, self.yaml_preview)
         env = Environment(name=spec["name"], version=spec.get("version"), image=spec["image"],
                           conda_file=spec.get("conda_file"))
         created = self.client.environments.create_or_update(env)
@@ -107,29 +99,23 @@ class EnvironmentBuilder(AmlWidget):
             thread.join(timeout)
         return thread is None or not thread.is_alive()
 
-    def _builder(self):
-        """The backend's build step: locally, realizing the environment (a venv when needed)."""
-        if getattr(self.client, "backend", None) != "local":
-            return None
-        from amlmagic.local.jobs.environments import realize_environment
-
-        return lambda env, log: realize_environment(self.client, f"azureml:{env.name}:{env.version}", log)
-
     def _start_build(self, env: Any) -> None:
-        build = self._builder()
-        if build is None:
-            self.build_status = f"registered {env.name}:{env.version}; Azure builds it when a job first uses it"
-            return
+        """Build in a thread (`environments.build`), its log in the widget; a backend that builds
+        on first use (Azure) says so through UnsupportedError, shown as the build status."""
         self.build_status = "building"
         self.build_log = ""
 
         def run() -> None:
             try:
-                python = build(env, lambda line: self._append_log(line + "\n"))
+                python = self.client.environments.build(env.name, str(env.version),
+                                                        lambda line: self._append_log(line + "\n"))
                 self.build_status = f"built: {python}"
-            except Exception as exc:  # show the failure in the widget
+            except UnsupportedError as exc:
+                self.build_status = f"registered {env.name}:{env.version}; {exc}"
+            except AmlMagicError as exc:  # the build failed: show why in the widget
                 self.build_status = f"failed: {exc}"
-            self.refresh_displays()
+            finally:
+                self.refresh_displays()
 
         self._thread = threading.Thread(target=run, name="amlmagic-env-build", daemon=True)
         self._thread.start()

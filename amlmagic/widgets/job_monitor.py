@@ -9,9 +9,10 @@ from typing import Any
 
 import traitlets as t
 
+from ..rules import is_terminal, status_text
 from .polled import PolledJobWidget
 from .series import SeriesStore
-from .sources import LogTail, is_terminal, job_times_ms, metrics_reader_for, status_text
+from .sources import LogTail, job_times_ms
 from .static import esc, fmt, html_card, html_table, png_line_charts
 
 __all__ = ["JobMonitor"]
@@ -27,7 +28,7 @@ class JobMonitor(PolledJobWidget):
 
     def _prepare(self) -> None:
         self.store = SeriesStore()
-        self._reader = metrics_reader_for(self.client, self.job_name)
+        self._reader = self.client.jobs.metrics_reader(self.job_name)
         self._log = LogTail(self.client, self.job_name)
 
     def __repr__(self) -> str:
@@ -49,8 +50,6 @@ class JobMonitor(PolledJobWidget):
 
     def poll_metrics(self) -> int:
         """Read new metric points and send them to the views; returns how many arrived."""
-        if self._reader is None:
-            return 0
         new = self._reader.read_new()
         if not new:
             return 0

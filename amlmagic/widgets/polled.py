@@ -7,21 +7,12 @@ from typing import Any
 
 import traitlets as t
 
+from ..errors import AmlMagicError, ServiceError, ThrottledError
 from .actions import aml_line
 from .base import AmlWidget
 from .poller import Poller
 
-__all__ = ["PolledJobWidget", "cancel_job"]
-
-
-def cancel_job(client: Any, name: str) -> None:
-    ops = client.jobs
-    if hasattr(ops, "begin_cancel"):
-        poller = ops.begin_cancel(name)
-        if hasattr(poller, "wait"):
-            poller.wait()
-    else:
-        ops.cancel(name)
+__all__ = ["PolledJobWidget"]
 
 
 class PolledJobWidget(AmlWidget):
@@ -37,14 +28,31 @@ class PolledJobWidget(AmlWidget):
     def __init__(self, client: Any, job_name: str, interval: float, start: bool = True, **kwargs: Any):
         super().__init__(job_name=job_name, **kwargs)
         self.client = client
+        self._poll_error = ""
         self._prepare()
-        self._poller = Poller(self.poll, interval, name=f"amlmagic-{self._kind}-{job_name}")
+        self._poller = Poller(self._tick, interval, name=f"amlmagic-{self._kind}-{job_name}")
         self.refresh_status()
         if start:
             self._poller.start()
 
     def _prepare(self) -> None:
         pass
+
+    def _tick(self) -> bool:
+        """One poll; a backend's error shows in the widget. Throttling or a service error may pass,
+        so polling goes on; any other stops it (the widget keeps its last state)."""
+        try:
+            going = self.poll()
+        except (ThrottledError, ServiceError) as exc:
+            self.error = self._poll_error = str(exc)
+            return True
+        except AmlMagicError as exc:
+            self.error = self._poll_error = str(exc)
+            self.refresh_displays()
+            return False
+        if self._poll_error and self.error == self._poll_error:  # it passed: clear it (not an action's error)
+            self.error = self._poll_error = ""
+        return going
 
     def refresh_status(self) -> Any:
         raise NotImplementedError
@@ -65,6 +73,6 @@ class PolledJobWidget(AmlWidget):
         super().close()
 
     def do_cancel(self) -> None:
-        cancel_job(self.client, self.job_name)
+        self.client.jobs.begin_cancel(self.job_name).result()
         self._did(aml_line("job", "cancel", n=self.job_name))
         self.refresh_status()

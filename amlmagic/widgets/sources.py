@@ -1,5 +1,5 @@
 """What the widgets read through the client interface, whatever the backend: job status and
-times, the metrics reader, the log tail, a sweep's trials, the default compute."""
+times, the log tail, a sweep's trials."""
 
 from __future__ import annotations
 
@@ -7,23 +7,9 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-__all__ = [
-    "TERMINAL_STATUSES", "is_terminal", "status_text", "job_times_ms", "metrics_reader_for", "LogTail",
-    "default_compute", "set_default_compute", "trial_params", "trial_termination", "objective_of",
-]
+from ..rules import is_terminal, status_text
 
-# ../shared/azureml-semantics.md, "Job status": the terminal ones.
-TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Canceled", "NotResponding", "Paused"})
-
-
-def is_terminal(status: str | None) -> bool:
-    return status in TERMINAL_STATUSES
-
-
-def status_text(entity: Any) -> str:
-    """The job's status as a plain string (azure-ai-ml hands out a str enum: 'Running')."""
-    status = getattr(entity, "status", None)
-    return str(getattr(status, "value", status) or "")
+__all__ = ["job_times_ms", "LogTail", "trial_params", "trial_termination", "objective_of"]
 
 
 def _ms(value: Any) -> float | None:
@@ -54,31 +40,11 @@ def job_times_ms(job: Any) -> tuple[float | None, float | None]:
     return start, end
 
 
-def metrics_reader_for(client: Any, job_name: str) -> Any | None:
-    """The backend's incremental metrics reader (`read_new() -> {metric: [(step, ts, value)]}`)."""
-    try:
-        from amlmagic.metrics import metrics_reader
-    except ImportError:
-        metrics_reader = None
-    if metrics_reader is not None:
-        return metrics_reader(client, job_name)
-    root = getattr(client, "root", None)
-    if getattr(client, "backend", None) == "local" and root is not None:
-        from amlmagic.local.tracking import MetricsReader
-
-        return MetricsReader(root, job_name)
-    if getattr(client, "backend", None) in ("azure", "replay"):
-        from amlmagic.backends.metrics import AzureMetricsReader
-
-        return AzureMetricsReader(client, job_name)
-    return None
-
-
 class LogTail:
     """The last `limit` characters of a job's log, read incrementally with `jobs.read_log`."""
 
     def __init__(self, client: Any, job_name: str, limit: int = 20_000):
-        self._read = getattr(client.jobs, "read_log", None)
+        self.client = client
         self.job_name = job_name
         self.offset = 0
         self.limit = limit
@@ -86,43 +52,11 @@ class LogTail:
 
     def poll(self) -> bool:
         """Read what was appended; True when the text changed."""
-        if self._read is None:
-            return False
-        try:
-            chunk, self.offset = self._read(self.job_name, self.offset)
-        except Exception:  # no log yet (the job has not started): try again next poll
-            return False
+        chunk, self.offset = self.client.jobs.read_log(self.job_name, self.offset)
         if not chunk:
             return False
         self.text = (self.text + chunk)[-self.limit:]
         return True
-
-
-def _session_connection() -> dict:
-    try:
-        from amlmagic.session import current_session
-    except ImportError:
-        return {}
-    return current_session().connection
-
-
-def default_compute(client: Any) -> str:
-    """Locally the workspace keeps it (`client.compute.default`); on Azure the session does, as
-    `%aml compute use` does it."""
-    value = getattr(client.compute, "default", None)
-    if isinstance(value, str) and value:
-        return value
-    return str(_session_connection().get("default_compute") or "")
-
-
-def set_default_compute(client: Any, name: str) -> Any:
-    """What `%aml compute use -n NAME` does (amlmagic/magics/commands/compute.py)."""
-    use = getattr(client.compute, "use", None)
-    if use is not None:
-        return use(name)
-    compute = client.compute.get(name)
-    _session_connection()["default_compute"] = compute.name
-    return compute
 
 
 def _maybe_json(value: Any) -> Any:

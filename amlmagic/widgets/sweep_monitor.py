@@ -9,22 +9,14 @@ from typing import Any
 
 import traitlets as t
 
+from ..rules import best_trial as pick_best_trial
+from ..rules import is_terminal, status_text
 from .polled import PolledJobWidget
 from .series import SeriesStore
-from .sources import (is_terminal, job_times_ms, metrics_reader_for, objective_of, status_text,
-                      trial_params, trial_termination)
+from .sources import job_times_ms, objective_of, trial_params, trial_termination
 from .static import esc, html_card, html_table, png_sweep
 
-__all__ = ["SweepMonitor", "best_trial_name"]
-
-
-def best_trial_name(trials: list[dict], goal: str) -> str:
-    """The trial with the best primary metric (ties: the earliest listed)."""
-    scored = [tr for tr in trials if isinstance(tr.get("metric"), (int, float))]
-    if not scored:
-        return ""
-    pick = min if goal == "minimize" else max
-    return pick(scored, key=lambda tr: tr["metric"])["name"]
+__all__ = ["SweepMonitor"]
 
 
 class SweepMonitor(PolledJobWidget):
@@ -68,12 +60,10 @@ class SweepMonitor(PolledJobWidget):
         for trial in listed:
             name = trial.name
             if name not in self._readers:
-                self._readers[name] = metrics_reader_for(self.client, name)
-            reader = self._readers[name]
-            if reader is not None:
-                points = reader.read_new().get(self.primary_metric)
-                if points:
-                    new_points[name] = points
+                self._readers[name] = self.client.jobs.metrics_reader(name)
+            points = self._readers[name].read_new().get(self.primary_metric)
+            if points:
+                new_points[name] = points
         self._send_points(new_points)
         rows, params = [], []
         for trial in listed:
@@ -88,13 +78,20 @@ class SweepMonitor(PolledJobWidget):
                 "terminated_by": trial_termination(trial),
             })
         props = dict(getattr(self._sweep, "properties", None) or {})
-        best = props.get("best_child_run_id") or best_trial_name(rows, self.goal)
+        # The backend's pick when it has one (Azure's, or the local controller's), else the same
+        # rule on the points read so far (rules.best_trial: Completed trials only).
+        best = props.get("best_child_run_id") or self._best_so_far(rows)
         with self.hold_sync():
             if params != list(self.params):
                 self.params = params
             if rows != list(self.trials):
                 self.trials = rows
             self.best_trial = best
+
+    def _best_so_far(self, rows: list[dict]) -> str:
+        scored = [{"name": r["name"], "status": r["status"], "score": r["metric"]} for r in rows]
+        best = pick_best_trial(scored, self.goal)
+        return best["name"] if best else ""
 
     def poll(self) -> bool:
         was_terminal = is_terminal(self.status)

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 import traitlets as t
 
+from ..errors import AmlMagicError
 from .base import AmlWidget
 from .static import esc, html_card
 
@@ -17,13 +18,6 @@ __all__ = ["WorkspaceExplorer", "GROUPS"]
 # (kind, label) in the order the VS Code extension shows them.
 GROUPS = [("datastores", "Datastores"), ("data", "Data"), ("environments", "Environments"),
           ("compute", "Compute"), ("jobs", "Jobs"), ("models", "Models"), ("online_endpoints", "Endpoints")]
-
-
-def _safe(call: Callable[[], Any]) -> list:
-    try:
-        return list(call())
-    except Exception:  # a group the backend does not offer (yet) shows empty, not an error
-        return []
 
 
 def _item(entity: Any, **extra: Any) -> dict:
@@ -41,7 +35,7 @@ class WorkspaceExplorer(AmlWidget):
     def __init__(self, client: Any, **kwargs: Any):
         super().__init__(**kwargs)
         self.client = client
-        self.workspace_name = str(getattr(client, "workspace_name", "") or "Workspace")
+        self.workspace_name = str(client.workspace_name or "Workspace")
         self._entities: dict[tuple[str, str], Any] = {}
         self.opened: Any = None
         self.do_refresh()
@@ -49,13 +43,22 @@ class WorkspaceExplorer(AmlWidget):
     def __repr__(self) -> str:
         return f"WorkspaceExplorer({self.workspace_name!r})"
 
+    def _safe(self, call: Callable[[], Any]) -> list:
+        """The listed entities; a group that fails (say, no permission on Azure) shows empty and
+        its error shows in the widget, while the other groups still show."""
+        try:
+            return list(call())
+        except AmlMagicError as exc:
+            self._failures.append(str(exc))
+            return []
+
     def _jobs(self) -> list[dict]:
         items = []
-        for job in _safe(lambda: self.client.jobs.list()):
+        for job in self._safe(lambda: self.client.jobs.list()):
             self._entities[("jobs", job.name)] = job
             children = []
             if getattr(job, "type", "") == "sweep":
-                for trial in _safe(lambda: self.client.jobs.list(parent_job_name=job.name)):
+                for trial in self._safe(lambda: self.client.jobs.list(parent_job_name=job.name)):
                     self._entities[("jobs", trial.name)] = trial
                     children.append({"name": trial.name, "status": trial.status, "parent": job.name})
             items.append({"name": job.name, "label": job.display_name or job.name, "status": job.status,
@@ -64,9 +67,9 @@ class WorkspaceExplorer(AmlWidget):
 
     def _endpoints(self) -> list[dict]:
         items = []
-        for ep in _safe(lambda: self.client.online_endpoints.list()):
+        for ep in self._safe(lambda: self.client.online_endpoints.list()):
             self._entities[("online_endpoints", ep.name)] = ep
-            deps = _safe(lambda: self.client.online_deployments.list(ep.name))
+            deps = self._safe(lambda: self.client.online_deployments.list(ep.name))
             for d in deps:
                 self._entities[("online_deployments", d.name)] = d
             items.append({"name": ep.name, "children": [{"name": d.name, "kind": "online_deployments", "parent": ep.name}
@@ -75,6 +78,10 @@ class WorkspaceExplorer(AmlWidget):
 
     def do_refresh(self) -> None:
         self._entities.clear()
+        self._failures: list[str] = []
+        groups = {"datastores": self.client.datastores, "data": self.client.data,
+                  "environments": self.client.environments, "compute": self.client.compute,
+                  "models": self.client.models}
         tree = []
         for kind, label in GROUPS:
             if kind == "jobs":
@@ -82,12 +89,13 @@ class WorkspaceExplorer(AmlWidget):
             elif kind == "online_endpoints":
                 items = self._endpoints()
             else:
-                entities = _safe(getattr(self.client, kind).list)
+                entities = self._safe(groups[kind].list)
                 for e in entities:
                     self._entities[(kind, e.name)] = e
                 items = [_item(e) for e in entities]
             tree.append({"kind": kind, "label": label, "count": len(items), "items": items})
         self.tree = tree
+        self.error = "; ".join(self._failures)
 
     def do_select(self, kind: str, name: str, parent: str | None = None) -> None:
         entity = self._entities.get((kind, name))

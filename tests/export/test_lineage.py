@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from amlmagic.export.build import job_spec
+from amlmagic.export.jobspec import job_spec
 from amlmagic.magics import run_aml
 from amlmagic.session import current_session, reset_session
 

@@ -30,7 +30,7 @@ def test_static_html_marks_the_default(client):
     assert "default: local" in html and "<td style='padding:2px 8px'>local</td>" in html
 
 
-def test_over_replay_the_choice_goes_to_the_session_and_its_trail():
+def test_over_replay_the_choice_becomes_the_clients_default_and_goes_to_the_trail():
     from amlmagic.session import reset_session
     from tests.widgets.browser import REPO
 
@@ -43,7 +43,7 @@ def test_over_replay_the_choice_goes_to_the_session_and_its_trail():
         assert picker.default_compute == ""
         picker.act("use", name="cpu-cluster")
         assert picker.error == ""
-        assert session.connection["default_compute"] == "cpu-cluster"
+        assert client.compute.get_default() == "cpu-cluster"
         assert picker.default_compute == "cpu-cluster"
         assert "%aml compute use -n cpu-cluster" in [entry.line for entry in session.trail]
     finally:

@@ -4,7 +4,8 @@ from datetime import datetime, timezone
 from azure.ai.ml import command
 from azure.ai.ml.entities import SystemData
 
-from amlmagic.widgets.sources import is_terminal, job_times_ms, status_text, trial_params, trial_termination
+from amlmagic.rules import is_terminal, status_text
+from amlmagic.widgets.sources import job_times_ms, trial_params, trial_termination
 
 
 def _job(**props):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
+from types import SimpleNamespace
 
 from amlmagic.widgets import SweepMonitor
-from amlmagic.widgets.sweep_monitor import best_trial_name
 
 SRC = Path(__file__).parent / "jobsrc"
 
@@ -62,8 +62,13 @@ def test_an_early_terminated_trial_is_marked_with_its_policy(client):
     assert f"stopped by {stopped['terminated_by']}" in monitor.static_html()
 
 
-def test_best_trial_name_follows_the_goal():
-    trials = [{"name": "a", "metric": 0.2}, {"name": "b", "metric": 0.9}, {"name": "c", "metric": None}]
-    assert best_trial_name(trials, "maximize") == "b"
-    assert best_trial_name(trials, "minimize") == "a"
-    assert best_trial_name([{"name": "x", "metric": None}], "maximize") == ""
+def test_the_best_trial_so_far_follows_the_goal_among_completed_trials():
+    """Before the backend names one, the monitor picks by rules.best_trial: a trial that did not
+    complete (still running, stopped early) is never the best, however good its metric."""
+    trials = [{"name": "a", "status": "Completed", "metric": 0.2}, {"name": "b", "status": "Completed", "metric": 0.9},
+              {"name": "c", "status": "Completed", "metric": None}, {"name": "d", "status": "Canceled", "metric": 5.0},
+              {"name": "e", "status": "Running", "metric": -1.0}]
+    best = SweepMonitor._best_so_far
+    assert best(SimpleNamespace(goal="maximize"), trials) == "b"
+    assert best(SimpleNamespace(goal="minimize"), trials) == "a"
+    assert best(SimpleNamespace(goal="maximize"), [{"name": "x", "status": "Completed", "metric": None}]) == ""

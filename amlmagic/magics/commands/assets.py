@@ -7,17 +7,15 @@ from typing import Any
 
 from ...display import EntityList, TextBlock
 from ...errors import UsageError, ValidationError
+from ...rules import DEFAULT_IMAGE
 
 __all__ = [
     "data_create", "data_show", "data_list", "data_download", "data_default",
     "environment_create", "environment_show", "environment_list", "environment_default",
     "model_create", "model_show", "model_list", "model_download",
     "datastore_create", "datastore_show", "datastore_list", "datastore_delete",
-    "DEFAULT_IMAGE", "conda_from_cell",
+    "conda_from_cell",
 ]
-
-# Azure ML's base CPU image: what an environment given only packages runs on.
-DEFAULT_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest"
 
 
 def _limit(ctx, items: list) -> EntityList:
@@ -54,16 +52,16 @@ def data_list(ctx) -> EntityList:
     return _limit(ctx, list(ctx.client.data.list(name=ctx.flag("name"))))
 
 
-def _download(ctx, group: str) -> TextBlock:
+def _download(ctx, operations: Any) -> TextBlock:
     """data and model download: the given version, else the latest, into --download-path."""
     target = ctx.flag("download_path") or str(ctx.cwd)
-    getattr(ctx.client, group).download(ctx.flag("name"), version=ctx.flag("version") or _version_of(ctx, group),
-                                        download_path=target)
+    operations.download(ctx.flag("name"), version=ctx.flag("version") or _version_of(ctx, operations),
+                        download_path=target)
     return TextBlock(f"downloaded {ctx.flag('name')} to {target}")
 
 
 def data_download(ctx) -> TextBlock:
-    return _download(ctx, "data")
+    return _download(ctx, ctx.client.data)
 
 
 def data_default(ctx) -> Any:
@@ -76,8 +74,8 @@ def _label(ctx) -> str | None:
     return ctx.flag("label") or (None if ctx.flag("version") else "latest")
 
 
-def _version_of(ctx, kind: str) -> str:
-    return getattr(ctx.client, kind).get(ctx.flag("name"), label="latest").version
+def _version_of(ctx, operations: Any) -> str:
+    return operations.get(ctx.flag("name"), label="latest").version
 
 
 # -- environments ---------------------------------------------------------------------------------
@@ -156,9 +154,9 @@ def model_create(ctx) -> Any:
 
 
 def model_show(ctx) -> Any:
-    model = ctx.client.models.get(ctx.flag("name"), version=ctx.flag("version") or _version_of(ctx, "models"))
-    lineage = getattr(ctx.client.models, "lineage", None)  # local backend: the job, data, environment
-    found = lineage(model.name, model.version) if lineage else None
+    operations = ctx.client.models
+    model = operations.get(ctx.flag("name"), version=ctx.flag("version") or _version_of(ctx, operations))
+    found = operations.lineage(model.name, model.version)  # the job, data, environment it came from
     if found:
         ctx.show(TextBlock("lineage: " + ", ".join(f"{k}={v}" for k, v in found.items() if v)))
     return model
@@ -169,7 +167,7 @@ def model_list(ctx) -> EntityList:
 
 
 def model_download(ctx) -> TextBlock:
-    return _download(ctx, "models")
+    return _download(ctx, ctx.client.models)
 
 
 # -- datastores -----------------------------------------------------------------------------------
@@ -179,12 +177,20 @@ def datastore_create(ctx) -> Any:
     else:
         if not ctx.flag("path"):
             raise UsageError("%aml datastore create needs -p/--path FOLDER (locally) or -f datastore.yml")
-        if not ctx.is_local:
-            raise UsageError("a folder datastore exists only locally: on Azure use -f datastore.yml")
-        from ...local.operations.datastores import local_datastore
-
-        datastore = local_datastore(ctx.flag("name"), ctx.cwd / ctx.flag("path"), ctx.flag("description"))
+        datastore = folder_datastore(ctx.flag("name"), ctx.cwd / ctx.flag("path"), ctx.flag("description"))
     return ctx.record(ctx.client.datastores.create_or_update(datastore))
+
+
+def folder_datastore(name: str, folder: Any, description: str | None) -> Any:
+    """A folder on this machine as a datastore entity: azure-ai-ml has no such type, so it is a
+    blob datastore whose account is `local` and whose `properties["local_path"]` is the folder (the
+    form the local backend registers; the Azure backend refuses it and says to use -f)."""
+    from pathlib import Path
+
+    from azure.ai.ml.entities import AzureBlobDatastore
+
+    return AzureBlobDatastore(name=name, account_name="local", container_name=name, description=description,
+                              properties={"local_path": str(Path(folder).expanduser().resolve())})
 
 
 def datastore_show(ctx) -> Any:

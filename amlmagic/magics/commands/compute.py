@@ -47,13 +47,8 @@ def compute_delete(ctx) -> TextBlock:
 
 
 def compute_use(ctx) -> Any:
-    """Set the default compute of later jobs (kept in the workspace locally, in the session on Azure)."""
-    operations = ctx.client.compute
-    if hasattr(operations, "use"):
-        compute = operations.use(ctx.flag("name"))
-    else:
-        compute = operations.get(ctx.flag("name"))
-        ctx.session.connection["default_compute"] = compute.name
+    """Set the default compute of later jobs (the backend keeps it: `compute.use`)."""
+    compute = ctx.client.compute.use(ctx.flag("name"))
     ctx.record(compute)
     return TextBlock(f"default compute: {compute.name}")
 

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from ...display import EntityList, TextBlock
 from ...errors import BackendError
+from ...rules import status_text
 
 __all__ = ["job_create", "job_show", "job_list", "job_stream", "job_cancel", "job_download", "job_metrics",
-           "job_watch", "TERMINAL_STATUSES", "wait_for_job"]
-
-TERMINAL_STATUSES = ("Completed", "Failed", "Canceled", "NotResponding", "Paused")
+           "job_watch"]
 
 
 def job_create(ctx) -> Any:
     job = ctx.from_yaml("job", name=ctx.flag("name"), experiment_name=ctx.flag("experiment_name"),
                         description=ctx.flag("description"))
-    default_compute = ctx.session.connection.get("default_compute")
-    if default_compute and not getattr(job, "compute", None):  # `%aml compute use` on Azure
-        job.compute = default_compute
     created = ctx.record(ctx.client.jobs.create_or_update(job))
     if ctx.flag("stream"):
         return _follow(ctx, created.name)
@@ -30,11 +25,11 @@ def _follow(ctx, name: str) -> Any:
     if ctx.in_kernel:  # a live monitor in the notebook; the cell waits like `az ml job create --stream`
         ctx.show(_monitor(ctx.client, name))
         try:
-            job = wait_for_job(ctx.client, name)
+            job = ctx.client.jobs.wait(name)
         except KeyboardInterrupt:
             ctx.show(TextBlock(f"stopped following; the job goes on. Cancel it with %aml job cancel -n {name}"))
             return ctx.client.jobs.get(name)
-        if job.status == "Failed":  # as `jobs.stream` (and `az ml job create --stream`) fail
+        if status_text(job) == "Failed":  # as `jobs.stream` (and `az ml job create --stream`) fail
             error = (job.properties or {}).get("error") or "see its log"
             raise BackendError(f"job {name} Failed: {' '.join(str(error).split())[-300:]} "
                                f"(full log: %aml job stream -n {name})")
@@ -48,17 +43,6 @@ def _monitor(client, name: str) -> Any:
 
     job = client.jobs.get(name)
     return (SweepMonitor if job.type == "sweep" else JobMonitor)(client, name)
-
-
-def wait_for_job(client, name: str, poll: float = 0.5) -> Any:
-    wait = getattr(client.jobs, "wait", None)
-    if wait is not None:
-        return wait(name)
-    while True:  # MLClient has no wait: poll as `az ml job stream` does
-        job = client.jobs.get(name)
-        if job.status in TERMINAL_STATUSES:
-            return job
-        time.sleep(poll)
 
 
 def job_show(ctx) -> Any:
@@ -87,10 +71,7 @@ def job_stream(ctx) -> Any:
 
 def job_cancel(ctx) -> Any:
     operations = ctx.client.jobs
-    cancel = getattr(operations, "begin_cancel", None) or operations.cancel
-    result = cancel(ctx.flag("name"))
-    if hasattr(result, "result"):
-        result.result()
+    operations.begin_cancel(ctx.flag("name")).result()
     job = operations.get(ctx.flag("name"))
     ctx.record(job)
     return job
@@ -104,9 +85,7 @@ def job_download(ctx) -> TextBlock:
 
 
 def job_metrics(ctx) -> dict:
-    from ...metrics import read_all_metrics
-
-    return read_all_metrics(ctx.client, ctx.flag("name"))
+    return ctx.client.jobs.metrics_reader(ctx.flag("name")).read_new()
 
 
 def job_watch(ctx) -> Any:

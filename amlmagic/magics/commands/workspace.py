@@ -6,7 +6,7 @@ from itertools import islice
 from typing import Any
 
 from ...display import TextBlock
-from ...errors import UsageError
+from ...errors import AmlMagicError, UsageError
 from ..grammar import canonical_noun
 from ..parser import usage
 
@@ -44,11 +44,10 @@ def _describe(session) -> str:
 
 def workspace_show(ctx) -> TextBlock:
     client = ctx.client
-    lines = [_describe(ctx.session), f"workspace: {getattr(client, 'workspace_name', None) or '?'}"]
+    lines = [_describe(ctx.session), f"workspace: {client.workspace_name or '?'}"]
     for label, count in _counts(client):
         lines.append(f"  {label:<18} {count}")
-    if hasattr(client.compute, "default"):
-        lines.append(f"  default compute    {client.compute.default}")
+    lines.append(f"  default compute    {client.compute.get_default() or 'none'}")
     return TextBlock("\n".join(lines))
 
 
@@ -71,7 +70,7 @@ def _counts(client) -> list[tuple[str, Any]]:
     for label, list_them in groups:
         try:
             counts.append((label, _count(list_them())))
-        except Exception as exc:  # one unreadable group should not hide the others
+        except AmlMagicError as exc:  # one unreadable group should not hide the others
             counts.append((label, f"? ({type(exc).__name__})"))
     return counts
 
