@@ -3,13 +3,19 @@
 A flag is `Flag(long, short, kind)`; kinds: `str`, `int`, `bool` (a switch), `multi` (repeatable,
 e.g. `--set a=b --set c=d`, or several values after one flag like `--replay A B`).
 Verbs marked `*` in help are amlmagic additions that `az ml` does not have.
+
+The grammar owns dispatch: each verb names its handler, `"module:function"` in
+`amlmagic.magics.commands`, a function `handler(ctx) -> result`; `handler_for` imports the module
+on first use (so `%load_ext` stays cheap). A noun alone opens its widget (`WIDGETS`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import importlib
+from dataclasses import dataclass
+from typing import Any, Callable
 
-__all__ = ["Flag", "Verb", "NOUNS", "ALIASES", "WIDGET_NOUNS", "canonical_noun"]
+__all__ = ["Flag", "Verb", "NOUNS", "ALIASES", "WIDGETS", "canonical_noun", "handler_for", "resolve_handler"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,7 @@ class Verb:
     cell: bool = False  # takes a %%aml cell body
     ours: bool = False  # not in az ml
     positional: str | None = None  # dest that a bare word fills (e.g. `%aml help job`)
-    extra: dict = field(default_factory=dict)
+    handler: str = ""  # "module:function" in amlmagic.magics.commands
 
 
 NAME = Flag("--name", "-n", help="name")
@@ -55,98 +61,104 @@ _CREATE = dict(cell=True)
 
 NOUNS: dict[str, dict[str, Verb]] = {
     "workspace": {
-        "show": Verb("summarize the connection and asset counts"),
+        "show": Verb("summarize the connection and asset counts", handler="workspace:workspace_show"),
     },
     "compute": {
         "create": Verb("create a local pool (a concurrency bound) or an Azure cluster",
                        (NAME, FILE, TYPE, Flag("--size", None), Flag("--min-instances", None, "int"),
                         Flag("--max-instances", None, "int"), Flag("--idle-time-before-scale-down", None, "int"),
-                        DESCRIPTION, SET, EXPORT), ("name|file|cell",), **_CREATE),
-        "show": Verb("show a compute target", (NAME,), ("name",)),
-        "list": Verb("list compute targets", (MAX_RESULTS,)),
-        "delete": Verb("delete a compute target", (NAME, YES, NO_WAIT), ("name",)),
-        "use": Verb("make it the default compute of later jobs", (NAME,), ("name",), ours=True),
+                        DESCRIPTION, SET, EXPORT), ("name|file|cell",), **_CREATE, handler="compute:compute_create"),
+        "show": Verb("show a compute target", (NAME,), ("name",), handler="compute:compute_show"),
+        "list": Verb("list compute targets", (MAX_RESULTS,), handler="compute:compute_list"),
+        "delete": Verb("delete a compute target", (NAME, YES, NO_WAIT), ("name",), handler="compute:compute_delete"),
+        "use": Verb("make it the default compute of later jobs", (NAME,), ("name",), ours=True, handler="compute:compute_use"),
     },
     "datastore": {
         "create": Verb("register a datastore (locally: a folder)", (NAME, FILE, PATH, DESCRIPTION, SET, EXPORT),
-                       ("name|file|cell",), **_CREATE),
-        "show": Verb("show a datastore", (NAME,), ("name",)),
-        "list": Verb("list datastores", (MAX_RESULTS,)),
-        "delete": Verb("unregister a datastore", (NAME, YES), ("name",)),
+                       ("name|file|cell",), **_CREATE, handler="assets:datastore_create"),
+        "show": Verb("show a datastore", (NAME,), ("name",), handler="assets:datastore_show"),
+        "list": Verb("list datastores", (MAX_RESULTS,), handler="assets:datastore_list"),
+        "delete": Verb("unregister a datastore", (NAME, YES), ("name",), handler="assets:datastore_delete"),
     },
     "data": {
         "create": Verb("register a data asset version", (NAME, VERSION, FILE, PATH, TYPE, DESCRIPTION, SET, EXPORT),
-                       ("name|file|cell",), **_CREATE),
-        "show": Verb("show a data asset version", (NAME, VERSION, LABEL), ("name",)),
-        "list": Verb("list data assets (with -n: its versions)", (NAME, MAX_RESULTS)),
-        "download": Verb("download a data asset version", (NAME, VERSION, LABEL, DOWNLOAD_PATH), ("name",)),
+                       ("name|file|cell",), **_CREATE, handler="assets:data_create"),
+        "show": Verb("show a data asset version", (NAME, VERSION, LABEL), ("name",), handler="assets:data_show"),
+        "list": Verb("list data assets (with -n: its versions)", (NAME, MAX_RESULTS), handler="assets:data_list"),
+        "download": Verb("download a data asset version", (NAME, VERSION, LABEL, DOWNLOAD_PATH), ("name",), handler="assets:data_download"),
     },
     "environment": {
         "create": Verb("register an environment version (%%aml: the cell is a conda YAML or requirements.txt)",
                        (NAME, VERSION, FILE, Flag("--image", "-i"), Flag("--conda-file", "-c"),
                         Flag("--build-context", "-b"), Flag("--dockerfile-path", None), DESCRIPTION, SET, EXPORT),
-                       ("name|file|cell",), **_CREATE),
-        "show": Verb("show an environment version", (NAME, VERSION, LABEL), ("name",)),
-        "list": Verb("list environments (with -n: its versions)", (NAME, MAX_RESULTS)),
+                       ("name|file|cell",), **_CREATE, handler="assets:environment_create"),
+        "show": Verb("show an environment version", (NAME, VERSION, LABEL), ("name",), handler="assets:environment_show"),
+        "list": Verb("list environments (with -n: its versions)", (NAME, MAX_RESULTS), handler="assets:environment_list"),
     },
     "job": {
         "create": Verb("submit a command or sweep job", (FILE, NAME, SET, Flag("--stream", "-s", "bool"),
-                       Flag("--experiment-name", None), DESCRIPTION, EXPORT), ("file|cell",), **_CREATE),
-        "show": Verb("show a job (a sweep: its trials and the best one)", (NAME,), ("name",)),
-        "list": Verb("list jobs", (Flag("--parent-job-name", "-p"), MAX_RESULTS, Flag("--all-results", None, "bool"))),
-        "stream": Verb("print the job's log as it grows, until it ends", (NAME,), ("name",)),
-        "cancel": Verb("cancel a job (a sweep: and its running trials)", (NAME,), ("name",)),
+                       Flag("--experiment-name", None), DESCRIPTION, EXPORT), ("file|cell",), **_CREATE, handler="jobs:job_create"),
+        "show": Verb("show a job (a sweep: its trials and the best one)", (NAME,), ("name",), handler="jobs:job_show"),
+        "list": Verb("list jobs", (Flag("--parent-job-name", "-p"), MAX_RESULTS, Flag("--all-results", None, "bool")), handler="jobs:job_list"),
+        "stream": Verb("print the job's log as it grows, until it ends", (NAME,), ("name",), handler="jobs:job_stream"),
+        "cancel": Verb("cancel a job (a sweep: and its running trials)", (NAME,), ("name",), handler="jobs:job_cancel"),
         "download": Verb("download a job's outputs", (NAME, Flag("--output-name", None), DOWNLOAD_PATH,
-                         Flag("--all", None, "bool")), ("name",)),
-        "metrics": Verb("every metric's series", (NAME,), ("name",), ours=True),
-        "watch": Verb("live monitor: status, log, charts", (NAME,), ("name",), ours=True),
+                         Flag("--all", None, "bool")), ("name",), handler="jobs:job_download"),
+        "metrics": Verb("every metric's series", (NAME,), ("name",), ours=True, handler="jobs:job_metrics"),
+        "watch": Verb("live monitor: status, log, charts", (NAME,), ("name",), ours=True, handler="jobs:job_watch"),
     },
     "model": {
         "create": Verb("register a model version (from a path or a job output)",
-                       (NAME, VERSION, FILE, PATH, TYPE, DESCRIPTION, SET, EXPORT), ("name|file|cell",), **_CREATE),
-        "show": Verb("show a model version and its lineage", (NAME, VERSION, LABEL), ("name",)),
-        "list": Verb("list models (with -n: its versions)", (NAME, MAX_RESULTS)),
-        "download": Verb("download a model version", (NAME, VERSION, DOWNLOAD_PATH), ("name",)),
+                       (NAME, VERSION, FILE, PATH, TYPE, DESCRIPTION, SET, EXPORT), ("name|file|cell",), **_CREATE, handler="assets:model_create"),
+        "show": Verb("show a model version and its lineage", (NAME, VERSION, LABEL), ("name",), handler="assets:model_show"),
+        "list": Verb("list models (with -n: its versions)", (NAME, MAX_RESULTS), handler="assets:model_list"),
+        "download": Verb("download a model version", (NAME, VERSION, DOWNLOAD_PATH), ("name",), handler="assets:model_download"),
     },
     "online-endpoint": {
         "create": Verb("create an online endpoint", (NAME, FILE, Flag("--auth-mode", None), SET, EXPORT),
-                       ("name|file|cell",), **_CREATE),
-        "show": Verb("scoring URI, traffic, state of each deployment", (NAME,), ("name",)),
-        "list": Verb("list online endpoints"),
+                       ("name|file|cell",), **_CREATE, handler="endpoints:online_endpoint_create"),
+        "show": Verb("scoring URI, traffic, state of each deployment", (NAME,), ("name",), handler="endpoints:online_endpoint_show"),
+        "list": Verb("list online endpoints", handler="endpoints:online_endpoint_list"),
         "update": Verb("change traffic or mirror traffic", (NAME, FILE, Flag("--traffic", "-r"),
-                       Flag("--mirror-traffic", None), SET), ("name|file",)),
+                       Flag("--mirror-traffic", None), SET), ("name|file",), handler="endpoints:online_endpoint_update"),
         "invoke": Verb("send a request", (NAME, Flag("--request-file", "-r"), Flag("--deployment-name", "-d")),
-                       ("name", "request_file")),
-        "get-credentials": Verb("the endpoint's keys", (NAME,), ("name",)),
-        "delete": Verb("delete the endpoint and its deployments", (NAME, YES), ("name",)),
-        "test": Verb("endpoint tester widget", (NAME,), ours=True),
+                       ("name", "request_file"), handler="endpoints:online_endpoint_invoke"),
+        "get-credentials": Verb("the endpoint's keys", (NAME,), ("name",), handler="endpoints:online_endpoint_get_credentials"),
+        "delete": Verb("delete the endpoint and its deployments", (NAME, YES), ("name",), handler="endpoints:online_endpoint_delete"),
+        "test": Verb("endpoint tester widget", (NAME,), ours=True, handler="endpoints:online_endpoint_test"),
     },
     "online-deployment": {
         "create": Verb("create a deployment", (NAME, ENDPOINT, FILE, Flag("--all-traffic", None, "bool"), SET, EXPORT),
-                       ("file|cell",), **_CREATE),
-        "update": Verb("update a deployment", (NAME, ENDPOINT, FILE, SET), ("file|cell",), **_CREATE),
-        "show": Verb("show a deployment", (NAME, ENDPOINT), ("name", "endpoint_name")),
-        "list": Verb("list an endpoint's deployments", (ENDPOINT,), ("endpoint_name",)),
+                       ("file|cell",), **_CREATE, handler="endpoints:online_deployment_create"),
+        "update": Verb("update a deployment", (NAME, ENDPOINT, FILE, SET), ("file|cell",), **_CREATE, handler="endpoints:online_deployment_create"),
+        "show": Verb("show a deployment", (NAME, ENDPOINT), ("name", "endpoint_name"), handler="endpoints:online_deployment_show"),
+        "list": Verb("list an endpoint's deployments", (ENDPOINT,), ("endpoint_name",), handler="endpoints:online_deployment_list"),
         "get-logs": Verb("a deployment's logs", (NAME, ENDPOINT, Flag("--lines", "-l", "int"),
-                         Flag("--container", "-c")), ("name", "endpoint_name")),
-        "delete": Verb("delete a deployment", (NAME, ENDPOINT, YES), ("name", "endpoint_name")),
+                         Flag("--container", "-c")), ("name", "endpoint_name"), handler="endpoints:online_deployment_get_logs"),
+        "delete": Verb("delete a deployment", (NAME, ENDPOINT, YES), ("name", "endpoint_name"), handler="endpoints:online_deployment_delete"),
     },
     "connect": {
         "": Verb("connect to a backend", (Flag("--local", None, "bool"), Flag("--subscription", None),
                  Flag("--resource-group", "-g"), Flag("--workspace-name", "-w", aliases=("--workspace",)), Flag("--config", None),
-                 Flag("--replay", None, "multi"), Flag("--record", None)), positional="local_path"),
+                 Flag("--replay", None, "multi"), Flag("--record", None)), positional="local_path", handler="workspace:connect_default"),
     },
     "export": {
         "": Verb("write what this session did as CLI v2 YAML + deploy.sh",
-                 (Flag("--dir", None), Flag("--last", None, "bool")), ours=True),
+                 (Flag("--dir", None), Flag("--last", None, "bool")), ours=True, handler="workspace:export_default"),
     },
     "help": {
-        "": Verb("usage", (), positional="topic"),
+        "": Verb("usage", (), positional="topic", handler="workspace:help_default"),
     },
 }
 
-# Nouns that open a widget when given no verb.
-WIDGET_NOUNS = ("workspace", "compute", "data", "environment", "online-endpoint")
+# The widget a noun opens when given no verb (`%aml compute`), by its handler.
+WIDGETS = {
+    "workspace": "workspace:workspace_default",
+    "compute": "compute:compute_default",
+    "data": "assets:data_default",
+    "environment": "assets:environment_default",
+    "online-endpoint": "endpoints:online_endpoint_test",
+}
 
 ALIASES = {
     "env": "environment",
@@ -161,3 +173,16 @@ ALIASES = {
 def canonical_noun(word: str) -> str | None:
     word = ALIASES.get(word, word)
     return word if word in NOUNS else None
+
+
+def resolve_handler(spec: str) -> Callable[[Any], Any]:
+    """`"jobs:job_create"` -> the function `amlmagic.magics.commands.jobs.job_create`."""
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(f"amlmagic.magics.commands.{module}"), name)
+
+
+def handler_for(noun: str, verb: str) -> Callable[[Any], Any]:
+    """The function that runs `%aml noun verb` (verb "" for a noun alone: its widget)."""
+    verbs = NOUNS[noun]
+    spec = verbs[verb].handler if verb in verbs else WIDGETS[noun]
+    return resolve_handler(spec)

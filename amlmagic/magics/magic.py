@@ -12,8 +12,8 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from ..display import TextBlock
 from ..errors import AmlMagicError
 from ..session import current_session
-from .commands import handler_for
 from .context import Context
+from .grammar import handler_for
 from .parser import parse_line, usage
 
 __all__ = ["AmlMagics", "run_aml"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import UsageError
-from .grammar import NOUNS, WIDGET_NOUNS, Flag, Verb, canonical_noun
+from .grammar import NOUNS, WIDGETS, Flag, Verb, canonical_noun
 
 __all__ = ["Command", "parse_line", "usage"]
 
@@ -84,7 +84,7 @@ def parse_line(line: str, body: str | None = None) -> Command:
     elif not rest or rest[0].startswith("-"):
         if rest and rest[0] in ("-h", "--help"):
             return Command(noun, "", line=line, help=True)
-        if noun in WIDGET_NOUNS and not rest and body is None:
+        if noun in WIDGETS and not rest and body is None:
             return Command(noun, "", line=line)  # a widget
         raise UsageError(f"{noun} needs a verb: one of {', '.join(verbs)} (see %aml {noun} --help)")
     else:

@@ -1,20 +1,2 @@
-"""One module per noun; each maps verbs to functions `verb(ctx) -> result`."""
-
-from __future__ import annotations
-
-import importlib
-from typing import Any, Callable
-
-__all__ = ["handler_for"]
-
-_MODULES = {
-    "workspace": "workspace", "connect": "workspace", "help": "workspace", "export": "workspace",
-    "compute": "compute", "datastore": "assets", "data": "assets", "environment": "assets", "model": "assets",
-    "job": "jobs", "online-endpoint": "endpoints", "online-deployment": "endpoints",
-}
-
-
-def handler_for(noun: str, verb: str) -> Callable[[Any], Any]:
-    module = importlib.import_module(f".{_MODULES[noun]}", __name__)
-    name = f"{noun}_{verb or 'default'}".replace("-", "_")
-    return getattr(module, name)
+"""One module per noun group; each function `noun_verb(ctx) -> result` runs a verb. Which
+function runs which verb is the grammar's (`amlmagic.magics.grammar`, each verb's `handler`)."""

@@ -11,8 +11,8 @@ from ...errors import UsageError
 __all__ = [
     "online_endpoint_create", "online_endpoint_show", "online_endpoint_list", "online_endpoint_update",
     "online_endpoint_invoke", "online_endpoint_get_credentials", "online_endpoint_delete",
-    "online_endpoint_test", "online_endpoint_default", "parse_traffic",
-    "online_deployment_create", "online_deployment_update", "online_deployment_show", "online_deployment_list",
+    "online_endpoint_test", "parse_traffic",
+    "online_deployment_create", "online_deployment_show", "online_deployment_list",
     "online_deployment_get_logs", "online_deployment_delete",
 ]
 
@@ -91,9 +91,6 @@ def online_endpoint_test(ctx) -> Any:
     return EndpointTester(ctx.client, endpoint_name=ctx.flag("name"))
 
 
-online_endpoint_default = online_endpoint_test
-
-
 # -- deployments ----------------------------------------------------------------------------------
 def online_deployment_create(ctx) -> Any:
     deployment = ctx.from_yaml("online-deployment", name=ctx.flag("name"), endpoint_name=ctx.flag("endpoint_name"))
@@ -105,9 +102,6 @@ def online_deployment_create(ctx) -> Any:
         ctx.session.record(f"%aml online-endpoint update -n {endpoint.name} --traffic \"{created.name}=100\"",
                            ctx.client.online_endpoints.begin_create_or_update(endpoint).result())
     return created
-
-
-online_deployment_update = online_deployment_create
 
 
 def online_deployment_show(ctx) -> Any:
