@@ -17,7 +17,7 @@ from support import wait_for
 
 from amlmagic.errors import AlreadyExistsError, BackendError, NotFoundError, ValidationError
 from amlmagic.local.client import LocalMLClient
-from amlmagic.local.jobs.state import process_alive
+from amlmagic.local.osutil import process_alive
 
 poll = functools.partial(wait_for, timeout=60.0)
 

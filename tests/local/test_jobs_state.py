@@ -5,6 +5,7 @@ import os
 from datetime import datetime, timedelta, timezone
 
 from amlmagic.local.jobs import state
+from amlmagic.local.osutil import process_start_time
 
 
 def _write(folder, status):
@@ -31,7 +32,7 @@ def test_starting_just_now_is_left_alone(tmp_path):
 def test_a_dead_runner_ends_the_job_failed_and_a_live_one_does_not(tmp_path):
     me = os.getpid()
     _write(tmp_path / "alive", {"status": "Running", "history": [["Running", _ago(1)]], "pid": me,
-                                "pid_start": state.process_start_time(me)})
+                                "pid_start": process_start_time(me)})
     assert state.read_status(tmp_path / "alive")["status"] == "Running"
     _write(tmp_path / "dead", {"status": "Running", "history": [["Running", _ago(1)]], "pid": me,
                                "pid_start": "not-its-start-time"})

@@ -23,7 +23,8 @@ from support import wait_for
 
 from amlmagic.errors import NotFoundError, ValidationError
 from amlmagic.local.client import LocalMLClient
-from amlmagic.local.jobs.state import job_dir, process_alive
+from amlmagic.local.jobs.state import job_dir
+from amlmagic.local.osutil import process_alive
 from amlmagic.local.sweep.controller import STATE_FILE, resume_sweep, submit_sweep
 from amlmagic.local.sweep.sampling import make_sampler
 from amlmagic.local.sweep.validation import sweep_defaults

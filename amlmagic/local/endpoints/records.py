@@ -19,7 +19,6 @@ from ..store import Store
 
 __all__ = [
     "ENDPOINTS",
-    "CompletedPoller",
     "deployments_kind",
     "endpoint_record",
     "new_key",
@@ -63,29 +62,3 @@ def endpoint_record(store: Store, name: str) -> dict:
 def new_key() -> str:
     """An endpoint key: 32 URL-safe characters from `secrets`, like Azure's."""
     return secrets.token_urlsafe(24)
-
-
-class CompletedPoller:
-    """What `begin_*` returns locally: the work is done when it returns (the CLI waits too).
-    A failed operation keeps its error for `result()`, as an LROPoller does."""
-
-    def __init__(self, value: Any = None, error: Exception | None = None):
-        self._value = value
-        self._error = error
-
-    def result(self, timeout: float | None = None) -> Any:
-        if self._error is not None:
-            raise self._error
-        return self._value
-
-    def status(self) -> str:
-        return "Failed" if self._error is not None else "Succeeded"
-
-    def done(self) -> bool:
-        return True
-
-    def wait(self, timeout: float | None = None) -> None:
-        return None
-
-    def add_done_callback(self, func) -> None:
-        func(self)

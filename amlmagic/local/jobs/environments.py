@@ -18,7 +18,6 @@ Rules (our rules, for a machine without Docker):
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -31,7 +30,8 @@ from typing import Any, Callable
 
 from ...errors import BackendError, NotFoundError
 from ...rules import parse_asset_ref
-from ..store import Store, write_json_atomic
+from ..osutil import locked, write_bytes_atomic, write_json_atomic
+from ..store import Store
 
 __all__ = ["realize_environment", "describe_environment", "realize", "conda_requirements", "shim_python"]
 
@@ -139,10 +139,7 @@ def shim_python(workspace_root: Path, python: str) -> Path:
     if not (folder / "python3").exists():
         folder.mkdir(parents=True, exist_ok=True)
         for name in ("python", "python3"):
-            tmp = folder / f".{name}.{os.getpid()}"
-            tmp.write_text(f'#!/bin/sh\nexec "{python}" "$@"\n')
-            tmp.chmod(0o755)
-            os.replace(tmp, folder / name)
+            write_bytes_atomic(folder / name, f'#!/bin/sh\nexec "{python}" "$@"\n'.encode(), mode=0o755)
     return folder
 
 
@@ -212,8 +209,7 @@ def realize(workspace_root: Path, described: dict, log: Any = None) -> Path:
     folder = Path(workspace_root) / "envs" / described["hash"]
     python = folder / "venv" / "bin" / "python"
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with open(folder.parent / f"{described['hash']}.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one build per spec, others wait for it
+    with locked(folder.parent / f"{described['hash']}.lock"):  # one build per spec, others wait for it
         if (folder / "ready.json").is_file():
             say(f"environment {described['label']}: reusing {folder}")
             return python

@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any, Mapping
 
 from ...errors import AlreadyExistsError, NotFoundError, ValidationError
 from ...names import generate_job_name, validate_job_name
 from ...rules import parse_asset_ref
+from ..osutil import launch_detached, write_json_atomic
 from ..snapshots import snapshot_code
-from ..store import Store, write_json_atomic
+from ..store import Store
 from ..uris import resolve_uri
 from ..workspace import current_user, now_iso
 from .environments import describe_environment
@@ -38,7 +37,6 @@ __all__ = ["submit_plan", "build_plan", "resolve_compute", "DATA_INPUT_TYPES", "
 DATA_INPUT_TYPES = ("uri_file", "uri_folder", "mltable")
 MODEL_INPUT_TYPES = ("custom_model", "mlflow_model", "triton_model")
 OUTPUT_TYPES = ("uri_folder", "uri_file", "custom_model", "mlflow_model", "mltable")
-_PACKAGE_PARENT = str(Path(__file__).resolve().parents[3])  # the folder holding `amlmagic/`
 
 
 def resolve_compute(store: Store, compute: Any) -> dict:
@@ -220,15 +218,6 @@ def submit_plan(
 def launch_runner(folder: Path) -> int:
     """Start the runner in its own session so it outlives this process; record its pid."""
     update_status(folder, "Starting")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_PARENT, env.get("PYTHONPATH")) if p)
-    with open(folder / "runner.log", "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "amlmagic.local.jobs.runner", str(folder)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-            start_new_session=True, close_fds=True, cwd=str(folder),
-        )
-    record_launched_pid(folder, proc.pid)
-    # Reap it when it ends so it never lingers as a zombie of this process.
-    threading.Thread(target=proc.wait, name=f"amlmagic-reap-{proc.pid}", daemon=True).start()
-    return proc.pid
+    pid = launch_detached("amlmagic.local.jobs.runner", str(folder), log=folder / "runner.log", cwd=folder)
+    record_launched_pid(folder, pid)
+    return pid

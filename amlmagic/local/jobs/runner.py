@@ -19,12 +19,13 @@ import threading
 import traceback
 from pathlib import Path
 
+from ..osutil import kill_tree
 from ..tracking import end_run, prepare_run
 from .scheduling import acquire_slot, hold_running, thread_env
 from .readonly import UNPROTECTED_NOTICE, readonly_command
 from .state import own_job, update_status
 
-__all__ = ["main", "kill_tree", "log_tail"]
+__all__ = ["main", "log_tail"]
 
 _GRACE_SECONDS = 3.0
 _TAIL_CHARS = 2000
@@ -38,41 +39,6 @@ def log_tail(path: Path, chars: int = _TAIL_CHARS) -> str:
             return f.read().decode(errors="replace").strip()
     except FileNotFoundError:
         return ""
-
-
-def _descendants(root_pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                data = f.read().decode(errors="replace")
-        except OSError:
-            continue
-        ppid = int(data[data.rfind(")") + 2:].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, stack = [], [root_pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
-
-
-def kill_tree(pid: int, sig: int = signal.SIGTERM, include_self: bool = True) -> None:
-    """Signal a process, its process group and every descendant (some start their own group)."""
-    targets = _descendants(pid) + ([pid] if include_self else [])
-    if include_self:
-        try:
-            os.killpg(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
-    for target in targets:
-        try:
-            os.kill(target, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 class _Runner:

@@ -12,11 +12,12 @@ torch reads them too), so parallel jobs do not oversubscribe the CPU.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import time
 from pathlib import Path
-from typing import Callable, IO
+from typing import IO, Callable
+
+from ..osutil import open_lock, try_lock
 
 __all__ = ["acquire_slot", "hold_running", "count_running", "thread_env", "THREAD_VARIABLES"]
 
@@ -24,16 +25,6 @@ THREAD_VARIABLES = (
     "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS",
     "VECLIB_MAXIMUM_THREADS",
 )
-
-
-def _try_lock(path: Path) -> IO | None:
-    f = open(path, "a")
-    try:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        f.close()
-        return None
-    return f
 
 
 def acquire_slot(
@@ -47,7 +38,7 @@ def acquire_slot(
     slots = [folder / f"slot-{i}.lock" for i in range(max(1, int(max_instances)))]
     while True:
         for slot in slots:
-            held = _try_lock(slot)
+            held = try_lock(slot)
             if held is not None:
                 return held
         if should_stop():
@@ -56,11 +47,7 @@ def acquire_slot(
 
 
 def hold_running(workspace_root: Path, job_name: str) -> IO:
-    folder = Path(workspace_root) / "running"
-    folder.mkdir(parents=True, exist_ok=True)
-    f = open(folder / f"{job_name}.lock", "a")
-    fcntl.flock(f, fcntl.LOCK_SH)
-    return f
+    return open_lock(Path(workspace_root) / "running" / f"{job_name}.lock", shared=True)
 
 
 def count_running(workspace_root: Path) -> int:
@@ -68,7 +55,7 @@ def count_running(workspace_root: Path) -> int:
     folder = Path(workspace_root) / "running"
     count = 0
     for entry in os.scandir(folder) if folder.is_dir() else ():
-        probe = _try_lock(Path(entry.path))
+        probe = try_lock(Path(entry.path))
         if probe is None:
             count += 1
         else:

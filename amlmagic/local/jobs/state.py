@@ -15,18 +15,16 @@ now belongs to another process: pid + start time are compared) is reported Faile
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..store import read_json, write_json_atomic
+from ..osutil import locked, process_alive, process_start_time, read_json, try_lock, write_json_atomic
 from ..workspace import now_iso
 
 __all__ = [
     "STATUSES", "TERMINAL", "IN_PROGRESS", "jobs_root", "job_dir", "read_record", "read_status",
-    "set_status", "update_status", "process_start_time", "process_alive", "raw_status", "record_launched_pid",
+    "update_status", "raw_status", "record_launched_pid",
     "own_job", "MAX_CONTROLLER_RESTARTS", "SWEEP_STATE_FILE",
 ]
 
@@ -51,45 +49,10 @@ def read_record(folder: Path) -> dict:
     return read_json(Path(folder) / "record.json")
 
 
-def process_start_time(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat), or
-    None when there is no such live process (a zombie counts as gone)."""
-    try:
-        with open(f"/proc/{int(pid)}/stat", "rb") as f:
-            data = f.read().decode(errors="replace")
-    except (OSError, ValueError):
-        return None
-    fields = data[data.rfind(")") + 2:].split()  # the command name may contain spaces
-    if not fields or fields[0] in ("Z", "X"):
-        return None
-    return fields[19]
-
-
-def process_alive(pid: int | None, start: str | None) -> bool:
-    if not pid:
-        return False
-    now = process_start_time(pid)
-    return now is not None and (start is None or now == start)
-
-
-_held = threading.local()  # folders whose status lock this thread holds: nested use re-enters
-
-
 @contextlib.contextmanager
 def _locked(folder: Path):
-    key = os.path.abspath(folder)
-    held = _held.__dict__.setdefault("folders", set())
-    if key in held:  # flock would wait for ourselves: a second open file is a second lock
+    with locked(Path(folder) / ".status.lock"):
         yield
-        return
-    with open(Path(folder) / ".status.lock", "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        held.add(key)
-        try:
-            yield
-        finally:
-            held.discard(key)
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def raw_status(folder: Path) -> dict:
@@ -135,18 +98,11 @@ def own_job(folder: Path, lock_name: str):
     """One process drives a job (a runner) or a sweep (a controller): hold `lock_name` for life
     (None: another process has it), and record this process as the job's driver (a launcher
     records the pid too, unless a live one is recorded)."""
-    lock = open(Path(folder) / lock_name, "a")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.close()
+    lock = try_lock(Path(folder) / lock_name)
+    if lock is None:
         return None
     update_status(folder, None, pid=os.getpid(), pid_start=process_start_time(os.getpid()))
     return lock
-
-
-def set_status(folder: Path, status: str, **fields) -> dict:
-    return update_status(folder, status, **fields)
 
 
 # A runner records its pid within milliseconds of being marked Starting; one that has none long

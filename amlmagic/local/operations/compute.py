@@ -7,6 +7,7 @@ from typing import Any
 
 from ...errors import AlreadyExistsError, NotFoundError, ValidationError
 from ...names import validate_asset_name
+from ..pollers import CompletedPoller
 from ..workspace import LocalWorkspace, current_user, now_iso
 
 __all__ = ["ComputeOperations", "LOCAL_COMPUTE", "compute_name"]
@@ -22,29 +23,13 @@ def compute_name(reference: str | None) -> str | None:
     return text[len("azureml:"):] if text.startswith("azureml:") else text
 
 
-class _Completed:
-    """What `begin_*` returns locally: the work is already done."""
-
-    def __init__(self, value: Any = None):
-        self._value = value
-
-    def result(self, timeout: float | None = None) -> Any:
-        return self._value
-
-    def done(self) -> bool:
-        return True
-
-    def wait(self, timeout: float | None = None) -> None:
-        return None
-
-
 class ComputeOperations:
     def __init__(self, workspace: LocalWorkspace):
         self._ws = workspace
         self._store = workspace.store
 
     # -- MLClient interface ------------------------------------------------------------------
-    def begin_create_or_update(self, compute: Any, **_: Any) -> _Completed:
+    def begin_create_or_update(self, compute: Any, **_: Any) -> CompletedPoller:
         name = validate_asset_name(compute.name, "compute name")
         if name == LOCAL_COMPUTE:
             raise AlreadyExistsError("'local' is the built-in compute: choose another name")
@@ -64,7 +49,7 @@ class ComputeOperations:
             "meta": {"created_at": now_iso(), "created_by": current_user()},
         }
         self._store.put("computes", name, record)
-        return _Completed(self._entity(record))
+        return CompletedPoller(self._entity(record))
 
     def get(self, name: str, **_: Any) -> Any:
         name = compute_name(name)
@@ -78,7 +63,7 @@ class ComputeOperations:
     def list(self, **_: Any) -> list:
         return [self._local()] + [self.get(n) for n in self._store.names("computes")]
 
-    def begin_delete(self, name: str, **_: Any) -> _Completed:
+    def begin_delete(self, name: str, **_: Any) -> CompletedPoller:
         name = compute_name(name)
         if name == LOCAL_COMPUTE:
             raise ValidationError("the built-in 'local' compute cannot be deleted")
@@ -86,7 +71,7 @@ class ComputeOperations:
             raise NotFoundError(f"compute {name!r} not found: list them with %aml compute list")
         if self.get_default() == name:
             self.use(LOCAL_COMPUTE)
-        return _Completed()
+        return CompletedPoller()
 
     # -- extras: the default compute (`%aml compute use`) -------------------------------------
     def get_default(self) -> str:

@@ -17,27 +17,13 @@ from typing import Any
 
 from ...errors import BackendError, NotFoundError, ValidationError
 from ..jobs.plan import submit_plan
-from ..jobs.state import TERMINAL, job_dir, jobs_root, process_alive, read_record, read_status, update_status
+from ..jobs.state import TERMINAL, job_dir, jobs_root, read_record, read_status, update_status
+from ..osutil import kill_tree, process_alive
+from ..pollers import WaitingPoller
 from ..uris import is_remote_uri
 from ..workspace import LocalWorkspace
 
-__all__ = ["JobOperations", "CancelPoller"]
-
-
-class CancelPoller:
-    """What `begin_cancel` returns: `.result()` / `.wait()` block until the job has ended."""
-
-    def __init__(self, ops: "JobOperations", name: str):
-        self._ops, self._name = ops, name
-
-    def done(self) -> bool:
-        return self._ops._status(self._name)["status"] in TERMINAL
-
-    def wait(self, timeout: float | None = None) -> None:
-        self._ops.wait(self._name, timeout)
-
-    def result(self, timeout: float | None = None) -> None:
-        self.wait(timeout)
+__all__ = ["JobOperations"]
 
 
 class JobOperations:
@@ -240,7 +226,7 @@ class JobOperations:
         return self.get(name)
 
     # -- control -----------------------------------------------------------------------------
-    def begin_cancel(self, name: str, **_: Any) -> CancelPoller:
+    def begin_cancel(self, name: str, **_: Any) -> WaitingPoller:
         """Stop the job's whole process tree; it ends Canceled (at once if its runner is gone)."""
         import signal
 
@@ -255,8 +241,6 @@ class JobOperations:
                 except ProcessLookupError:
                     pass
             else:  # the runner is gone: stop what it left running, then end the job
-                from ..jobs.runner import kill_tree
-
                 child = status.get("child_pid")
                 if child and process_alive(child, None):
                     kill_tree(child, signal.SIGKILL)
@@ -264,7 +248,8 @@ class JobOperations:
                 for child in self.list(parent_job_name=name):  # a dead sweep controller's trials
                     if child.status not in TERMINAL:
                         self.begin_cancel(child.name)
-        return CancelPoller(self, name)
+        return WaitingPoller(lambda: self._status(name)["status"] in TERMINAL,
+                             lambda timeout: self.wait(name, timeout))
 
     def cancel(self, name: str, **kwargs: Any) -> None:
         self.begin_cancel(name, **kwargs).wait()

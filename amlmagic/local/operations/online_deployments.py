@@ -20,9 +20,9 @@ from typing import Any
 
 from ...errors import BackendError, NotFoundError, ValidationError
 from ..endpoints.layout import layout_model, new_snapshot, prune_snapshots, snapshot_code
+from ..pollers import CompletedPoller
 from ..endpoints.records import (
     ENDPOINTS,
-    CompletedPoller,
     deployments_kind,
     endpoint_record,
     validate_endpoint_name,

@@ -24,9 +24,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ...errors import BackendError, NotFoundError, UsageError, ValidationError
+from ..pollers import CompletedPoller
 from ..endpoints.records import (
     ENDPOINTS,
-    CompletedPoller,
     deployments_kind,
     endpoint_record,
     new_key,

@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from amlmagic.errors import NotFoundError, ValidationError
+from amlmagic.local.osutil import write_bytes_atomic
 
 __all__ = [
     "DEFAULT_REQUEST_TIMEOUT_MS",
     "EndpointPaths",
     "MAX_MIRROR_PERCENT",
     "MAX_REQUEST_TIMEOUT_MS",
-    "atomic_write_bytes",
     "check_request_timeout",
     "config_digest",
     "normalize_config",
@@ -68,21 +66,6 @@ class EndpointPaths:
 
     def deployment_log(self, deployment: str) -> Path:
         return self.root / "logs" / f"{deployment}.log"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def config_digest(raw: bytes) -> str:
@@ -189,7 +172,7 @@ def write_config(state_dir: Path, config: dict) -> None:
     """Validate and atomically write the config the server serves (applied by start/reload)."""
     normalized = normalize_config(config)
     data = json.dumps(normalized, indent=2, sort_keys=True).encode()
-    atomic_write_bytes(EndpointPaths(Path(state_dir)).config, data)
+    write_bytes_atomic(EndpointPaths(Path(state_dir)).config, data)
 
 
 def read_config(paths: EndpointPaths) -> tuple[dict, str]:

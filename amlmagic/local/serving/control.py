@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import signal
-import subprocess
-import sys
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from amlmagic.errors import BackendError, NotFoundError
+from amlmagic.local.osutil import launch_detached, locked, process_alive
 from amlmagic.local.serving.config import EndpointPaths, config_digest, read_config
 from amlmagic.local.serving.pool import CREATING
 
@@ -27,9 +23,6 @@ __all__ = [
     "start_endpoint",
     "stop_endpoint",
 ]
-
-# The folder holding the `amlmagic` package, so the server starts from a plain checkout too.
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])
 
 
 @dataclass
@@ -53,20 +46,6 @@ class EndpointState:
     reloading: bool = False
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (exited, not yet reaped) is not serving
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except (OSError, IndexError):
-        return True
-
-
 def _read_state(paths: EndpointPaths) -> dict | None:
     try:
         return json.loads(paths.state.read_bytes())
@@ -79,23 +58,12 @@ def endpoint_state(state_dir: Path) -> EndpointState | None:
     raw = _read_state(EndpointPaths(Path(state_dir)))
     if raw is None:
         return None
-    alive = not raw.get("stopped") and _pid_alive(raw["pid"])
+    alive = not raw.get("stopped") and process_alive(raw["pid"])
     deployments = {name: DeploymentState(name, d["state"] if alive else "Stopped", d["worker_pids"] if alive else [],
                                          d.get("error"), d.get("restarts", 0))
                    for name, d in raw["deployments"].items()}
     return EndpointState(raw["endpoint"], raw["pid"], alive, raw["port"], raw["scoring_uri"],
                          raw["config_digest"], deployments, raw.get("reloading", False))
-
-
-@contextmanager
-def _locked(paths: EndpointPaths):
-    paths.root.mkdir(parents=True, exist_ok=True)
-    with open(paths.lock, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _tail(path: Path, lines: int) -> str:
@@ -131,7 +99,7 @@ def _wait_applied(paths: EndpointPaths, pid: int, timeout: float) -> EndpointSta
             if (state.config_digest == want and not state.reloading
                     and all(d.state != CREATING for d in state.deployments.values())):
                 return state
-        elif not _pid_alive(pid):
+        elif not process_alive(pid):
             break
         if time.monotonic() > deadline:
             raise BackendError(f"The endpoint server (pid {pid}) did not finish starting its deployments within "
@@ -142,19 +110,10 @@ def _wait_applied(paths: EndpointPaths, pid: int, timeout: float) -> EndpointSta
 
 
 def _spawn(paths: EndpointPaths) -> int:
-    env = dict(os.environ)
-    caller_path = env.get("PYTHONPATH", "")
-    env["AMLMAGIC_CALLER_PYTHONPATH"] = caller_path
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, caller_path) if p)
-    with open(paths.server_log, "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "amlmagic.local.serving.server", str(paths.root)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, cwd=str(paths.root),
-            start_new_session=True,  # its own session: it outlives the caller and its terminal
-            close_fds=True)
-    # Reap it when it exits so the caller holds no zombie; if the caller dies first, init does.
-    threading.Thread(target=proc.wait, daemon=True).start()
-    return proc.pid
+    # The server gives workers the caller's own PYTHONPATH (the score script's imports).
+    env = {**os.environ, "AMLMAGIC_CALLER_PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    return launch_detached("amlmagic.local.serving.server", str(paths.root), log=paths.server_log,
+                           cwd=paths.root, env=env)
 
 
 def start_endpoint(state_dir: Path, timeout: float = 30) -> EndpointState:
@@ -162,7 +121,7 @@ def start_endpoint(state_dir: Path, timeout: float = 30) -> EndpointState:
     init() has finished (Succeeded or Failed)."""
     paths = EndpointPaths(Path(state_dir).resolve())
     read_config(paths)  # fail here, in the caller, on a missing or invalid config
-    with _locked(paths):
+    with locked(paths.lock):
         current = endpoint_state(paths.root)
         if current is not None and current.alive:
             pid = current.pid
@@ -187,21 +146,21 @@ def stop_endpoint(state_dir: Path, timeout: float = 10) -> None:
     """Stop the server and its workers; the port is free when this returns."""
     paths = EndpointPaths(Path(state_dir).resolve())
     raw = _read_state(paths)
-    if raw is None or not _pid_alive(raw["pid"]):
+    if raw is None or not process_alive(raw["pid"]):
         return
     workers = [pid for d in raw["deployments"].values() for pid in d["worker_pids"]]
     os.kill(raw["pid"], signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while _pid_alive(raw["pid"]) and time.monotonic() < deadline:
+    while process_alive(raw["pid"]) and time.monotonic() < deadline:
         time.sleep(0.01)
-    if _pid_alive(raw["pid"]):
+    if process_alive(raw["pid"]):
         os.kill(raw["pid"], signal.SIGKILL)
         for pid in workers:  # the server could not stop them itself
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        while _pid_alive(raw["pid"]) and time.monotonic() < deadline + 5:
+        while process_alive(raw["pid"]) and time.monotonic() < deadline + 5:
             time.sleep(0.01)
 
 

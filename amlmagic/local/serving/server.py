@@ -20,9 +20,10 @@ import sys
 import time
 from pathlib import Path
 
-from amlmagic.local.serving.config import EndpointPaths, atomic_write_bytes, read_config
+from amlmagic.local.osutil import write_bytes_atomic
+from amlmagic.local.serving.config import EndpointPaths, read_config
 from amlmagic.local.serving.httpwire import CONTINUE, HttpError, error_response, parse_request, response_bytes
-from amlmagic.local.serving.pool import CREATING, DeploymentPool
+from amlmagic.local.serving.pool import DeploymentPool
 
 __all__ = ["Endpoint", "HttpConnection", "main"]
 
@@ -194,7 +195,7 @@ class Endpoint:
                  "scoring_uri": f"http://127.0.0.1:{self.port}/score", "config_digest": self.digest,
                  "reloading": self._reloading,
                  "deployments": {name: pool.snapshot() for name, pool in self.pools.items()}}
-        atomic_write_bytes(self.paths.state, json.dumps(state, indent=2).encode())
+        write_bytes_atomic(self.paths.state, json.dumps(state, indent=2).encode())
 
     async def apply_config(self) -> None:
         """Make the running server match config.json; deployments whose spec changed restart."""
@@ -269,7 +270,7 @@ async def serve(state_dir: Path) -> None:
     await endpoint.stop()
     state = json.loads(endpoint.paths.state.read_text())
     state["stopped"] = True
-    atomic_write_bytes(endpoint.paths.state, json.dumps(state, indent=2).encode())
+    write_bytes_atomic(endpoint.paths.state, json.dumps(state, indent=2).encode())
 
 
 def main(argv: list[str]) -> int:

@@ -35,10 +35,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -50,8 +48,9 @@ from ..jobs.state import (
     SWEEP_STATE_FILE, TERMINAL, job_dir, jobs_root, own_job, raw_status, read_record, read_status,
     record_launched_pid, update_status,
 )
+from ..osutil import launch_detached, read_json, write_json_atomic
 from ..snapshots import snapshot_code
-from ..store import Store, read_json, write_json_atomic
+from ..store import Store
 from ..workspace import current_user, now_iso
 from .policies import TrialProgress, make_policy
 from .results import final_status, sweep_properties
@@ -66,7 +65,6 @@ __all__ = ["submit_sweep", "launch_controller", "resume_sweep", "SweepController
 
 STATE_FILE = SWEEP_STATE_FILE  # defined beside read_status, which revives a sweep whose controller died
 POLL_SECONDS = 0.02  # a finished trial is replaced within ~10 ms on average; a poll costs ~0.2 ms (1% of a core)
-_PACKAGE_PARENT = str(Path(__file__).resolve().parents[3])  # the folder holding `amlmagic/`
 
 
 def _code_path(spec: Mapping[str, Any], base: Path) -> Path | None:
@@ -143,17 +141,10 @@ def submit_sweep(workspace_root: str | os.PathLike, spec: Mapping[str, Any], *, 
 
 def launch_controller(folder: Path) -> int:
     """Start the controller in its own session (it outlives the kernel); record its pid."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_PARENT, env.get("PYTHONPATH")) if p)
-    with open(Path(folder) / "controller.log", "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "amlmagic.local.sweep.controller", str(folder)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-            start_new_session=True, close_fds=True, cwd=str(folder),
-        )
-    record_launched_pid(Path(folder), proc.pid)
-    threading.Thread(target=proc.wait, name=f"amlmagic-reap-{proc.pid}", daemon=True).start()
-    return proc.pid
+    folder = Path(folder)
+    pid = launch_detached("amlmagic.local.sweep.controller", str(folder), log=folder / "controller.log", cwd=folder)
+    record_launched_pid(folder, pid)
+    return pid
 
 
 def resume_sweep(workspace_root: str | os.PathLike, name: str) -> int:

@@ -103,5 +103,5 @@ def walk_keys(folder: Path):
             key = prefix + entry.name
             if entry.is_dir(follow_symlinks=False):
                 stack.append((entry.path, key + "/"))
-            elif not entry.name.startswith(".tmp-"):
+            elif not (entry.name.startswith(".") and entry.name.endswith(".tmp")):  # osutil's temp files
                 yield key, entry.path

@@ -16,8 +16,6 @@ PYTHONPATH also gets plugin/, an MLflow entry point that swaps in a cached subcl
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import getpass
 import os
 import time
@@ -25,6 +23,7 @@ import uuid
 from pathlib import Path
 
 from amlmagic.errors import AlreadyExistsError, UsageError, ValidationError
+from amlmagic.local.osutil import locked, write_text_atomic
 from amlmagic.local.tracking.layout import (
     META,
     PLUGIN_DIR,
@@ -68,29 +67,12 @@ def _load_yaml(path: Path):
         return yaml.load(f, Loader=loader)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.parent / f".tmp-{uuid.uuid4().hex}"
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _key_path(folder: Path, key: str) -> Path:
     """MLflow stores a key with '/' as sub-folders; refuse keys that would leave the folder."""
     parts = key.split("/")
     if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
         raise ValidationError(f"Tag name {key!r} is not a valid MLflow key: use a relative name.")
     return folder.joinpath(*parts)
-
-
-@contextlib.contextmanager
-def _locked(root: Path):
-    """Serialize experiment creation between processes (parallel sweep trials)."""
-    with open(root / _LOCK, "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _write_experiment(root: Path, experiment_id: str, name: str) -> None:
@@ -105,7 +87,7 @@ def _write_experiment(root: Path, experiment_id: str, name: str) -> None:
         "lifecycle_stage": "active",
         "name": name,
     }
-    _write_atomic(folder / META, _dump_yaml(meta))
+    write_text_atomic(folder / META, _dump_yaml(meta))
 
 
 def _active_experiments(root: Path) -> dict[str, str]:
@@ -125,7 +107,7 @@ def _active_experiments(root: Path) -> dict[str, str]:
 
 def _experiment_id(root: Path, name: str) -> str:
     root.mkdir(parents=True, exist_ok=True)
-    with _locked(root):
+    with locked(root / _LOCK):  # parallel sweep trials create experiments at once
         (root / TRASH).mkdir(exist_ok=True)
         if not (root / DEFAULT_EXPERIMENT_ID / META).is_file():
             _write_experiment(root, DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME)
@@ -200,7 +182,7 @@ def prepare_run(
     for key, value in all_tags.items():
         path = _key_path(run_dir / "tags", key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(path, value)
+        write_text_atomic(path, value)
 
     meta = {
         "artifact_uri": file_uri(artifacts_dir),
@@ -220,8 +202,8 @@ def prepare_run(
         "user_id": _user(),
     }
     text = _dump_yaml(meta)
-    _write_atomic(run_dir / _PREPARED_META, text)
-    _write_atomic(run_dir / META, text)  # last: the run counts as existing from here on
+    write_text_atomic(run_dir / _PREPARED_META, text)
+    write_text_atomic(run_dir / META, text)  # last: the run counts as existing from here on
     return _job_env(workspace_dir, job_name, experiment_id, experiment_name)
 
 
@@ -246,4 +228,4 @@ def end_run(workspace_dir: Path, job_name: str, status: str) -> None:
         meta = _load_yaml(run_dir / _PREPARED_META)  # a killed writer left meta.yaml torn
     meta["status"] = RUN_STATUS_CODES[status]
     meta["end_time"] = _now_ms()
-    _write_atomic(run_dir / META, _dump_yaml(meta))
+    write_text_atomic(run_dir / META, _dump_yaml(meta))
