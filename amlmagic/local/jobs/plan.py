@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 from ...errors import AlreadyExistsError, NotFoundError, ValidationError
 from ...names import generate_job_name, validate_job_name
-from ...rules import parse_asset_ref
+from ...rules import DATA_TYPES, LOCAL_COMPUTE, MODEL_TYPES, OUTPUT_TYPES, compute_for, parse_asset_ref, strip_azureml_prefix
 from ..osutil import launch_detached, write_json_atomic
 from ..snapshots import snapshot_code
 from ..store import Store
@@ -32,20 +32,17 @@ from .environments import describe_environment
 from .expressions import render_command
 from .state import job_dir, jobs_root, record_launched_pid, update_status
 
-__all__ = ["submit_plan", "build_plan", "resolve_compute", "DATA_INPUT_TYPES", "MODEL_INPUT_TYPES"]
+__all__ = ["submit_plan", "build_plan", "resolve_compute"]
 
-DATA_INPUT_TYPES = ("uri_file", "uri_folder", "mltable")
-MODEL_INPUT_TYPES = ("custom_model", "mlflow_model", "triton_model")
-OUTPUT_TYPES = ("uri_folder", "uri_file", "custom_model", "mlflow_model", "mltable")
+INPUT_TYPES = DATA_TYPES + MODEL_TYPES
 
 
 def resolve_compute(store: Store, compute: Any) -> dict:
     """{"name", "max_instances"} of the job's compute (the default one when not given);
     `max_instances` is None for the built-in `local` (no slots)."""
-    text = str(compute) if compute not in (None, "") else store.settings().get("default_compute", "local")
-    name = text[len("azureml:"):] if text.startswith("azureml:") else text
-    if name == "local":
-        return {"name": "local", "max_instances": None}
+    name = compute_for(compute, store.settings().get("default_compute")) or LOCAL_COMPUTE
+    if name == LOCAL_COMPUTE:
+        return {"name": LOCAL_COMPUTE, "max_instances": None}
     record = store.get("computes", name)
     if record is None:
         raise NotFoundError(f"compute {name!r} not found: create it with %aml compute create, or set compute: local")
@@ -58,7 +55,7 @@ def _literal(value: Any) -> str:
 
 def _registered_path(store: Store, field: str, path: str, input_type: str) -> Path:
     ref = parse_asset_ref(path)
-    kind = "models" if input_type in MODEL_INPUT_TYPES else "data"
+    kind = "models" if input_type in MODEL_TYPES else "data"
     version = ref.version or store.latest_version(kind, ref.name)
     record = store.get_version(kind, ref.name, version) if version else None
     if record is None:
@@ -78,14 +75,14 @@ def _resolve_input(store: Store, name: str, value: Any, base_path: Path) -> tupl
             return (None if literal is None else _literal(literal)), {"value": literal}
         raise ValidationError(f"{field} has no path: give path (a local path, azureml:name:version or an azureml:// URI)")
     input_type = value.get("type") or "uri_folder"
-    if input_type not in DATA_INPUT_TYPES + MODEL_INPUT_TYPES:
-        raise ValidationError(f"{field}: type {input_type!r} is not one of {', '.join(DATA_INPUT_TYPES + MODEL_INPUT_TYPES)}")
+    if input_type not in INPUT_TYPES:
+        raise ValidationError(f"{field}: type {input_type!r} is not one of {', '.join(INPUT_TYPES)}")
     mode = value.get("mode") or "ro_mount"
     if mode not in ("ro_mount", "download", "direct", "eval_mount", "eval_download"):
         raise ValidationError(f"{field}: mode {mode!r} is not an input mode: use ro_mount, download or direct")
     raw = str(value["path"])
     try:
-        if raw.startswith("azureml:") and not raw.startswith("azureml://"):
+        if strip_azureml_prefix(raw) != raw:  # azureml:name:version, a registered asset
             local = _registered_path(store, field, raw, input_type)
         else:
             local = resolve_uri(store, raw, base_path)

@@ -19,23 +19,15 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ...rules import TERMINAL_STATUSES
 from ..osutil import locked, process_alive, process_start_time, read_json, try_lock, write_json_atomic
 from ..workspace import now_iso
 
 __all__ = [
-    "STATUSES", "TERMINAL", "IN_PROGRESS", "jobs_root", "job_dir", "read_record", "read_status",
+    "jobs_root", "job_dir", "read_record", "read_status",
     "update_status", "raw_status", "record_launched_pid",
     "own_job", "MAX_CONTROLLER_RESTARTS", "SWEEP_STATE_FILE",
 ]
-
-# ../shared/azureml-semantics.md, "Job status".
-STATUSES = (
-    "NotStarted", "Starting", "Provisioning", "Preparing", "Queued", "Running", "Finalizing",
-    "CancelRequested", "Completed", "Failed", "Canceled", "NotResponding", "Paused",
-)
-TERMINAL = frozenset({"Completed", "Failed", "Canceled", "NotResponding", "Paused"})
-IN_PROGRESS = frozenset(STATUSES) - TERMINAL
-
 
 def jobs_root(workspace_root: Path) -> Path:
     return Path(workspace_root) / "jobs"
@@ -68,15 +60,15 @@ def update_status(folder: Path, status: str | None = None, **fields) -> dict:
     with _locked(folder):
         current = raw_status(folder)
         old = current.get("status")
-        if old in TERMINAL:
+        if old in TERMINAL_STATUSES:
             return current
-        if status is not None and status != old and not (old == "CancelRequested" and status not in TERMINAL):
+        if status is not None and status != old and not (old == "CancelRequested" and status not in TERMINAL_STATUSES):
             stamp = now_iso()
             current["status"] = status
             current.setdefault("history", []).append([status, stamp])
             if status == "Running":
                 current["start_time"] = stamp
-            if status in TERMINAL:
+            if status in TERMINAL_STATUSES:
                 current["end_time"] = stamp
         current.update(fields)
         write_json_atomic(Path(folder) / "status.json", current)
@@ -88,7 +80,7 @@ def record_launched_pid(folder: Path, pid: int) -> None:
     records itself once it owns the job; a second launch must not hide the first)."""
     with _locked(folder):
         current = raw_status(folder)
-        if current.get("status") in TERMINAL or process_alive(current.get("pid"), current.get("pid_start")):
+        if current.get("status") in TERMINAL_STATUSES or process_alive(current.get("pid"), current.get("pid_start")):
             return
         current.update(pid=pid, pid_start=process_start_time(pid))
         write_json_atomic(Path(folder) / "status.json", current)
@@ -121,7 +113,7 @@ def read_status(folder: Path) -> dict:
     """The job's true status: what the runner wrote, or Failed when its runner is gone (a sweep
     whose controller is gone gets a new controller instead, see `_revive_sweep`)."""
     current = raw_status(folder)
-    if current.get("status") in TERMINAL:
+    if current.get("status") in TERMINAL_STATUSES:
         return current
     if _never_launched(current):
         return update_status(folder, "Failed", error=(
@@ -130,7 +122,7 @@ def read_status(folder: Path) -> dict:
     pid = current.get("pid")
     if pid and not process_alive(pid, current.get("pid_start")):
         current = raw_status(folder)  # the runner may have written its final status just now
-        if current.get("status") in TERMINAL:
+        if current.get("status") in TERMINAL_STATUSES:
             return current
         canceled = current.get("status") == "CancelRequested"
         if not canceled and (Path(folder) / SWEEP_STATE_FILE).is_file():
@@ -164,7 +156,7 @@ def _revive_sweep(folder: Path, dead: dict) -> dict | None:
 
     with _locked(folder):
         now = raw_status(folder)
-        if now.get("pid") != dead.get("pid") or now.get("status") in TERMINAL:
+        if now.get("pid") != dead.get("pid") or now.get("status") in TERMINAL_STATUSES:
             return now  # another reader revived it, or it ended, meanwhile
         update_status(folder, None, controller_restarts=restarts + 1)
         launch_controller(folder)

@@ -7,20 +7,11 @@ from typing import Any
 
 from ...errors import AlreadyExistsError, NotFoundError, ValidationError
 from ...names import validate_asset_name
+from ...rules import LOCAL_COMPUTE, strip_azureml_prefix
 from ..pollers import CompletedPoller
 from ..workspace import LocalWorkspace, current_user, now_iso
 
-__all__ = ["ComputeOperations", "LOCAL_COMPUTE", "compute_name"]
-
-LOCAL_COMPUTE = "local"
-
-
-def compute_name(reference: str | None) -> str | None:
-    """`azureml:cpu-cluster` and `cpu-cluster` name the same compute."""
-    if reference is None:
-        return None
-    text = str(reference)
-    return text[len("azureml:"):] if text.startswith("azureml:") else text
+__all__ = ["ComputeOperations"]
 
 
 class ComputeOperations:
@@ -52,7 +43,7 @@ class ComputeOperations:
         return CompletedPoller(self._entity(record))
 
     def get(self, name: str, **_: Any) -> Any:
-        name = compute_name(name)
+        name = strip_azureml_prefix(name)
         if name == LOCAL_COMPUTE:
             return self._local()
         record = self._store.get("computes", name)
@@ -64,7 +55,7 @@ class ComputeOperations:
         return [self._local()] + [self.get(n) for n in self._store.names("computes")]
 
     def begin_delete(self, name: str, **_: Any) -> CompletedPoller:
-        name = compute_name(name)
+        name = strip_azureml_prefix(name)
         if name == LOCAL_COMPUTE:
             raise ValidationError("the built-in 'local' compute cannot be deleted")
         if not self._store.delete("computes", name):

@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import NotFoundError, ValidationError
+from ...rules import DATA_TYPES
 from ..uploads import upload_local_path
 from ..uris import is_remote_uri, resolve_uri
 from .versioned import VersionedOperations
 
-__all__ = ["DataOperations", "DATA_TYPES", "local_source_path"]
-
-DATA_TYPES = ("uri_file", "uri_folder", "mltable")
+__all__ = ["DataOperations", "local_source_path"]
 
 
 def local_source_path(entity: Any, attribute: str = "path") -> str:

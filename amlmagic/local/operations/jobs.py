@@ -17,7 +17,8 @@ from typing import Any
 
 from ...errors import BackendError, NotFoundError, ValidationError
 from ..jobs.plan import submit_plan
-from ..jobs.state import TERMINAL, job_dir, jobs_root, read_record, read_status, update_status
+from ...rules import TERMINAL_STATUSES
+from ..jobs.state import job_dir, jobs_root, read_record, read_status, update_status
 from ..osutil import kill_tree, process_alive
 from ..pollers import WaitingPoller
 from ..uris import is_remote_uri
@@ -202,7 +203,7 @@ class JobOperations:
             if text:
                 out.write(text)
                 getattr(out, "flush", lambda: None)()
-            if status["status"] in TERMINAL:
+            if status["status"] in TERMINAL_STATUSES:
                 text, offset = self.read_log(name, offset)
                 out.write(text)
                 break
@@ -218,7 +219,7 @@ class JobOperations:
         folder = self.local_dir(name)
         deadline = None if timeout is None else time.monotonic() + timeout
         delay = 0.005
-        while read_status(folder)["status"] not in TERMINAL:
+        while read_status(folder)["status"] not in TERMINAL_STATUSES:
             if deadline is not None and time.monotonic() >= deadline:
                 break
             time.sleep(delay)
@@ -232,7 +233,7 @@ class JobOperations:
 
         folder = self.local_dir(name)
         status = read_status(folder)
-        if status["status"] not in TERMINAL:
+        if status["status"] not in TERMINAL_STATUSES:
             status = update_status(folder, "CancelRequested")
             pid = status.get("pid")
             if process_alive(pid, status.get("pid_start")):
@@ -246,9 +247,9 @@ class JobOperations:
                     kill_tree(child, signal.SIGKILL)
                 update_status(folder, "Canceled")
                 for child in self.list(parent_job_name=name):  # a dead sweep controller's trials
-                    if child.status not in TERMINAL:
+                    if child.status not in TERMINAL_STATUSES:
                         self.begin_cancel(child.name)
-        return WaitingPoller(lambda: self._status(name)["status"] in TERMINAL,
+        return WaitingPoller(lambda: self._status(name)["status"] in TERMINAL_STATUSES,
                              lambda timeout: self.wait(name, timeout))
 
     def cancel(self, name: str, **kwargs: Any) -> None:

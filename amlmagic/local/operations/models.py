@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import NotFoundError, ValidationError
+from ...rules import MODEL_TYPES
 from ..uploads import upload_local_path
 from ..uris import resolve_uri
 from .data import local_source_path
 from .versioned import VersionedOperations
 
-__all__ = ["ModelOperations", "MODEL_TYPES"]
+__all__ = ["ModelOperations"]
 
-MODEL_TYPES = ("custom_model", "mlflow_model", "triton_model")
 _JOB_URI = re.compile(r"^azureml://jobs/(?P<job>[^/]+)/outputs/")
 _RUNS_URI = re.compile(r"^runs:/(?P<job>[^/]+)/(?P<path>.*)$")
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from amlmagic.errors import NotFoundError, ValidationError
+from amlmagic.rules import MODEL_TYPES
 from amlmagic.local.osutil import write_bytes_atomic
 
 __all__ = [
@@ -33,7 +34,8 @@ __all__ = [
 
 # Azure ML caps mirrored traffic at 50% of live traffic.
 MAX_MIRROR_PERCENT = 50
-MODEL_TYPES = ("custom_model", "mlflow_model")
+# What a local deployment serves: Azure ML's model types but Triton's, which needs its own server.
+SERVED_MODEL_TYPES = tuple(t for t in MODEL_TYPES if t != "triton_model")
 # Azure's default scoring timeout when request_settings.request_timeout_ms is not set
 # (azure.ai.ml.entities.OnlineRequestSettings: "request_timeout_ms: defaults to 5000").
 DEFAULT_REQUEST_TIMEOUT_MS = 5000
@@ -105,8 +107,8 @@ def _deployment(name: str, spec: dict) -> dict:
     if not isinstance(spec, dict):
         raise ValidationError(f"deployments.{name} must be a mapping, got {spec!r}.")
     model_type = spec.get("model_type") or "custom_model"
-    if model_type not in MODEL_TYPES:
-        raise ValidationError(f"deployments.{name}.model_type must be one of {', '.join(MODEL_TYPES)}, "
+    if model_type not in SERVED_MODEL_TYPES:
+        raise ValidationError(f"deployments.{name}.model_type must be one of {', '.join(SERVED_MODEL_TYPES)}, "
                               f"got {model_type!r}.")
     count = spec.get("instance_count", 1)
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:

@@ -44,8 +44,9 @@ from typing import Any, Mapping
 
 from ...errors import AlreadyExistsError, AmlMagicError, NotFoundError, UsageError
 from ...names import generate_job_name, validate_job_name
+from ...rules import TERMINAL_STATUSES
 from ..jobs.state import (
-    SWEEP_STATE_FILE, TERMINAL, job_dir, jobs_root, own_job, raw_status, read_record, read_status,
+    SWEEP_STATE_FILE, job_dir, jobs_root, own_job, raw_status, read_record, read_status,
     record_launched_pid, update_status,
 )
 from ..osutil import launch_detached, read_json, write_json_atomic
@@ -154,7 +155,7 @@ def resume_sweep(workspace_root: str | os.PathLike, name: str) -> int:
     if not (folder / STATE_FILE).is_file():
         raise NotFoundError(f"sweep {name!r} not found: list jobs with %aml job list")
     status = raw_status(folder).get("status")
-    if status in TERMINAL:
+    if status in TERMINAL_STATUSES:
         raise UsageError(f"sweep {name} already ended {status}: submit it again to run it anew")
     return launch_controller(folder)
 
@@ -289,7 +290,7 @@ class SweepController:
         for trial in self.active():
             status = read_status(job_dir(self.root, trial["name"]))
             fresh |= self._new_values(trial)
-            if status["status"] in TERMINAL:
+            if status["status"] in TERMINAL_STATUSES:
                 self._new_values(trial)  # what it logged just before it ended
                 trial.update(status=status["status"], error=status.get("error"), ended_at=time.time())
                 self.sampler.tell(trial["index"], trial["score"], status["status"])

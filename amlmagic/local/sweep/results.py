@@ -20,20 +20,11 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping, Sequence
 
+from ...rules import best_trial
 from .sampling import grid_size, parse_sampling_algorithm
 from .search_space import parse_search_space
 
-__all__ = ["best_trial", "sweep_properties", "trial_counts", "final_status"]
-
-
-def best_trial(trials: Sequence[Mapping[str, Any]], goal: str) -> Mapping[str, Any] | None:
-    """Our rule: the best among Completed trials with a score (an early-terminated or timed-out
-    trial never is the best, since it did not finish); ties go to the lower index."""
-    scored = [t for t in trials if t.get("status") == "Completed" and t.get("score") is not None]
-    if not scored:
-        return None
-    sign = -1.0 if goal == "maximize" else 1.0
-    return min(scored, key=lambda t: (sign * t["score"], t["index"]))
+__all__ = ["sweep_properties", "trial_counts", "final_status"]
 
 
 def trial_counts(trials: Sequence[Mapping[str, Any]]) -> dict[str, int]:

@@ -23,7 +23,8 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..jobs.state import TERMINAL, job_dir, read_status, update_status
+from ...rules import TERMINAL_STATUSES
+from ..jobs.state import job_dir, read_status, update_status
 
 __all__ = [
     "HYPERPARAMETERS_PROPERTY", "TERMINATION_PROPERTY", "trial_name", "trial_spec", "sweep_env",
@@ -109,14 +110,14 @@ def terminate_trial(workspace_root: Path, name: str, termination: Any) -> bool:
     the reason), then cancel it. False when the trial had already ended (nothing recorded)."""
     folder = job_dir(workspace_root, name)
     status = read_status(folder)
-    if status.get("status") in TERMINAL:
+    if status.get("status") in TERMINAL_STATUSES:
         return False
     mark = {"policy": termination.policy, "interval": termination.interval,
             "detail": termination.detail, "numbers": termination.numbers}
     properties = dict(status.get("properties") or {})
     properties[TERMINATION_PROPERTY] = json.dumps(mark, sort_keys=True, default=str)
     current = update_status(folder, None, properties=properties, early_termination=mark)
-    if current.get("status") in TERMINAL:  # it ended between the read and the write
+    if current.get("status") in TERMINAL_STATUSES:  # it ended between the read and the write
         return False
     cancel_job(workspace_root, name)
     return True
