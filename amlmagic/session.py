@@ -1,7 +1,9 @@
-"""The notebook session: which backend `%aml` talks to, and the trail of what it created.
+"""The notebook session: which backend `%aml` talks to, and the trail of what it did.
 
-The trail is what `%aml export` writes out: every create or change made through a magic or a
-widget, in order, with the entity the backend returned and the line that did it.
+The trail is what `%aml export` writes out: every create, change or delete made through a magic
+or a widget, in order, recorded when it happens as a structured action (noun, verb, the entity's
+key, the entity the backend returned). The `%aml` line is kept for display and for deploy.sh's
+comments only: nothing reads meaning back out of it.
 """
 
 from __future__ import annotations
@@ -12,17 +14,44 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Session", "TrailEntry", "current_session", "record_action", "reset_session"]
+__all__ = ["Session", "TrailEntry", "current_session", "entity_key", "reset_session", "VERSIONED_KINDS"]
+
+VERSIONED_KINDS = ("data", "environment", "model")
+
+
+def entity_key(kind: str, entity: Any = None, *, name: str | None = None, version: str | None = None,
+               endpoint_name: str | None = None) -> tuple:
+    """What names one thing of a workspace: (kind, name, version) for a versioned asset,
+    (kind, endpoint, name) for a deployment, else (kind, name). From the entity when there is one
+    (a create), else from the names given (a delete)."""
+    if entity is not None:
+        name = entity.name
+        version = getattr(entity, "version", None) if kind in VERSIONED_KINDS else None
+        endpoint_name = getattr(entity, "endpoint_name", None) if kind == "online-deployment" else None
+    if kind in VERSIONED_KINDS:
+        return (kind, name, None if version is None else str(version))
+    if kind == "online-deployment":
+        return (kind, endpoint_name, name)
+    return (kind, name)
 
 
 @dataclass
 class TrailEntry:
-    line: str  # the %aml line (or the widget's equivalent)
-    entity: Any = None  # what the backend returned
+    noun: str  # the entity's kind: "data", "job", "online-deployment", ...
+    verb: str  # "create", "update", "delete", "cancel", "use", "invoke", ...
+    key: tuple  # entity_key(noun, ...)
+    entity: Any = None  # what the backend returned (None for a delete)
+    line: str = ""  # the %aml line (or the widget's equivalent): display and deploy.sh comments only
     body: str | None = None  # the %%aml cell body, when there was one
     source: str | None = None  # the YAML file given with -f, resolved
     base_path: str | None = None  # folder relative paths of the spec resolve against
     at: str = field(default_factory=lambda: _dt.datetime.now().isoformat(timespec="seconds"))
+
+    @classmethod
+    def of(cls, noun: str, verb: str, entity: Any = None, *, name: str | None = None,
+           endpoint_name: str | None = None, **details: Any) -> "TrailEntry":
+        """An entry whose key comes from the entity, or from `name` (and `endpoint_name`)."""
+        return cls(noun, verb, entity_key(noun, entity, name=name, endpoint_name=endpoint_name), entity, **details)
 
 
 class Session:
@@ -65,8 +94,8 @@ class Session:
         return self.connection["backend"]
 
     # -- the trail -----------------------------------------------------------------------------
-    def record(self, line: str, entity: Any = None, **details: Any) -> TrailEntry:
-        entry = TrailEntry(line=line, entity=entity, **details)
+    def record(self, entry: TrailEntry) -> TrailEntry:
+        """Add what a magic or a widget just did to the trail."""
         self.trail.append(entry)
         return entry
 
@@ -86,8 +115,3 @@ def reset_session() -> Session:
     global _session
     _session = Session()
     return _session
-
-
-def record_action(line: str, entity: Any = None) -> TrailEntry:
-    """Record a widget action like a magic, for `%aml export`."""
-    return current_session().record(line, entity)

@@ -65,18 +65,9 @@ def _check_target(folder: Path) -> None:
 
 
 def _last_create(session: Any) -> TrailItem:
-    from ..magics.parser import parse_line
-
     for entry in reversed(session.trail):
-        if entry.entity is None or entity_kind(entry.entity) is None:
-            continue
-        try:
-            verb = parse_line(entry.line.split(None, 1)[1]).verb
-        except Exception:
-            verb = "create"  # a widget's action
-        if verb == "create":
-            kind = entity_kind(entry.entity)
-            return TrailItem(kind, (kind, entry.entity.name), entry.entity, entry.base_path, entry.line)
+        if entry.verb == "create" and entry.entity is not None and entry.noun in _FOLDERS:
+            return TrailItem(entry.noun, entry.key, entry.entity, entry.base_path, entry.line)
     raise UsageError("nothing created yet in this session: run a %aml ... create first")
 
 
@@ -144,15 +135,16 @@ def _swap_in(staging: Path, folder: Path) -> None:
 def export_entity_yaml(entity: Any, path: str | Path) -> Path:
     """The YAML of one created entity as it was resolved, paths relative to `path`'s folder
     pointing at the content where it is (nothing copied), and no secrets."""
-    from ..session import current_session
+    from ..session import current_session, entity_key
 
     session = current_session()
     path = Path(path).resolve()
-    kind = entity_kind(entity)
-    if kind is None:
-        raise UsageError(f"--export cannot write a {type(entity).__name__}: only assets, computes, jobs and endpoints")
     entry = next((e for e in reversed(session.trail) if e.entity is entity), None)
-    item = TrailItem(kind, (kind, entity.name), entity, entry.base_path if entry else str(path.parent), "")
+    kind = entry.noun if entry is not None else entity_kind(entity)
+    if kind not in _FOLDERS:
+        raise UsageError(f"--export cannot write a {type(entity).__name__}: only assets, computes, jobs and endpoints")
+    key = entry.key if entry is not None else entity_key(kind, entity)
+    item = TrailItem(kind, key, entity, entry.base_path if entry else str(path.parent), "")
     placer = Placer(path.parent, copy=False)
     out = build_yaml(item, placer, session.client, for_azure=False, conda_name=f"{path.stem}.conda.yml")
     write_text_atomic(path, dump_yaml(out.spec))

@@ -10,6 +10,7 @@ from typing import Any, Iterator, NamedTuple
 
 from ..errors import NotFoundError
 from ..rules import LOCAL_COMPUTE, MODEL_TYPES, parse_asset_ref, strip_azureml_prefix, version_key
+from ..session import entity_key
 from .jobspec import job_spec
 from .trail import ORDER, TrailItem
 
@@ -90,7 +91,7 @@ def _fetch(client: Any, kind: str, name: str, version: str | None) -> Any:
 
 def add_referenced(items: list[TrailItem], client: Any) -> list[str]:
     """Append what the items refer to and the export lacks; return README notes about it."""
-    have = {(i.key[0], i.key[1]) if i.kind == "compute" else i.key for i in items}
+    have = {i.key for i in items}
     notes: list[str] = []
     for item in list(items):
         for kind, name, version in references_of(item):
@@ -100,7 +101,7 @@ def add_referenced(items: list[TrailItem], client: Any) -> list[str]:
                 notes.append(f"{item.kind} {item.entity.name} refers to {kind} {name}"
                              f"{':' + version if version else ''}, which is not in the workspace: create it first.")
                 continue
-            key = (kind, entity.name) if kind == "compute" else (kind, entity.name, str(entity.version))
+            key = entity_key(kind, entity)
             if key in have:
                 continue
             have.add(key)

@@ -3,11 +3,11 @@ and ways to show things and to record what it created."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from ..session import Session
+from ..session import Session, TrailEntry
 from .parser import Command
 from .yaml_input import load_entity, parse_overrides
 
@@ -21,7 +21,6 @@ class Context:
     cwd: Path
     show: Callable[[Any], None] = print  # display() in a notebook
     in_kernel: bool = False  # a notebook frontend can render widgets
-    notices: list[str] = field(default_factory=list)
 
     @property
     def client(self) -> Any:
@@ -41,15 +40,19 @@ class Context:
         return bool(self.flag("file") or self.command.body is not None)
 
     def record(self, entity: Any) -> Any:
-        """Add a create/change to the session's trail (for %aml export); honour --export."""
+        """Add what this command did to the session's trail (for %aml export): the entity it
+        created or changed, or None for a delete (then -n/--endpoint-name name what went);
+        honour --export."""
         file = self.flag("file")
-        self.session.record(
-            "%aml " + self.command.line if self.command.body is None else "%%aml " + self.command.line,
-            entity,
-            body=self.command.body,
+        command = self.command
+        self.session.record(TrailEntry.of(
+            command.noun, command.verb, entity,
+            name=self.flag("name"), endpoint_name=self.flag("endpoint_name"),
+            line=("%aml " if command.body is None else "%%aml ") + command.line,
+            body=command.body,
             source=str((self.cwd / file).resolve()) if file else None,
             base_path=str(((self.cwd / file).resolve().parent) if file else self.cwd),
-        )
+        ))
         target = self.flag("export")
         if target:
             from ..export import export_entity_yaml

@@ -1,16 +1,16 @@
-"""Every action taken in a widget goes through `record_widget_action`: it returns the `%aml`
-line that does the same thing, and records it like a magic for `%aml export`, so clicking
-teaches the CLI and leaves a trail. Nothing heavy is imported here."""
+"""Every action taken in a widget goes through `record_widget_action`: it records the action in
+the session's trail like the magic that does the same (noun, verb, the entity), and returns that
+`%aml` line, so clicking teaches the CLI and leaves a trail for `%aml export`. Nothing heavy is
+imported here."""
 
 from __future__ import annotations
 
 import shlex
 from typing import Any, Callable
 
-__all__ = ["aml_line", "record_widget_action", "recorded_actions", "set_action_hook"]
+__all__ = ["aml_line", "record_widget_action", "set_action_hook"]
 
-_hook: Callable[[str, Any], None] | None = None
-_recorded: list[str] = []  # kept when amlmagic.session has no record_action yet
+_hook: Callable[[Any], None] | None = None
 
 
 def aml_line(noun: str, verb: str, **flags: Any) -> str:
@@ -26,26 +26,21 @@ def aml_line(noun: str, verb: str, **flags: Any) -> str:
     return " ".join(parts)
 
 
-def set_action_hook(hook: Callable[[str, Any], None] | None) -> None:
-    """Replace where actions are recorded (tests, or a session that wants them elsewhere)."""
+def set_action_hook(hook: Callable[[Any], None] | None) -> None:
+    """Send the trail entries of widget actions to `hook` instead of the session (tests)."""
     global _hook
     _hook = hook
 
 
-def record_widget_action(line: str, entity: Any = None) -> str:
-    """Record `line` (an `%aml` line equivalent to a widget action) and return it."""
+def record_widget_action(noun: str, verb: str, entity: Any = None, **flags: Any) -> str:
+    """Record that a widget did `%aml noun verb flags` (which returned `entity`); the line.
+    `n` names the thing when there is no entity (a cancel, an invoke)."""
+    from ..session import TrailEntry, current_session
+
+    line = aml_line(noun, verb, **flags)
+    entry = TrailEntry.of(noun, verb, entity, name=flags.get("n"), line=line)
     if _hook is not None:
-        _hook(line, entity)
-        return line
-    try:
-        from amlmagic.session import record_action
-    except ImportError:  # the session module has not landed: keep the trail here
-        _recorded.append(line)
+        _hook(entry)
     else:
-        record_action(line, entity=entity)
+        current_session().record(entry)
     return line
-
-
-def recorded_actions() -> list[str]:
-    """Lines recorded while amlmagic.session offers no record_action."""
-    return list(_recorded)

@@ -93,9 +93,9 @@ class AmlWidget(anywidget.AnyWidget):
         if self._unsynced and (force or (due and total <= RESYNC_MAX_POINTS)):
             self._send_snapshot()
 
-    def _did(self, line: str, entity: Any = None) -> None:
-        """Show and record the `%aml` line equivalent to what the widget just did."""
-        self.last_action = record_widget_action(line, entity)
+    def _did(self, noun: str, verb: str, entity: Any = None, **flags: Any) -> None:
+        """Record what the widget just did, as `%aml noun verb flags`, and show that line."""
+        self.last_action = record_widget_action(noun, verb, entity, **flags)
 
     # -- display with static fallbacks ----------------------------------------------------------
     def static_html(self) -> str:

@@ -7,7 +7,6 @@ from typing import Any
 
 import traitlets as t
 
-from .actions import aml_line
 from .base import AmlWidget
 from .static import html_card, html_table
 
@@ -43,7 +42,7 @@ class ComputePicker(AmlWidget):
     def do_use(self, name: str) -> None:
         compute = self.client.compute.use(name)
         self.default_compute = self.client.compute.get_default() or name
-        self._did(aml_line("compute", "use", n=name), compute)
+        self._did("compute", "use", compute, n=name)
 
     def static_html(self) -> str:
         rows = [[c["name"], c["type"], c["size"], c["state"], c["instances"]] for c in self.computes]

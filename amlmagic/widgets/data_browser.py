@@ -9,7 +9,6 @@ from typing import Any
 import traitlets as t
 
 from ..errors import ValidationError
-from .actions import aml_line
 from .base import AmlWidget
 from .preview import preview_path
 from .static import html_card, html_table
@@ -58,8 +57,8 @@ class DataBrowser(AmlWidget):
         data = Data(name=name, path=path, type=type or "uri_folder", description=description or None,
                     version=version or None)
         created = self.client.data.create_or_update(data)
-        self._did(aml_line("data", "create", n=name, v=version or None, t=type or "uri_folder", p=path,
-                           d=description or None), created)
+        self._did("data", "create", created, n=name, v=version or None, t=type or "uri_folder", p=path,
+                  d=description or None)
         self.do_refresh()
         self.do_select(created.name, str(created.version))
         return created

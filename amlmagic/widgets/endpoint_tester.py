@@ -14,7 +14,6 @@ import traitlets as t
 
 from ..errors import ValidationError
 from ..files import write_text_atomic
-from .actions import aml_line
 from .base import AmlWidget
 from .static import esc, fmt, html_card
 
@@ -91,8 +90,8 @@ class EndpointTester(AmlWidget):
             answer = json.dumps(answer)
         with self.hold_sync():
             self.response, self.latency_ms = answer, round(latency, 1)
-        self._did(aml_line("online-endpoint", "invoke", n=self.endpoint, deployment_name=self.deployment or None,
-                           request_file=path))
+        self._did("online-endpoint", "invoke", None, n=self.endpoint, deployment_name=self.deployment or None,
+                  request_file=path)
         return answer
 
     def do_set_traffic(self, traffic: dict) -> Any:
@@ -104,7 +103,7 @@ class EndpointTester(AmlWidget):
         endpoint.traffic = split
         updated = self.client.online_endpoints.begin_create_or_update(endpoint).result()
         text = " ".join(f"{k}={v}" for k, v in split.items())
-        self._did(aml_line("online-endpoint", "update", n=self.endpoint, traffic=text), updated)
+        self._did("online-endpoint", "update", updated, n=self.endpoint, traffic=text)
         self.do_refresh()
         return updated
 

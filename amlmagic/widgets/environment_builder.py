@@ -17,7 +17,6 @@ import traitlets as t
 from ..errors import AmlMagicError, UnsupportedError, ValidationError
 from ..files import write_text_atomic
 from ..rules import DEFAULT_IMAGE
-from .actions import aml_line
 from .base import AmlWidget
 from .static import esc, html_card
 
@@ -88,7 +87,7 @@ class EnvironmentBuilder(AmlWidget):
         env = Environment(name=spec["name"], version=spec.get("version"), image=spec["image"],
                           conda_file=spec.get("conda_file"))
         created = self.client.environments.create_or_update(env)
-        self._did(aml_line("environment", "create", file=str(path)), created)
+        self._did("environment", "create", created, file=str(path))
         self._start_build(created)
         return created
 

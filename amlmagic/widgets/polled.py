@@ -8,7 +8,6 @@ from typing import Any
 import traitlets as t
 
 from ..errors import AmlMagicError, ServiceError, ThrottledError
-from .actions import aml_line
 from .base import AmlWidget
 from .poller import Poller
 
@@ -74,5 +73,5 @@ class PolledJobWidget(AmlWidget):
 
     def do_cancel(self) -> None:
         self.client.jobs.begin_cancel(self.job_name).result()
-        self._did(aml_line("job", "cancel", n=self.job_name))
+        self._did("job", "cancel", None, n=self.job_name)
         self.refresh_status()

@@ -55,13 +55,14 @@ def test_trail_keeps_first_position_and_last_state_and_endpoint_delete_takes_dep
     from azure.ai.ml.entities import AmlCompute, ManagedOnlineDeployment, ManagedOnlineEndpoint
 
     trail = [
-        TrailEntry("%aml online-endpoint create -n ep", ManagedOnlineEndpoint(name="ep")),
-        TrailEntry("%aml compute create -n a", AmlCompute(name="a", max_instances=1)),
-        TrailEntry("%%aml online-deployment create", ManagedOnlineDeployment(name="blue", endpoint_name="ep")),
-        TrailEntry("%aml compute create -n a", AmlCompute(name="a", max_instances=5)),
-        TrailEntry("%aml compute use -n local", AmlCompute(name="local")),
-        TrailEntry("%aml online-endpoint delete -n ep", None),
-        TrailEntry("%aml online-endpoint create -n ep2", ManagedOnlineEndpoint(name="ep2")),
+        TrailEntry.of("online-endpoint", "create", ManagedOnlineEndpoint(name="ep"), line="%aml online-endpoint create -n ep"),
+        TrailEntry.of("compute", "create", AmlCompute(name="a", max_instances=1), line="%aml compute create -n a"),
+        TrailEntry.of("online-deployment", "create", ManagedOnlineDeployment(name="blue", endpoint_name="ep"),
+                      line="%%aml online-deployment create"),
+        TrailEntry.of("compute", "create", AmlCompute(name="a", max_instances=5), line="%aml compute create -n a"),
+        TrailEntry.of("compute", "use", AmlCompute(name="local"), line="%aml compute use -n local"),
+        TrailEntry.of("online-endpoint", "delete", name="ep", line="%aml online-endpoint delete -n ep"),
+        TrailEntry.of("online-endpoint", "create", ManagedOnlineEndpoint(name="ep2"), line="%aml online-endpoint create -n ep2"),
     ]
     items = final_items(trail)
     assert [(i.kind, i.entity.name) for i in items] == [("compute", "a"), ("online-endpoint", "ep2")]
@@ -88,3 +89,16 @@ def test_things_a_job_uses_from_before_the_session_are_exported_too(workspace):
     assert "created before this session" in readme
     job = yaml.safe_load(next(folder.glob("jobs/*/job.yml")).read_text())
     assert job["compute"] == "azureml:pool" and "--set" not in (folder / "deploy.sh").read_text().split("job create")[1].split("\n")[0]
+
+
+def test_the_trail_is_read_from_its_actions_not_its_lines():
+    """A delete is a delete by its verb and key, whatever the line shows (a widget's line, or none)."""
+    from azure.ai.ml.entities import AmlCompute, ManagedOnlineDeployment
+
+    trail = [
+        TrailEntry.of("compute", "create", AmlCompute(name="a", max_instances=1), line="clicked Create"),
+        TrailEntry.of("online-deployment", "create", ManagedOnlineDeployment(name="blue", endpoint_name="ep")),
+        TrailEntry.of("online-deployment", "delete", name="blue", endpoint_name="ep", line="%aml compute create -n a"),
+        TrailEntry.of("job", "cancel", name="j1"),
+    ]
+    assert [(i.kind, i.key) for i in final_items(trail)] == [("compute", ("compute", "a"))]

@@ -7,7 +7,7 @@ def recorded():
     from amlmagic.widgets.actions import set_action_hook
 
     lines: list[str] = []
-    set_action_hook(lambda line, entity: lines.append(line))
+    set_action_hook(lambda entry: lines.append(entry.line))
     yield lines
     set_action_hook(None)
 

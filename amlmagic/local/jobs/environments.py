@@ -28,12 +28,14 @@ import sysconfig
 from pathlib import Path
 from typing import Any, Callable
 
-from ...errors import BackendError, NotFoundError
+from ...errors import BackendError, NotFoundError, ValidationError
 from ...rules import parse_asset_ref
 from ..osutil import locked, write_bytes_atomic, write_json_atomic
 from ..store import Store
 
-__all__ = ["realize_environment", "describe_environment", "realize", "conda_requirements", "shim_python"]
+__all__ = [
+    "realize_environment", "describe_environment", "realize", "conda_requirements", "read_conda_file", "shim_python",
+]
 
 _CONDA_ONLY = {"python", "pip", "conda", "setuptools", "wheel"}  # provided by any venv
 
@@ -73,13 +75,30 @@ def conda_requirements(conda: dict) -> tuple[list[str], str | None]:
     return requirements, python
 
 
+def read_conda_file(conda_file: Any, base: Path) -> dict:
+    """A conda file as a dict, from a dict, a path, or YAML text."""
+    import yaml
+
+    if isinstance(conda_file, dict):
+        return conda_file
+    path = Path(str(conda_file))
+    path = path if path.is_absolute() else base / path
+    if not path.is_file():
+        raise NotFoundError(f"conda file {path} does not exist: check conda_file / --conda-file")
+    try:
+        loaded = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ValidationError(f"conda file {path} is not valid YAML: {exc}") from None
+    if not isinstance(loaded, dict):
+        raise ValidationError(f"conda file {path} must be a mapping with 'dependencies'")
+    return loaded
+
+
 def _current(notice: str | None) -> dict:
     return {"kind": "current", "notice": notice, "requirements": []}
 
 
 def _from_definition(definition: dict, label: str, base_path: Path) -> dict:
-    from ..operations.environments import read_conda_file
-
     conda = definition.get("conda_file")
     if conda is None:
         what = "Docker build context" if definition.get("build") else f"Docker image {definition.get('image')}"

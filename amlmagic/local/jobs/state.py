@@ -22,11 +22,12 @@ from pathlib import Path
 from ...rules import TERMINAL_STATUSES
 from ..osutil import locked, process_alive, process_start_time, read_json, try_lock, write_json_atomic
 from ..workspace import now_iso
+from .revival import reviver_for
 
 __all__ = [
     "jobs_root", "job_dir", "read_record", "read_status",
     "update_status", "raw_status", "record_launched_pid",
-    "own_job", "MAX_CONTROLLER_RESTARTS", "SWEEP_STATE_FILE",
+    "own_job", "MAX_CONTROLLER_RESTARTS",
 ]
 
 def jobs_root(workspace_root: Path) -> Path:
@@ -87,7 +88,7 @@ def record_launched_pid(folder: Path, pid: int) -> None:
 
 
 def own_job(folder: Path, lock_name: str):
-    """One process drives a job (a runner) or a sweep (a controller): hold `lock_name` for life
+    """One process drives a job (a runner) or a parent job (its driver, e.g. a sweep controller): hold `lock_name` for life
     (None: another process has it), and record this process as the job's driver (a launcher
     records the pid too, unless a live one is recorded)."""
     lock = try_lock(Path(folder) / lock_name)
@@ -110,8 +111,9 @@ def _never_launched(current: dict) -> bool:
 
 
 def read_status(folder: Path) -> dict:
-    """The job's true status: what the runner wrote, or Failed when its runner is gone (a sweep
-    whose controller is gone gets a new controller instead, see `_revive_sweep`)."""
+    """The job's true status: what the runner wrote, or Failed when its runner is gone (a parent
+    job whose driver is gone gets a new one instead, when its kind registered a reviver:
+    revival.py)."""
     current = raw_status(folder)
     if current.get("status") in TERMINAL_STATUSES:
         return current
@@ -125,8 +127,9 @@ def read_status(folder: Path) -> dict:
         if current.get("status") in TERMINAL_STATUSES:
             return current
         canceled = current.get("status") == "CancelRequested"
-        if not canceled and (Path(folder) / SWEEP_STATE_FILE).is_file():
-            revived = _revive_sweep(Path(folder), current)
+        relaunch = None if canceled else reviver_for(folder)
+        if relaunch is not None:
+            revived = _revive(Path(folder), current, relaunch)
             if revived is not None:
                 return revived
         return update_status(
@@ -139,25 +142,22 @@ def read_status(folder: Path) -> dict:
     return current
 
 
-# Our rule: a sweep outlives its controller, as Azure's sweeps outlive any one machine. A
-# controller that died without a word (killed, out of memory, the machine restarted) is started
-# again from its saved state when someone reads the sweep's status, at most this many times; a
-# controller that fails with an error ends the sweep Failed itself and is not restarted.
+# Our rule: a parent job (e.g. a sweep) outlives its driver, as Azure's sweeps outlive any one machine.
+# A driver that died without a word (killed, out of memory, the machine restarted) is started
+# again from its saved state when someone reads the job's status, at most this many times; a
+# driver that fails with an error ends the job Failed itself and is not restarted.
 MAX_CONTROLLER_RESTARTS = 3
-SWEEP_STATE_FILE = "sweep_state.json"  # a sweep controller's saved state: marks a sweep's folder
 
 
-def _revive_sweep(folder: Path, dead: dict) -> dict | None:
-    """Start a new controller for the sweep in `folder` (None when it was restarted enough)."""
+def _revive(folder: Path, dead: dict, relaunch) -> dict | None:
+    """Start a new driver for the parent job in `folder` (None when it was restarted enough)."""
     restarts = dead.get("controller_restarts", 0)
     if restarts >= MAX_CONTROLLER_RESTARTS:
         return None
-    from ..sweep.controller import launch_controller  # the sweep engine builds on this module
-
     with _locked(folder):
         now = raw_status(folder)
         if now.get("pid") != dead.get("pid") or now.get("status") in TERMINAL_STATUSES:
             return now  # another reader revived it, or it ended, meanwhile
         update_status(folder, None, controller_restarts=restarts + 1)
-        launch_controller(folder)
+        relaunch(folder)
     return raw_status(folder)

@@ -7,29 +7,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ...errors import NotFoundError, ValidationError
+from ..jobs.environments import read_conda_file, realize_environment
 from ..uploads import upload_local_path
 from .versioned import VersionedOperations
 
-__all__ = ["EnvironmentOperations", "read_conda_file"]
-
-
-def read_conda_file(conda_file: Any, base: Path) -> dict:
-    """A conda file as a dict, from a dict, a path, or YAML text."""
-    import yaml
-
-    if isinstance(conda_file, dict):
-        return conda_file
-    path = Path(str(conda_file))
-    path = path if path.is_absolute() else base / path
-    if not path.is_file():
-        raise NotFoundError(f"conda file {path} does not exist: check conda_file / --conda-file")
-    try:
-        loaded = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ValidationError(f"conda file {path} is not valid YAML: {exc}") from None
-    if not isinstance(loaded, dict):
-        raise ValidationError(f"conda file {path} must be a mapping with 'dependencies'")
-    return loaded
+__all__ = ["EnvironmentOperations"]
 
 
 class EnvironmentOperations(VersionedOperations):
@@ -65,8 +47,6 @@ class EnvironmentOperations(VersionedOperations):
         """The python executable that runs the environment here: the current one when it has
         every requirement, else its virtual environment, built on the first call and reused.
         `log` gets the build's lines. NotFoundError for an unknown version."""
-        from ..jobs.environments import realize_environment
-
         self._record(name, str(version), None)
         return str(realize_environment(self._ws, f"azureml:{name}:{version}", log))
 

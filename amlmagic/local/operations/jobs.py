@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import BackendError, NotFoundError, ValidationError
+from ..jobs.cancel import cancel_job
 from ..jobs.plan import submit_plan
 from ...rules import TERMINAL_STATUSES
-from ..jobs.state import job_dir, jobs_root, read_record, read_status, update_status
-from ..osutil import kill_tree, process_alive
+from ..jobs.state import job_dir, jobs_root, read_record, read_status
 from ..pollers import WaitingPoller
 from ..uris import is_remote_uri
 from ..workspace import LocalWorkspace
@@ -229,26 +229,8 @@ class JobOperations:
     # -- control -----------------------------------------------------------------------------
     def begin_cancel(self, name: str, **_: Any) -> WaitingPoller:
         """Stop the job's whole process tree; it ends Canceled (at once if its runner is gone)."""
-        import signal
-
-        folder = self.local_dir(name)
-        status = read_status(folder)
-        if status["status"] not in TERMINAL_STATUSES:
-            status = update_status(folder, "CancelRequested")
-            pid = status.get("pid")
-            if process_alive(pid, status.get("pid_start")):
-                try:
-                    os.kill(pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-            else:  # the runner is gone: stop what it left running, then end the job
-                child = status.get("child_pid")
-                if child and process_alive(child, None):
-                    kill_tree(child, signal.SIGKILL)
-                update_status(folder, "Canceled")
-                for child in self.list(parent_job_name=name):  # a dead sweep controller's trials
-                    if child.status not in TERMINAL_STATUSES:
-                        self.begin_cancel(child.name)
+        self.local_dir(name)  # NotFoundError for an unknown job
+        cancel_job(self._root, name)
         return WaitingPoller(lambda: self._status(name)["status"] in TERMINAL_STATUSES,
                              lambda timeout: self.wait(name, timeout))
 

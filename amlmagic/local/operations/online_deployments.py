@@ -194,7 +194,7 @@ class OnlineDeploymentOperations:
     def _record(self, deployment, name, endpoint, model, code, code_dir, script, model_dir, python, described,
                 environment, snapshot, count, request_settings, existing) -> dict:
         if environment is not None and not isinstance(environment, str):  # inline: kept as a plain dict
-            from .environments import read_conda_file
+            from ..jobs.environments import read_conda_file
 
             conda = getattr(environment, "conda_file", None)
             base = Path(getattr(environment, "_base_path", None) or getattr(deployment, "_base_path", None) or ".")

@@ -10,3 +10,17 @@
 
 Nothing heavy is imported here; optuna and scipy load only when a sampler needs them.
 """
+
+from ..jobs.revival import register_reviver
+
+
+def _relaunch(folder):
+    from .controller import launch_controller
+
+    return launch_controller(folder)
+
+
+# A sweep whose controller died gets a new one when its status is read (jobs/state.py).
+register_reviver("sweep", _relaunch)
+
+__all__: list[str] = []

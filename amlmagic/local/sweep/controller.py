@@ -45,8 +45,9 @@ from typing import Any, Mapping
 from ...errors import AlreadyExistsError, AmlMagicError, NotFoundError, UsageError
 from ...names import generate_job_name, validate_job_name
 from ...rules import TERMINAL_STATUSES
+from ..jobs.cancel import cancel_job
 from ..jobs.state import (
-    SWEEP_STATE_FILE, job_dir, jobs_root, own_job, raw_status, read_record, read_status,
+    job_dir, jobs_root, own_job, raw_status, read_record, read_status,
     record_launched_pid, update_status,
 )
 from ..osutil import launch_detached, read_json, write_json_atomic
@@ -57,14 +58,14 @@ from .policies import TrialProgress, make_policy
 from .results import final_status, sweep_properties
 from .sampling import make_sampler
 from .trials import (
-    cancel_job, sweep_env, terminate_trial, trial_meta, trial_name, trial_score, trial_spec, trial_threads,
+    sweep_env, terminate_trial, trial_meta, trial_name, trial_score, trial_spec, trial_threads,
 )
 from .validation import sweep_defaults
 
 __all__ = ["submit_sweep", "launch_controller", "resume_sweep", "SweepController", "main",
            "STATE_FILE", "POLL_SECONDS"]
 
-STATE_FILE = SWEEP_STATE_FILE  # defined beside read_status, which revives a sweep whose controller died
+STATE_FILE = "sweep_state.json"  # the controller's saved state: a new controller continues from it
 POLL_SECONDS = 0.02  # a finished trial is replaced within ~10 ms on average; a poll costs ~0.2 ms (1% of a core)
 
 

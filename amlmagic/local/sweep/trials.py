@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ...rules import TERMINAL_STATUSES
+from ..jobs.cancel import cancel_job
 from ..jobs.state import job_dir, read_status, update_status
 
 __all__ = [
     "HYPERPARAMETERS_PROPERTY", "TERMINATION_PROPERTY", "trial_name", "trial_spec", "sweep_env",
-    "trial_meta", "trial_score", "terminate_trial", "cancel_job", "trial_threads",
+    "trial_meta", "trial_score", "terminate_trial", "trial_threads",
 ]
 
 HYPERPARAMETERS_PROPERTY = "hyperparameters"  # JSON of the trial's sampled values
@@ -94,15 +95,6 @@ def trial_score(values: list[float], goal: str) -> float | None:
     if not finite:
         return None
     return max(finite) if goal == "maximize" else min(finite)
-
-
-def cancel_job(workspace_root: Path, name: str) -> None:
-    """The cancel path of `client.jobs.begin_cancel` (SIGTERM to the runner; Canceled at once if
-    the runner is gone). Does not wait."""
-    from ..operations.jobs import JobOperations
-    from ..workspace import LocalWorkspace
-
-    JobOperations(LocalWorkspace(workspace_root)).begin_cancel(name)
 
 
 def terminate_trial(workspace_root: Path, name: str, termination: Any) -> bool:

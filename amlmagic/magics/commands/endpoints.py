@@ -7,6 +7,7 @@ from typing import Any
 
 from ...display import EntityList, TextBlock
 from ...errors import UsageError
+from ...session import TrailEntry
 
 __all__ = [
     "online_endpoint_create", "online_endpoint_show", "online_endpoint_list", "online_endpoint_update",
@@ -99,8 +100,10 @@ def online_deployment_create(ctx) -> Any:
     if ctx.flag("all_traffic"):  # like `az ml online-deployment create --all-traffic`
         endpoint = ctx.client.online_endpoints.get(created.endpoint_name)
         endpoint.traffic = {created.name: 100}
-        ctx.session.record(f"%aml online-endpoint update -n {endpoint.name} --traffic \"{created.name}=100\"",
-                           ctx.client.online_endpoints.begin_create_or_update(endpoint).result())
+        updated = ctx.client.online_endpoints.begin_create_or_update(endpoint).result()
+        ctx.session.record(TrailEntry.of(
+            "online-endpoint", "update", updated, base_path=str(ctx.cwd),
+            line=f"%aml online-endpoint update -n {endpoint.name} --traffic \"{created.name}=100\""))
     return created
 
 
