@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..spec.assets import asset_to_spec, is_secret_name
 from ..rules import LOCAL_COMPUTE, strip_azureml_prefix
+from ..spec.assets import asset_to_spec, is_secret_name
 from .files import Placer, local_content, original_job_code, registered_source
 from .jobspec import job_spec
 from .references import JobLink, job_output_ref

@@ -25,10 +25,6 @@ class Step:
     comment: str = ""
 
 
-def _shell_var(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_]", "_", text).upper()
-
-
 def plan_steps(exported: list[tuple[Exported, str]]) -> list[Step]:
     """`exported` is (item, YAML path relative to the export folder), already in deploy order
     (`references.deploy_order`: a job before what reads its outputs)."""

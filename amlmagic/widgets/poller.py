@@ -36,7 +36,3 @@ class Poller:
 
     def stop(self) -> None:
         self._stop.set()
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()

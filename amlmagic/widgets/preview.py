@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import csv
 import gzip
+import itertools
 import struct
 import zlib
 from pathlib import Path
@@ -53,7 +54,7 @@ def _csv_preview(path: Path, rows: int) -> dict:
     with open(path, newline="", encoding="utf-8", errors="replace") as f:
         reader = csv.reader(f)
         header = next(reader, [])
-        body = [row for _, row in zip(range(rows), reader)]
+        body = list(itertools.islice(reader, rows))
     return {"kind": "table", "columns": header, "rows": body, "source": path.name}
 
 

@@ -5,6 +5,7 @@ details; "open" shows the matching widget below the tree."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable
 
 import traitlets as t
@@ -37,7 +38,6 @@ class WorkspaceExplorer(AmlWidget):
         self.client = client
         self.workspace_name = str(client.workspace_name or "Workspace")
         self._entities: dict[tuple[str, str], Any] = {}
-        self.opened: Any = None
         self.do_refresh()
 
     def __repr__(self) -> str:
@@ -58,7 +58,7 @@ class WorkspaceExplorer(AmlWidget):
             self._entities[("jobs", job.name)] = job
             children = []
             if getattr(job, "type", "") == "sweep":
-                for trial in self._safe(lambda: self.client.jobs.list(parent_job_name=job.name)):
+                for trial in self._safe(partial(self.client.jobs.list, parent_job_name=job.name)):
                     self._entities[("jobs", trial.name)] = trial
                     children.append({"name": trial.name, "status": trial.status, "parent": job.name})
             items.append({"name": job.name, "label": job.display_name or job.name, "status": job.status,
@@ -69,7 +69,7 @@ class WorkspaceExplorer(AmlWidget):
         items = []
         for ep in self._safe(lambda: self.client.online_endpoints.list()):
             self._entities[("online_endpoints", ep.name)] = ep
-            deps = self._safe(lambda: self.client.online_deployments.list(ep.name))
+            deps = self._safe(partial(self.client.online_deployments.list, ep.name))
             for d in deps:
                 self._entities[("online_deployments", d.name)] = d
             items.append({"name": ep.name, "children": [{"name": d.name, "kind": "online_deployments", "parent": ep.name}
@@ -129,7 +129,6 @@ class WorkspaceExplorer(AmlWidget):
     def do_open(self, kind: str, name: str, parent: str | None = None) -> None:
         """Show the matching widget under the explorer (in its output area)."""
         widget = self.widget_for(kind, name)
-        self.opened = widget
         output = getattr(self, "_output", None)
         if widget is not None and output is not None:
             output.clear_output()

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from amlmagic.export.jobspec import (
+    job_spec as job_to_spec,  # see job_spec: the local sweep entity cannot be dumped as is
+)
 from amlmagic.magics import run_aml
 from amlmagic.session import current_session, reset_session
-from amlmagic.export.jobspec import job_spec as job_to_spec  # see job_spec: the local sweep entity cannot be dumped as is
 
 from .conftest import exported_yamls, load_exported, stop_endpoints
 

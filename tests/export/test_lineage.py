@@ -231,8 +231,8 @@ def test_a_latest_reference_means_the_version_latest_when_the_job_was_created(wo
 def test_items_that_depend_on_each_other_do_not_hang_the_order():
     """Two jobs that each read the other's output cannot come out of one session, but the order
     must still end: kind order for what is left, and a README note."""
-    from azure.ai.ml.entities import CommandJob
     from azure.ai.ml import Input
+    from azure.ai.ml.entities import CommandJob
 
     from amlmagic.export.references import deploy_order
     from amlmagic.export.trail import TrailItem

@@ -21,8 +21,16 @@ def reload(kind: str, spec: dict, base):
 
 
 def test_each_kind_reloads_with_the_same_fields(tmp_path):
-    from azure.ai.ml.entities import (AmlCompute, BuildContext, CodeConfiguration, Data, Environment,
-                                      ManagedOnlineDeployment, ManagedOnlineEndpoint, Model)
+    from azure.ai.ml.entities import (
+        AmlCompute,
+        BuildContext,
+        CodeConfiguration,
+        Data,
+        Environment,
+        ManagedOnlineDeployment,
+        ManagedOnlineEndpoint,
+        Model,
+    )
 
     (tmp_path / "ctx").mkdir()
     entities = [

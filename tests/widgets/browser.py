@@ -134,7 +134,7 @@ def wait_settled(page, selector: str, timeout: float = 30, quiet: float = 1.0) -
         if now != last or now is None:
             last, since = now, time.monotonic()
         elif time.monotonic() - since >= quiet:
-            return dict(zip(("x", "y", "width", "height"), now[1:]))
+            return dict(zip(("x", "y", "width", "height"), now[1:], strict=True))
         time.sleep(0.1)
     raise AssertionError(f"{selector} kept moving or changing for {timeout} s")
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.widgets.browser import (chromium, jupyter_server, run_all_cells, screenshot, wait_for,
-                                   write_notebook)
+from tests.widgets.browser import chromium, jupyter_server, run_all_cells, screenshot, wait_for, write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

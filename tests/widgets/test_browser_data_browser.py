@@ -10,8 +10,7 @@ import struct
 
 import pytest
 
-from tests.widgets.browser import (chromium, jupyter_server, run_all_cells, screenshot, wait_for,
-                                   write_notebook)
+from tests.widgets.browser import chromium, jupyter_server, run_all_cells, screenshot, wait_for, write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.widgets.browser import (chromium, jupyter_server, run_all_cells, screenshot,
-                                   wait_settled, write_notebook)
+from tests.widgets.browser import chromium, jupyter_server, run_all_cells, screenshot, wait_settled, write_notebook
 from tests.widgets.test_job_monitor import SRC
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

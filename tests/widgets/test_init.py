@@ -1,6 +1,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from tests.widgets.browser import REPO
 
 
@@ -14,9 +16,5 @@ def test_importing_the_package_does_not_import_anywidget():
 def test_unknown_names_raise_attribute_error():
     import amlmagic.widgets as w
 
-    try:
-        w.NoSuchWidget
-    except AttributeError as exc:
-        assert "NoSuchWidget" in str(exc)
-    else:
-        raise AssertionError("expected AttributeError")
+    with pytest.raises(AttributeError, match="NoSuchWidget"):
+        w.NoSuchWidget  # noqa: B018  (the attribute access is the test)
