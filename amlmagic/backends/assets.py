@@ -94,21 +94,30 @@ class AzureModelOperations(TranslatedOperations):
         """The job that produced the version (the model's `job_name`), that job's data inputs and
         its environment; {} for a model registered from a path."""
         model = self.get(name, version=version) if version else self.get(name, label="latest")
-        job_name = getattr(model, "job_name", None)
+        job_name = getattr(model, "job_name", None) or _job_of_output(str(model.path or ""))
         if not job_name:
             return {}
         job = self._jobs.get(job_name)
-        data = [value.path for value in (getattr(job, "inputs", None) or {}).values()
+        data = [_asset_ref(value.path) for value in (getattr(job, "inputs", None) or {}).values()
                 if isinstance(getattr(value, "path", None), str) and value.path]
-        return {"job": job_name, "data": data, "environment": _environment_ref(getattr(job, "environment", None))}
+        return {"job": job_name, "data": data, "environment": _asset_ref(getattr(job, "environment", None))}
 
 
-def _environment_ref(environment: Any) -> str | None:
-    """`azureml:name:version` for a job's environment (Azure answers its ARM id)."""
-    if environment is None:
+def _job_of_output(path: str) -> str | None:
+    """The job an `azureml://jobs/<job>/outputs/...` model path names."""
+    parts = path.split("/")
+    return parts[3] if path.startswith("azureml://jobs/") and len(parts) > 4 and parts[3] else None
+
+
+def _asset_ref(value: Any) -> str | None:
+    """An input's path or a job's environment as a YAML would name it: `azureml:name:version`
+    (Azure answers ARM ids, azure-ai-ml `name:version`), URIs as they are."""
+    if value is None:
         return None
-    if not isinstance(environment, str):  # an inline Environment entity
-        name, version = getattr(environment, "name", None), getattr(environment, "version", None)
+    if not isinstance(value, str):  # an inline Environment entity
+        name, version = getattr(value, "name", None), getattr(value, "version", None)
         return f"azureml:{name}:{version}" if name and version else None
-    ref = parse_asset_ref(environment)
+    if "://" in value:
+        return value
+    ref = parse_asset_ref(value)
     return f"azureml:{ref.name}:{ref.version}" if ref.version else f"azureml:{ref.name}@{ref.label or 'latest'}"

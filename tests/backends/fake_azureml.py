@@ -78,6 +78,8 @@ class FakeAzureML:
         self.run_status: dict[str, list[str]] = {}  # run id -> statuses to walk through
         self.children: dict[str, list[dict]] = {}  # run id -> its child runs (a sweep's trials)
         self.rejects: dict[str, tuple[int, dict]] = {}  # lowercased path -> error answer for PUT
+        self.failures: dict[tuple[str, str], tuple[int, dict]] = {}  # (method, lowercased path) -> error answer
+        self.logs: dict[str, bytes] = {}  # run id -> its user_logs/std_log.txt, as written so far
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._certs = tempfile.TemporaryDirectory()
         self.cert_path, key_path = self_signed_cert(Path(self._certs.name))
@@ -115,17 +117,31 @@ class FakeAzureML:
         body.setdefault("name", name)
         self.store[path] = body
 
+    def fail(self, method: str, path: str, status: int, code: str, message: str, details=(), target=None) -> None:
+        """Answer `method path` (relative to the workspace when it does not start with /subscriptions)
+        with an ARM error body, as Azure answers errors."""
+        full = path if path.lower().startswith("/subscriptions") else f"{self.scope}/{path.lstrip('/')}"
+        error = {"code": code, "message": message, "details": list(details), "additionalInfo": []}
+        if target:
+            error["target"] = target
+        self.failures[(method, full.lower())] = (status, {"error": error})
+
     # -- request handling -----------------------------------------------------------------------
     def answer(self, method: str, url: str, body):
         parts = urlsplit(url)
         original_path = parts.path.rstrip("/")
         path = original_path.lower()
         query = parse_qs(parts.query)
+        if (method, path) in self.failures:
+            return self.failures[(method, path)]
         if path == "/discovery":
             return 200, {"api": self.url, "catalog": self.url, "experimentation": self.url, "history": self.url}
         if path.startswith("/operations/"):
             return 200, {"status": "Succeeded"}
         if path.startswith("/logs/"):
+            run_id = path.split("/")[2]
+            if run_id in self.logs:  # a SAS URL of a log not written yet answers 404, as blob storage
+                return (200, self.logs[run_id]) if self.logs[run_id] else _error(404, "BlobNotFound", "no blob")
             return 200, "epoch 1 loss 0.9\nepoch 2 loss 0.5\n"
         if path == "/score":
             return 200, {"echo": body, "prediction": [1, 0]}
@@ -147,6 +163,9 @@ class FakeAzureML:
             return (200, None) if self.store.pop(path, None) else (204, None)
         if method == "GET":
             if path in self.store:
+                run_id = path.rsplit("/jobs/", 1)[-1] if "/jobs/" in path else None
+                if run_id in self.run_status:  # a job's status is its run's, as on Azure
+                    self.store[path]["properties"]["status"] = self._next_status(run_id)
                 return 200, self.store[path]
             children = [v for k, v in self.store.items() if k.rsplit("/", 1)[0] == path]
             if children or path.endswith(("/computes", "/jobs", "/versions", "/data", "/models", "/environments",
@@ -200,13 +219,20 @@ class FakeAzureML:
         run_id = path.split("/runs/")[1].split("/")[0]
         if path.endswith("/children"):
             return 200, {"value": self.children.get(run_id, []), "nextLink": None}
-        statuses = self.run_status.get(run_id, ["Completed"])
-        status = statuses.pop(0) if len(statuses) > 1 else statuses[0]
         job = self.store.get(f"{self.scope}/jobs/{run_id}")
+        children = {c.get("runId") for runs in self.children.values() for c in runs}
+        if job is None and run_id not in children:
+            return _error(404, "UserError", f"Run {run_id} was not found")
+        status = self._next_status(run_id)
         if job is not None:  # the job resource follows its run, as on Azure
             job.setdefault("properties", {})["status"] = status
         logs = {"user_logs/std_log.txt": f"{self.url}/logs/{run_id}/std_log.txt"}
         return 200, {"runId": run_id, "status": status, "logFiles": logs, "warnings": [], "error": None}
+
+    def _next_status(self, run_id: str) -> str:
+        """The run's next status: each read walks one step, the last one stays."""
+        statuses = self.run_status.get(run_id, ["Completed"])
+        return statuses.pop(0) if len(statuses) > 1 else statuses[0]
 
     def _mlflow(self, path, query):
         run_id = query.get("run_id", [""])[0]
@@ -235,8 +261,9 @@ class FakeAzureML:
                 result = fake.answer(self.command, self.path, body)
                 status, payload = result[0], result[1]
                 headers = result[2] if len(result) > 2 else {}
-                if isinstance(payload, str):
-                    data, content_type = payload.encode(), "text/plain; charset=utf-8"
+                if isinstance(payload, (str, bytes)):
+                    data = payload.encode() if isinstance(payload, str) else payload
+                    content_type = "text/plain; charset=utf-8"
                 else:
                     data, content_type = b"" if payload is None else json.dumps(payload).encode(), "application/json; charset=utf-8"
                 self.send_response(status)
