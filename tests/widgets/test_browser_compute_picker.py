@@ -19,7 +19,7 @@ def test_clicking_a_compute_row_sets_the_default(tmp_path, kind):
     ws = tmp_path / "ws"
     client = LocalMLClient(ws)
     client.compute.begin_create_or_update(AmlCompute(name="gpu-box", max_instances=2))
-    assert client.compute.default == "local"
+    assert client.compute.get_default() == "local"
     write_notebook(tmp_path / "picker.ipynb", [
         "from amlmagic.local.client import LocalMLClient\n"
         "from amlmagic.widgets import ComputePicker\n"
@@ -33,4 +33,4 @@ def test_clicking_a_compute_row_sets_the_default(tmp_path, kind):
         line = page.wait_for_selector(".aml-compute-picker .aml-line", timeout=30_000).text_content()
         screenshot(page, f"compute-picker-{kind}")
     assert line == "%aml compute use -n gpu-box"
-    wait_for(lambda: LocalMLClient(ws).compute.default == "gpu-box", 10, "the default compute on disk")
+    wait_for(lambda: LocalMLClient(ws).compute.get_default() == "gpu-box", 10, "the default compute on disk")

@@ -11,7 +11,7 @@ def test_choosing_a_compute_sets_the_default_and_records_the_line(client, record
     assert picker.default_compute == "local"
     picker.act("use", name="cpu")
     assert picker.error == ""
-    assert client.compute.default == "cpu"
+    assert client.compute.get_default() == "cpu"
     assert picker.default_compute == "cpu"
     assert picker.last_action == "%aml compute use -n cpu"
     assert recorded == ["%aml compute use -n cpu"]
@@ -22,7 +22,7 @@ def test_a_missing_compute_shows_an_error_in_the_widget(client, recorded):
     picker.act("use", name="nope")
     assert "not found" in picker.error
     assert recorded == []
-    assert client.compute.default == "local"
+    assert client.compute.get_default() == "local"
 
 
 def test_static_html_marks_the_default(client):
