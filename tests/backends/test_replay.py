@@ -9,7 +9,7 @@ import pytest
 from conftest import OWN_RECORDINGS
 
 from amlmagic.backends import AzureMetricsReader, backend_name, connect_replay, explain_azure_error
-from amlmagic.errors import ReplayMismatchError
+from amlmagic.errors import NotFoundError, ReplayMismatchError, ValidationError
 
 
 def replay(name):
@@ -135,11 +135,11 @@ def test_error_answers_are_one_line(no_network):
     from azure.ai.ml import command
 
     client = replay("errors_400_404")
-    with pytest.raises(Exception) as bad:
+    with pytest.raises(ValidationError) as bad:
         client.jobs.create_or_update(command(name="bad-job-1", command="echo", compute="missing",
                                              environment="azureml:sklearn-env:1"))
     assert explain_azure_error(bad.value) == "Azure answered 400 UserError: Compute Not Found for run ID : bad-job-1"
-    with pytest.raises(Exception) as missing:
+    with pytest.raises(NotFoundError) as missing:
         client.compute.get("no-such-cluster")
     line = explain_azure_error(missing.value)
     assert line.startswith("Azure answered 404 UserError: The specified resource was not found") and "\n" not in line
