@@ -76,3 +76,26 @@ def test_a_finished_job_shows_its_recorded_state_at_once(client):
     assert late.status == "Completed"
     assert len(late.store.series["acc"]) == 4
     assert late.log_tail.endswith("training done\n")
+
+
+def test_a_job_gone_from_the_workspace_stops_the_monitor_with_the_backends_message(client, tmp_path):
+    """Polling errors are the backend's AmlMagicErrors: the monitor shows the message and stops,
+    keeping its last state, instead of its poller thread dying silently."""
+    gate = tmp_path / "gate"
+    job = submit(client, f"--steps 2 --lr 0.5 --gate {gate}")
+    monitor = JobMonitor(client, job.name, interval=0.1)
+    folder = client.jobs.local_dir(job.name)
+    away = folder.with_name(folder.name + ".away")
+    try:
+        wait_for(lambda: len(monitor.store.series.get("loss", [])) == 1, 120, "the first loss point")
+        folder.rename(away)
+        assert monitor.wait(30), "polling went on for a job the backend no longer has"
+        assert job.name in monitor.error and "not found" in monitor.error.lower(), monitor.error
+        assert monitor._poller.error is None  # shown in the widget, not left in a dead thread
+        assert len(monitor.store.series["loss"]) == 1
+    finally:
+        monitor.stop()
+        if away.exists():
+            away.rename(folder)
+        gate.write_text("go")
+        client.jobs.wait(job.name, timeout=120)
