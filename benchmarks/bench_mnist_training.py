@@ -120,7 +120,7 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         final, wall = run_train(2, ["--epochs", str(ARGS.epochs), *hyper], work)
         print(f"\nfinal training, 2 threads, {ARGS.epochs} epochs: {wall:.1f} s wall (incl. start-up)")
-        for epoch, (seconds, accuracy) in enumerate(zip(final["epoch_seconds"], final["epoch_test_accuracy"]), 1):
+        for epoch, (seconds, accuracy) in enumerate(zip(final["epoch_seconds"], final["epoch_test_accuracy"], strict=True), 1):
             print(f"  epoch {epoch}: {seconds:.1f} s, test accuracy {accuracy:.4f}")
         print(f"  test_accuracy {final['test_accuracy'][-1]:.4f} "
               f"({'meets' if final['test_accuracy'][-1] >= 0.99 else 'MISSES'} the 0.990 target)")

@@ -17,6 +17,7 @@ import on this machine would swamp what is measured).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import statistics
@@ -96,7 +97,7 @@ def gaps_ms(root: Path, name: str) -> list[float]:
     """From each trial's end to the next trial's submission (concurrency 1)."""
     trials = json.loads((job_dir(root, name) / STATE_FILE).read_text())["trials"]
     out = []
-    for prev, nxt in zip(trials, trials[1:]):
+    for prev, nxt in itertools.pairwise(trials):
         ended = stamp(raw_status(job_dir(root, prev["name"]))["end_time"])
         out.append((nxt["submitted_at"] - ended) * 1000)
     return out

@@ -4,7 +4,6 @@ import pickle
 
 import numpy as np
 import pytest
-
 from idx_files import (
     RAW_FILES,
     convert_mnist_pickle,

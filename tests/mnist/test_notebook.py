@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import MNIST_DIR
 
 NOTEBOOKS = Path(MNIST_DIR).parent

@@ -4,7 +4,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import MNIST_DIR
 from idx_files import RAW_FILES, mnist_raw_counts, raw_folder, read_mnist_raw
 from synthetic_digits import glyph_image, make_synthetic_digits

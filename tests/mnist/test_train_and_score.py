@@ -7,7 +7,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import MNIST_DIR, SRC_DIR
 
 torch = pytest.importorskip("torch", reason="torch is not installed (pip install amlmagic[mnist])")

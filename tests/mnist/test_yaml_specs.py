@@ -7,7 +7,6 @@ import shutil
 
 import pytest
 import yaml
-
 from conftest import MNIST_DIR, SRC_DIR
 
 SPECS = {
