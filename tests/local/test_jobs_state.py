@@ -54,3 +54,30 @@ def test_a_job_launched_twice_runs_once(tmp_path):
     job = client.jobs.wait(name, timeout=120)
     assert job.status == "Completed"
     assert ran.read_text() == "once\n"
+
+
+def test_a_parent_kind_registers_how_its_dead_driver_is_revived(tmp_path, monkeypatch):
+    """jobs/ knows no kind: a kind's registered reviver restarts its driver, at most
+    MAX_CONTROLLER_RESTARTS times; a kind without one (a command job) ends Failed."""
+    from amlmagic.local.jobs import revival
+
+    monkeypatch.setattr(revival, "_REVIVERS", {})
+    relaunched = []
+
+    def relaunch(folder):
+        relaunched.append(folder)
+        state.update_status(folder, None, pid=os.getpid(), pid_start=process_start_time(os.getpid()))
+
+    revival.register_reviver("pipeline", relaunch)
+    dead = {"status": "Running", "history": [["Running", _ago(1)]], "pid": os.getpid(), "pid_start": "gone"}
+    for kind in ("pipeline", "command"):
+        _write(tmp_path / kind, dead)
+        (tmp_path / kind / "record.json").write_text(json.dumps({"spec": {}, "meta": {"type": kind}}))
+    assert state.read_status(tmp_path / "pipeline")["status"] == "Running"
+    assert relaunched == [tmp_path / "pipeline"]
+    assert state.raw_status(tmp_path / "pipeline")["controller_restarts"] == 1
+    assert state.read_status(tmp_path / "command")["status"] == "Failed"
+
+    _write(tmp_path / "pipeline", {**dead, "controller_restarts": state.MAX_CONTROLLER_RESTARTS})
+    assert state.read_status(tmp_path / "pipeline")["status"] == "Failed"  # restarted enough
+    assert len(relaunched) == 1
