@@ -37,12 +37,13 @@ __all__ = ["explain_azure_error", "translate_azure_error", "translating"]
 _MAX_LEN = 400
 # Json.NET's deserializer names the offending member as "Path 'assetVersion', line 1, ..."
 _JSON_PATH = re.compile(r"\bPath '([^']+)'")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # azure-ai-ml colors its validation reports
 _BY_STATUS = {404: NotFoundError, 400: ValidationError, 422: ValidationError, 409: AlreadyExistsError,
               401: AuthError, 403: AuthError, 429: ThrottledError}
 
 
 def _one_line(text: str) -> str:
-    text = " ".join(str(text).split())
+    text = " ".join(_ANSI.sub("", str(text)).split())
     return text if len(text) <= _MAX_LEN else text[: _MAX_LEN - 1] + "…"
 
 
@@ -81,9 +82,13 @@ def explain_azure_error(exc: BaseException) -> str:
     body = _error_body(exc)
     code = body.get("code") or getattr(getattr(exc, "error", None), "code", None) or ""
     message = body.get("message") or getattr(getattr(exc, "error", None), "message", None)
+    report = _sdk_report_details(exc)
+    if not message and report:
+        message = "Invalid fields: " + "; ".join(report)
     if not message:
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-        message = str(message).strip().splitlines()[0] if str(message).strip() else type(exc).__name__
+        message = _ANSI.sub("", str(message)).strip()
+        message = message.splitlines()[0] if message else type(exc).__name__
     details = [d.get("message") for d in body.get("details") or [] if isinstance(d, dict) and d.get("message")]
     detail = f" ({details[0]})" if details and details[0] not in message else ""
     if status is not None:
@@ -91,6 +96,16 @@ def explain_azure_error(exc: BaseException) -> str:
     else:
         head = f"{type(exc).__name__}: " if type(exc).__module__.startswith("azure") else ""
     return _one_line(f"{head}{message}{detail}")
+
+
+def _sdk_report_details(exc: BaseException) -> list[str]:
+    """The "(x) ..." lines of azure-ai-ml's validation report ("One or more fields are invalid /
+    Details: (x) Unknown DataType bogus / Resolutions: ..."), [] for any other error."""
+    text = _ANSI.sub("", str(getattr(exc, "message", "") or ""))
+    if "One or more fields" not in text or "Details:" not in text:
+        return []
+    details = text.split("Details:", 1)[1].split("Resolutions:", 1)[0]
+    return [line.strip()[3:].strip() for line in details.splitlines() if line.strip().startswith("(x)")]
 
 
 def _sdk_error_type(exc: BaseException) -> type[AmlMagicError] | None:
@@ -102,6 +117,8 @@ def _sdk_error_type(exc: BaseException) -> type[AmlMagicError] | None:
             return NotFoundError if getattr(exc, "error_type", None) == not_found else ValidationError
         if isinstance(exc, (ml_exceptions.EmptyDirectoryError, ml_exceptions.UserErrorException)):
             return ValidationError
+    if _sdk_report_details(exc):
+        return ValidationError
     marshmallow = sys.modules.get("marshmallow.exceptions")
     if marshmallow is not None and isinstance(exc, marshmallow.ValidationError):
         return ValidationError
@@ -123,10 +140,21 @@ def _core_error_type(exc: BaseException) -> type[AmlMagicError] | None:
     return None
 
 
+def _validation_cause(exc: BaseException) -> BaseException:
+    """azure-ai-ml's log_and_raise_error turns a validation error into a bare MlException whose
+    message is a multi-line colored report; the validation error it replaced is its context."""
+    ml_exceptions = sys.modules.get("azure.ai.ml.exceptions")
+    context = exc.__context__
+    if ml_exceptions is None or type(exc) is not ml_exceptions.MlException or context is None:
+        return exc
+    return context if _sdk_error_type(context) in (ValidationError, NotFoundError) else exc
+
+
 def translate_azure_error(exc: BaseException) -> AmlMagicError:
     """The `amlmagic.errors` exception for `exc` (itself when it already is one)."""
     if isinstance(exc, AmlMagicError):
         return exc
+    exc = _validation_cause(exc)
     status = _status(exc)
     kind = _BY_STATUS.get(status) if status is not None else None
     if kind is None and status is not None and status >= 500:

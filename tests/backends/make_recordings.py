@@ -33,6 +33,7 @@ from amlmagic.backends import StaticTokenCredential, connect_azure, stop_replay 
 from amlmagic.backends.replay.recording import load_recording, write_recording  # noqa: E402
 
 RECORDINGS = HERE / "recordings"
+CONTRACT = HERE.parent / "contract"
 __all__ = ["SCENARIOS", "MAGIC_SCENARIOS", "MagicScenario", "write_files", "record_scenario", "main"]
 
 
@@ -147,6 +148,30 @@ SCENARIOS = {
     "errors_400_404": _errors,
 }
 
+
+
+# -- the contract scenarios (tests/contract/scenarios.py), recorded as contract_<name>.json ----------
+class FakeWorld:
+    """Arranges a contract scenario's preconditions on the fake Azure ML server."""
+
+    def __init__(self, fake):
+        self.fake = fake
+
+    def datastore_file(self, path: str, text: str) -> None:
+        pass  # the fake does not check datastore paths, as Azure does not on create
+
+    def job_runs(self, name: str, log: str, metrics: list) -> None:
+        self.fake.run_status[name] = ["Running", "Completed"]
+        self.fake.logs[name] = log.encode()
+        self.fake.metrics[name] = [{"key": key, "value": value, "timestamp": 1767607200000 + i * 1000, "step": step}
+                                   for i, (key, step, value) in enumerate(metrics)]
+
+
+def contract_scenarios() -> dict:
+    sys.path.insert(0, str(CONTRACT))
+    from scenarios import SCENARIOS as CONTRACT_SCENARIOS
+
+    return {f"contract_{name}": scenario for name, scenario in CONTRACT_SCENARIOS.items()}
 
 
 # -- scenarios through the %aml magics ------------------------------------------------------------
@@ -291,6 +316,8 @@ def record_scenario(name: str, path: Path, tmp: Path, cloud_name: str) -> None:
         try:
             if name in MAGIC_SCENARIOS:
                 _run_magic_scenario(MAGIC_SCENARIOS[name], azure, fake, tmp)
+            elif name.startswith("contract_"):
+                contract_scenarios()[name](connect_azure(**azure), FakeWorld(fake))
             else:
                 SCENARIOS[name](connect_azure(**azure), fake, tmp)
         finally:
@@ -315,7 +342,7 @@ def main(names: list[str] | None = None) -> None:
     import tempfile
 
     RECORDINGS.mkdir(exist_ok=True)
-    every = [*SCENARIOS, *MAGIC_SCENARIOS]
+    every = [*SCENARIOS, *MAGIC_SCENARIOS, *contract_scenarios()]
     unknown = sorted(set(names or []) - set(every))
     if unknown:
         raise SystemExit(f"unknown scenarios {unknown}: choose from {every}")

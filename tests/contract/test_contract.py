@@ -1,0 +1,49 @@
+"""The same scenarios, with the same assertions, on the local and the replay backend
+(scenarios.py; the fixture `backend` runs each test once per backend)."""
+
+import pytest
+from scenarios import SCENARIOS
+
+from amlmagic import client as interface
+
+
+def test_every_scenario_has_a_test():
+    assert {name.removeprefix("test_") for name in globals() if name.startswith("test_")} >= set(SCENARIOS)
+
+
+@pytest.mark.recording("errors_not_found_and_validation")
+def test_client_is_an_aml_client(backend):
+    client, _ = backend
+    assert isinstance(client, interface.AmlClient)
+    for group, protocol in [
+        ("jobs", interface.JobOperations), ("compute", interface.ComputeOperations),
+        ("datastores", interface.DatastoreOperations), ("data", interface.DataOperations),
+        ("environments", interface.EnvironmentOperations), ("models", interface.ModelOperations),
+        ("online_endpoints", interface.OnlineEndpointOperations),
+        ("online_deployments", interface.OnlineDeploymentOperations),
+    ]:
+        assert isinstance(getattr(client, group), protocol), group
+
+
+def test_data_create_show_list(backend):
+    SCENARIOS["data_create_show_list"](*backend)
+
+
+def test_environment_create_show_list(backend):
+    SCENARIOS["environment_create_show_list"](*backend)
+
+
+def test_model_create_show_list(backend, request):
+    if backend[0].backend == "local":
+        # A divergence the suite found, left to the local engine's owner: Azure keeps a model's
+        # azureml://datastores/ path as registered; local copies the files into its model store.
+        request.applymarker(pytest.mark.xfail(strict=True, reason="local rewrites a datastore model path"))
+    SCENARIOS["model_create_show_list"](*backend)
+
+
+def test_job_show_list_stream_metrics_log(backend):
+    SCENARIOS["job_show_list_stream_metrics_log"](*backend)
+
+
+def test_errors_not_found_and_validation(backend):
+    SCENARIOS["errors_not_found_and_validation"](*backend)
