@@ -137,3 +137,25 @@ def test_environments_build_returns_the_python_that_runs_it(client, tmp_path):
     assert any("has every requirement" in line for line in lines)
     with pytest.raises(NotFoundError):
         client.environments.build("img", "2")
+
+
+def test_get_and_list_return_fresh_entities_a_held_job_never_changes(client, tmp_path):
+    job = submit(client, tmp_path / "fresh", """\
+        command: python -c "import time; time.sleep(300)"
+        tags: {team: a}
+        """, {})
+    held = client.jobs.get(job.name)
+    held_status, held_props = held.status, dict(held.properties)
+    listed = next(j for j in client.jobs.list() if j.name == job.name)
+    assert listed is not held and client.jobs.get(job.name) is not held
+    held.tags["team"] = "changed by the user"
+    held.properties["mine"] = "x"
+
+    client.jobs.begin_cancel(job.name).result(timeout=60)
+    assert client.jobs.get(job.name).status == "Canceled"
+    assert held.status == held_status and held_status != "Canceled"  # what the user holds stays
+    assert {k: v for k, v in held.properties.items() if k != "mine"} == held_props
+    assert "EndTimeUtc" not in held.properties and "EndTimeUtc" in client.jobs.get(job.name).properties
+    again = client.jobs.get(job.name)
+    assert again.tags == {"team": "a"} and "mine" not in again.properties  # the user's edits stay theirs
+    assert listed.status != "Canceled"

@@ -8,6 +8,7 @@ with the true status read from disk on every call.
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import sys
@@ -27,12 +28,25 @@ from ..workspace import LocalWorkspace
 __all__ = ["JobOperations"]
 
 
+def _fresh_copy(template: Any) -> Any:
+    """A new entity like `template`, whose top-level dicts and lists (tags, properties,
+    environment_variables...) are its own. azure-ai-ml's input and output objects cannot be
+    deep-copied (their attribute dicts raise KeyError for `__deepcopy__`), so those stay shared
+    with the template: nothing here ever changes them."""
+    entity = copy.copy(template)
+    state = vars(entity)
+    for key, value in state.items():
+        if type(value) in (dict, list):
+            state[key] = copy.copy(value)
+    return entity
+
+
 class JobOperations:
     def __init__(self, workspace: LocalWorkspace, client: Any = None):
         self._ws = workspace
         self._client = client
         self._root = workspace.root
-        self._cache: dict[str, tuple[int, dict, Any]] = {}  # name -> (record mtime, record, entity)
+        self._cache: dict[str, tuple[int, list]] = {}  # name -> (record mtime, [record, template])
 
     # -- submit ------------------------------------------------------------------------------
     def create_or_update(self, job: Any, **_: Any) -> Any:
@@ -64,21 +78,26 @@ class JobOperations:
     def _status(self, name: str) -> dict:
         return read_status(self.local_dir(name))
 
-    def _record(self, name: str, folder: Path) -> tuple[dict, Any | None]:
+    def _record(self, name: str, folder: Path) -> dict:
+        return self._cached(name, folder)[0]
+
+    def _cached(self, name: str, folder: Path) -> list:
+        """[record, template entity or None], kept while record.json is unchanged (it never is
+        once written: the spec is immutable)."""
         mtime = (folder / "record.json").stat().st_mtime_ns
         hit = self._cache.get(name)
-        if hit is not None and hit[0] == mtime:
-            return hit[1], hit[2]
-        record = read_record(folder)
-        self._cache[name] = (mtime, record, None)
-        return record, None
+        if hit is None or hit[0] != mtime:
+            hit = self._cache[name] = (mtime, [read_record(folder), None])
+        return hit[1]
 
-    def _entity(self, name: str, folder: Path, record: dict, status: dict) -> Any:
+    def _template(self, name: str, folder: Path) -> Any:
+        """The entity `load_job` makes of the job's spec, built once (~10-25 ms each): `get` and
+        `list` hand out copies of it, never it."""
         from ...spec.jobs import spec_to_job
 
-        hit = self._cache.get(name)
-        entity = hit[2] if hit else None
-        if entity is None:
+        cached = self._cached(name, folder)
+        if cached[1] is None:
+            record = cached[0]
             spec = dict(record["spec"])
             if spec.get("code"):  # the snapshot stays when the original folder goes
                 spec["code"] = str(folder / "code")
@@ -87,13 +106,18 @@ class JobOperations:
             entity = spec_to_job(spec, record["meta"].get("base_path") or folder)
             entity.name = name
             entity.parent_job_name = record["meta"].get("parent_job_name")
-            self._cache[name] = (self._cache[name][0], record, entity)
+            cached[1] = entity
+        return cached[1]
+
+    def _entity(self, name: str, folder: Path, record: dict, status: dict) -> Any:
+        """A new entity each call, as MLClient returns: a held job never changes under its user."""
+        entity = _fresh_copy(self._template(name, folder))
         meta = record["meta"]
         entity._status = status.get("status")
         modified = status.get("end_time") or (status.get("history") or [[None, meta["created_at"]]])[-1][1]
         entity._creation_context = self._ws.system_data(
             {"created_by": meta.get("created_by"), "created_at": meta.get("created_at"), "modified_at": modified})
-        props = entity.properties if entity.properties is not None else {}
+        props = dict(entity.properties or {})
         for key, value in (
             ("StartTimeUtc", status.get("start_time")), ("EndTimeUtc", status.get("end_time")),
             ("error", status.get("error")), ("exit_code", status.get("exit_code")),
@@ -113,8 +137,7 @@ class JobOperations:
 
     def get(self, name: str, **_: Any) -> Any:
         folder = self.local_dir(name)
-        record, _entity = self._record(name, folder)
-        return self._entity(name, folder, record, read_status(folder))
+        return self._entity(name, folder, self._record(name, folder), read_status(folder))
 
     def list(self, parent_job_name: str | None = None, **_: Any) -> list:
         """Top-level jobs, newest first; with parent_job_name, that job's children."""
@@ -124,7 +147,7 @@ class JobOperations:
             if entry.name.startswith(".") or not os.path.isfile(os.path.join(entry.path, "record.json")):
                 continue
             folder = Path(entry.path)
-            record, _entity = self._record(entry.name, folder)
+            record = self._record(entry.name, folder)
             if record["meta"].get("parent_job_name") != parent_job_name:
                 continue
             found.append((record["meta"].get("created_at", ""), entry.name, folder, record))
