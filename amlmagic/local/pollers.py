@@ -30,9 +30,6 @@ class CompletedPoller:
     def wait(self, timeout: float | None = None) -> None:
         return None
 
-    def add_done_callback(self, func: Callable[[Any], None]) -> None:
-        func(self)
-
 
 class WaitingPoller:
     """Work that goes on after `begin_*` returned and has no result (a cancel: the job ends once

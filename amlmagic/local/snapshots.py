@@ -135,7 +135,7 @@ def _may_reach(text: str, key: str) -> bool:
     if "/" not in text:  # no slash: it matches at any depth
         return True
     parts, folder = text.lstrip("/").split("/"), key.split("/")
-    for part, name in zip(parts, folder):
+    for part, name in zip(parts, folder, strict=False):  # a pattern may be longer or shorter
         if not part or any(c in part for c in "*?[\\"):
             return True
         if part != name:

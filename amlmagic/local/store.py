@@ -13,11 +13,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..rules import version_key
-from .osutil import locked, read_json, write_json_atomic, write_text_atomic
+from .osutil import locked, read_json, write_json_atomic
 
-# write_text_atomic, write_json_atomic and read_json live in osutil; named here for callers
-# outside the local engine until they have their own writer.
-__all__ = ["Store", "write_text_atomic", "write_json_atomic", "read_json"]
+__all__ = ["Store"]
 
 
 class Store:

@@ -11,9 +11,9 @@ from amlmagic.errors import NotFoundError, ValidationError
 from amlmagic.local.client import LocalMLClient
 from amlmagic.local.endpoints.layout import layout_model, new_snapshot, prune_snapshots, snapshot_code
 from amlmagic.local.endpoints.records import new_key, validate_endpoint_name
-from amlmagic.local.pollers import CompletedPoller
 from amlmagic.local.endpoints.runtime import check_traffic
 from amlmagic.local.endpoints.sources import resolve_code, resolve_model
+from amlmagic.local.pollers import CompletedPoller
 
 
 @pytest.mark.parametrize("name", ["abc", "my-endpoint-1", "A" + "b" * 31])

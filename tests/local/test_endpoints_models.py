@@ -8,7 +8,7 @@ import pytest
 from test_endpoints import SCORE_PY, load, new_endpoint, request_file, set_traffic, stop_all
 
 from amlmagic.local.client import LocalMLClient
-from amlmagic.local.store import write_json_atomic
+from amlmagic.local.osutil import write_json_atomic
 
 
 @pytest.fixture

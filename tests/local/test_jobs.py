@@ -70,7 +70,8 @@ def cluster(client):
 
 # -- Azure's examples (Azure/azureml-examples cli/jobs/basics), unchanged -----------------------
 
-def test_hello_world_env_var_example(client, cluster, tmp_path):
+@pytest.mark.usefixtures("cluster")
+def test_hello_world_env_var_example(client, tmp_path):
     job = submit(client, tmp_path, """\
         $schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json
         command: echo $hello_env_var
@@ -86,7 +87,8 @@ def test_hello_world_env_var_example(client, cluster, tmp_path):
     assert "ignores the Docker image library/python:latest" in done.properties["notices"]
 
 
-def test_hello_world_input_example(client, cluster, tmp_path):
+@pytest.mark.usefixtures("cluster")
+def test_hello_world_input_example(client, tmp_path):
     job = submit(client, tmp_path, """\
         $schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json
         command: |
@@ -103,7 +105,8 @@ def test_hello_world_input_example(client, cluster, tmp_path):
     assert log_of(client, job.name) == "hello world\n42\n"
 
 
-def test_hello_world_output_example_becomes_artifact(client, cluster, tmp_path):
+@pytest.mark.usefixtures("cluster")
+def test_hello_world_output_example_becomes_artifact(client, tmp_path):
     job = submit(client, tmp_path, """\
         $schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json
         command: echo "hello world" > ./outputs/helloworld.txt
@@ -116,7 +119,8 @@ def test_hello_world_output_example_becomes_artifact(client, cluster, tmp_path):
     assert (target / "artifacts" / "outputs" / "helloworld.txt").read_text() == "hello world\n"
 
 
-def test_hello_code_and_local_folder_input_examples(client, cluster, tmp_path):
+@pytest.mark.usefixtures("cluster")
+def test_hello_code_and_local_folder_input_examples(client, tmp_path):
     write(tmp_path, {"src/hello.py": "print('hi')\n", "data/somedata.txt": "some data\n"})
     code = submit(client, tmp_path, """\
         $schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json
@@ -143,7 +147,8 @@ def test_hello_code_and_local_folder_input_examples(client, cluster, tmp_path):
     assert log_of(client, folder.name).split() == ["somedata.txt"]
 
 
-def test_hello_mlflow_example_logs_into_the_job_run(client, cluster, tmp_path):
+@pytest.mark.usefixtures("cluster")
+def test_hello_mlflow_example_logs_into_the_job_run(client, tmp_path):
     files = {"src/hello-mlflow.py": """\
         import os
         import mlflow
@@ -167,7 +172,7 @@ def test_hello_mlflow_example_logs_into_the_job_run(client, cluster, tmp_path):
         """, files)
     done = client.jobs.wait(job.name, timeout=120)
     assert done.status == "Completed", done.error
-    metrics = client.jobs.metrics(job.name)
+    metrics = client.jobs.metrics_reader(job.name).read_new()
     assert list(metrics) == ["hello_metric"] and len(metrics["hello_metric"]) == 1
     assert (client.jobs.local_dir(job.name) / "artifacts" / "helloworld.txt").read_text() == "hello world\n"
     from amlmagic.local.tracking import read_params
@@ -415,9 +420,9 @@ def test_metrics_with_and_without_start_run_and_stream(client, tmp_path):
     client.jobs.stream(plain.name, out=out)
     text = out.getvalue()
     assert text.startswith(f"RunId: {plain.name}") and "trained" in text and "Status: Completed" in text
-    assert [(s, v) for s, _, v in client.jobs.metrics(plain.name)["loss"]] == [(0, 1.0), (1, 0.5), (2, 1 / 3)]
+    assert [(s, v) for s, _, v in client.jobs.metrics_reader(plain.name).read_new()["loss"]] == [(0, 1.0), (1, 0.5), (2, 1 / 3)]
     assert client.jobs.wait(ctx.name, timeout=120).status == "Completed"
-    got = client.jobs.metrics(ctx.name)
+    got = client.jobs.metrics_reader(ctx.name).read_new()
     assert {k: [(s, v) for s, _, v in pts] for k, pts in got.items()} == {"acc": [(7, 0.5)], "loss": [(7, 0.25)]}
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from amlmagic.errors import ValidationError
 from amlmagic.local.jobs.expressions import references, render_command

@@ -74,9 +74,9 @@ def test_request_timeout_is_read_validated_and_defaults_to_azures(tmp_path):
             normalize_config(cfg)
 
 
-def serve_sleepy(workdir, instances: int, request_timeout_ms: int):
+def serve_sleepy(work, instances: int, request_timeout_ms: int):
     """An endpoint with one deployment, blue, of the sleepy score.py: (state folder, state)."""
-    root, started = workdir
+    root, started = work
     state_dir = root / "ep"
     write_config(state_dir, config({"blue": deployment(make_code(root, SLEEPY_PY), make_model(root), instances,
                                                        request_timeout_ms=request_timeout_ms)}, {"blue": 100}))

@@ -12,7 +12,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from amlmagic.errors import ValidationError
 from amlmagic.local.snapshots import SNAPSHOT_IGNORE, snapshot_code
@@ -184,7 +185,7 @@ def test_a_local_job_runs_without_the_ignored_folder(workspace):
 
     from amlmagic.session import current_session
 
-    src = build(workspace / "src", ["train.py", "data/big.bin", "model.ckpt", "keep.ckpt"],
+    build(workspace / "src", ["train.py", "data/big.bin", "model.ckpt", "keep.ckpt"],
                 amlignore="data/\n*.ckpt\n!keep.ckpt\n")
     client = current_session().client
     job = client.jobs.create_or_update(command(

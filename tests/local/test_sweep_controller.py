@@ -301,7 +301,7 @@ def test_a_controller_that_keeps_dying_ends_the_sweep_failed(client):
         pid = poll(lambda: (p := _controller_pid(client, name)) not in killed and process_alive(p, None) and p)
         os.kill(pid, signal.SIGKILL)
         killed.append(pid)
-        poll(lambda: not process_alive(pid, None))
+        poll(lambda pid=pid: not process_alive(pid, None))
         status = client.jobs.get(name).status
     assert status == "Failed"
     job = client.jobs.get(name)

@@ -96,7 +96,7 @@ def test_bandit_sweep_end_to_end_through_the_magics(ip, workspace, capsys):
         assert f"q={q} AZUREML_SWEEP_q={q}" in client.jobs.read_log(trial)[0]
         assert json.loads(trials[trial].properties["hyperparameters"]) == {"q": q}
         assert trials[trial].experiment_name == "sweep-e2e"
-    points = client.jobs.metrics(f"{name}_0")["accuracy"]
+    points = client.jobs.metrics_reader(f"{name}_0").read_new()["accuracy"]
     assert [v for _, _, v in points] == pytest.approx([4 * k / 100 for k in range(1, 9)])
     assert (client.jobs.local_dir(f"{name}_2") / "artifacts" / "outputs" / "result.txt").read_text() == "0.24"
 

@@ -122,7 +122,7 @@ def test_grid_yields_every_combination_once_then_is_exhausted():
     while (params := sampler.next_params()) is not None:
         seen.append(params)
         assert len(seen) <= 24
-    expected = [dict(zip("abc", combo)) for combo in itertools.product(*(s["values"] for s in GRID_SPACE.values()))]
+    expected = [dict(zip("abc", combo, strict=True)) for combo in itertools.product(*(s["values"] for s in GRID_SPACE.values()))]
     assert seen == expected
     assert sampler.next_params() is None
 
@@ -237,7 +237,7 @@ def test_bayesian_with_a_seed_repeats_and_restores_in_another_process():
 
 def test_bayesian_records_failed_canceled_and_missing_values_as_such():
     sampler = make_sampler(sweep(BAYES_SPACE, {"type": "bayesian", "seed": 1}, "minimize"))
-    for index in range(4):
+    for _ in range(4):
         sampler.next_params()
     sampler.tell(0, 1.5, "Completed")
     sampler.tell(1, 9.0, "Canceled")

@@ -23,17 +23,17 @@ def test_local_is_built_in_with_the_core_count(client):
     local = client.compute.get("local")
     assert local.max_instances == (os.cpu_count() or 1)
     assert client.compute.get("azureml:local").name == "local"
-    assert client.compute.default == "local"
+    assert client.compute.get_default() == "local"
 
 
 def test_pools_and_the_default_compute_survive_a_new_client(client):
     client.compute.begin_create_or_update(_pool(name="pool", max_instances=1)).result()
     client.compute.use("pool")
     again = LocalMLClient(client.root)
-    assert again.compute.default == "pool"
+    assert again.compute.get_default() == "pool"
     assert [c.name for c in again.compute.list()] == ["local", "pool"]
     again.compute.begin_delete("pool").result()
-    assert again.compute.default == "local"
+    assert again.compute.get_default() == "local"
 
 
 @pytest.mark.parametrize("kwargs,error", [

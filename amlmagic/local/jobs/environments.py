@@ -67,7 +67,7 @@ def conda_requirements(conda: dict) -> tuple[list[str], str | None]:
             requirements.extend(str(p).strip() for p in dep.get("pip") or [] if str(p).strip())
             continue
         text = str(dep).strip()
-        name = re.split(r"[=<>!~\s]", text.split("::")[-1], 1)[0].lower()
+        name = re.split(r"[=<>!~\s]", text.split("::")[-1], maxsplit=1)[0].lower()
         if name == "python":
             python = text.split("::")[-1][len("python"):].lstrip("=<>! ") or None
         elif name not in _CONDA_ONLY and text:

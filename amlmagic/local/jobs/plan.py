@@ -22,7 +22,15 @@ from typing import Any, Mapping
 
 from ...errors import AlreadyExistsError, NotFoundError, ValidationError
 from ...names import generate_job_name, validate_job_name
-from ...rules import DATA_TYPES, LOCAL_COMPUTE, MODEL_TYPES, OUTPUT_TYPES, compute_for, parse_asset_ref, strip_azureml_prefix
+from ...rules import (
+    DATA_TYPES,
+    LOCAL_COMPUTE,
+    MODEL_TYPES,
+    OUTPUT_TYPES,
+    compute_for,
+    parse_asset_ref,
+    strip_azureml_prefix,
+)
 from ..osutil import launch_detached, write_json_atomic
 from ..snapshots import snapshot_code
 from ..store import Store

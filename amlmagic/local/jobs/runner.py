@@ -21,8 +21,8 @@ from pathlib import Path
 
 from ..osutil import kill_tree
 from ..tracking import end_run, prepare_run
-from .scheduling import acquire_slot, hold_running, thread_env
 from .readonly import UNPROTECTED_NOTICE, readonly_command
+from .scheduling import acquire_slot, hold_running, thread_env
 from .state import own_job, update_status
 
 __all__ = ["main", "log_tail"]

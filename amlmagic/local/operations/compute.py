@@ -69,10 +69,6 @@ class ComputeOperations:
         """The compute a job without `compute:` runs on: locally never None (`local` at first)."""
         return self._store.settings().get("default_compute", LOCAL_COMPUTE)
 
-    @property
-    def default(self) -> str:  # the old name of get_default(), until every caller has moved
-        return self.get_default()
-
     def use(self, name: str) -> Any:
         compute = self.get(name)
         self._store.update_settings(default_compute=compute.name)

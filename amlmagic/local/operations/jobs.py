@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import BackendError, NotFoundError, ValidationError
+from ...rules import TERMINAL_STATUSES
 from ..jobs.cancel import cancel_job
 from ..jobs.plan import submit_plan
-from ...rules import TERMINAL_STATUSES
 from ..jobs.state import job_dir, jobs_root, read_record, read_status
 from ..pollers import WaitingPoller
 from ..uris import is_remote_uri
@@ -186,9 +186,6 @@ class JobOperations:
 
         self.local_dir(name)
         return MetricsReader(self._root, name)
-
-    def metrics(self, name: str) -> dict:  # the old name, until every caller has moved
-        return self.metrics_reader(name).read_new()
 
     def code_source(self, name: str) -> Path | None:
         """The folder the job's `code:` was submitted from (a sweep: its trial's), resolved

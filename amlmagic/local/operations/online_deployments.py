@@ -20,7 +20,6 @@ from typing import Any
 
 from ...errors import BackendError, NotFoundError, ValidationError
 from ..endpoints.layout import layout_model, new_snapshot, prune_snapshots, snapshot_code
-from ..pollers import CompletedPoller
 from ..endpoints.records import (
     ENDPOINTS,
     deployments_kind,
@@ -29,6 +28,7 @@ from ..endpoints.records import (
 )
 from ..endpoints.runtime import apply_config, build_config, deployment_records, live_state
 from ..endpoints.sources import describe_deployment_environment, python_for, resolve_code, resolve_model
+from ..pollers import CompletedPoller
 from ..serving import deployment_logs
 from ..serving.config import EndpointPaths, check_request_timeout
 from ..workspace import LocalWorkspace, current_user, now_iso
@@ -70,6 +70,9 @@ class OnlineDeploymentOperations:
     def begin_create_or_update(self, deployment: Any, *, local: bool = False, vscode_debug: bool = False,
                                skip_script_validation: bool = False, local_enable_gpu: bool = False,
                                timeout: float = 300, **_: Any) -> CompletedPoller:
+        # MLClient's flags for its Docker-based local endpoints: nothing to debug, validate
+        # separately or pass a GPU to here (the deployment runs in this machine's Python).
+        del vscode_debug, skip_script_validation, local_enable_gpu
         name = validate_endpoint_name(getattr(deployment, "name", None), "deployment")
         endpoint = getattr(deployment, "endpoint_name", None)
         if not endpoint:

@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from ...errors import BackendError, NotFoundError, UsageError, ValidationError
-from ..pollers import CompletedPoller
+from ...errors import BackendError, NotFoundError, UnsupportedError, UsageError, ValidationError
 from ..endpoints.records import (
     ENDPOINTS,
     deployments_kind,
@@ -34,6 +33,7 @@ from ..endpoints.records import (
     validate_endpoint_name,
 )
 from ..endpoints.runtime import apply_config, build_config, check_traffic, deployment_records, live_state, running_state
+from ..pollers import CompletedPoller
 from ..serving import stop_endpoint
 from ..workspace import LocalWorkspace, current_user, now_iso
 
@@ -170,6 +170,8 @@ class OnlineEndpointOperations:
         """POST the request file to the endpoint with its key (and `azureml-model-deployment`
         to target one deployment); return the answer's body. An error status raises
         EndpointInvokeError with the endpoint's message."""
+        if input_data is not None:  # MLClient's registered-data input: a batch feature, not local
+            raise UnsupportedError("input_data is not supported by the local backend: give --request-file")
         if request_file is None:
             raise UsageError("give the request body in a file: --request-file request.json")
         path = Path(request_file).expanduser()

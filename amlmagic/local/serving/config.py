@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from amlmagic.errors import NotFoundError, ValidationError
-from amlmagic.rules import MODEL_TYPES
 from amlmagic.local.osutil import write_bytes_atomic
+from amlmagic.rules import MODEL_TYPES
 
 __all__ = [
     "DEFAULT_REQUEST_TIMEOUT_MS",

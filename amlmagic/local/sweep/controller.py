@@ -47,8 +47,14 @@ from ...names import generate_job_name, validate_job_name
 from ...rules import TERMINAL_STATUSES
 from ..jobs.cancel import cancel_job
 from ..jobs.state import (
-    job_dir, jobs_root, own_job, raw_status, read_record, read_status,
-    record_launched_pid, update_status,
+    job_dir,
+    jobs_root,
+    own_job,
+    raw_status,
+    read_record,
+    read_status,
+    record_launched_pid,
+    update_status,
 )
 from ..osutil import launch_detached, read_json, write_json_atomic
 from ..snapshots import snapshot_code
@@ -58,7 +64,13 @@ from .policies import TrialProgress, make_policy
 from .results import final_status, sweep_properties
 from .sampling import make_sampler
 from .trials import (
-    sweep_env, terminate_trial, trial_meta, trial_name, trial_score, trial_spec, trial_threads,
+    sweep_env,
+    terminate_trial,
+    trial_meta,
+    trial_name,
+    trial_score,
+    trial_spec,
+    trial_threads,
 )
 from .validation import sweep_defaults
 

@@ -43,7 +43,7 @@ from typing import Any, Mapping
 
 from amlmagic.errors import ValidationError
 from amlmagic.local.sweep.policies import parse_goal
-from amlmagic.local.sweep.search_space import Distribution, SubSpace, quantize, leaves, materialize, parse_search_space
+from amlmagic.local.sweep.search_space import Distribution, SubSpace, leaves, materialize, parse_search_space, quantize
 
 __all__ = [
     "ALGORITHMS",

@@ -92,10 +92,6 @@ class Distribution:
             return quantize(x, a["q"])
         return float(x)
 
-    @property
-    def is_numeric(self) -> bool:
-        return self.kind != "choice"
-
 
 def _index(u: float, count: int) -> int:
     return min(int(u * count), count - 1)
