@@ -1,7 +1,10 @@
 """On-disk state of a local workspace: atomic JSON records, cross-process locks, versions.
 
 Every record is one JSON file written atomically (temp file + os.replace), so a reader never
-sees half a record and a failed command leaves nothing behind. Writers that must agree (the
+sees half a record and a failed command leaves nothing behind. Every state file is read by
+`read_json`: a file damaged anyway (emptied, cut short by a full disk, edited by hand) is a
+one-line `DamagedStateError` naming it and what to do; lists leave such an entry out with a
+`DamagedStateWarning` (`warn_damaged`) and go on with the healthy ones. Writers that must agree (the
 next version of an asset, a name that must be unique) hold an `fcntl` lock on a lock file, so
 several kernels or processes can write to one workspace at once.
 """
@@ -14,10 +17,13 @@ import json
 import os
 import tempfile
 import threading
+import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
-__all__ = ["Store", "write_text_atomic", "write_json_atomic", "read_json"]
+from ..errors import DamagedStateError, DamagedStateWarning
+
+__all__ = ["Store", "write_text_atomic", "write_json_atomic", "read_json", "warn_damaged"]
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -38,9 +44,27 @@ def write_json_atomic(path: Path, data: Any) -> None:
     write_text_atomic(path, json.dumps(data, indent=1, sort_keys=True, default=str))
 
 
-def read_json(path: Path) -> Any:
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+def read_json(path: Path, remedy: str | None = None) -> dict:
+    """The JSON object in a state file. FileNotFoundError when there is none; DamagedStateError,
+    naming the file and `remedy` (what the user can do), when it is empty, cut short or not an
+    object."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        reason = "it is empty" if not raw.strip() else f"not JSON: {exc}"
+    else:
+        if isinstance(data, dict):
+            return data
+        reason = f"a JSON {type(data).__name__}, not an object"
+    remedy = remedy or "restore it from a backup, or delete it (what it recorded is then lost)"
+    raise DamagedStateError(f"state file {path} is damaged ({reason}): {remedy}", str(path))
+
+
+def warn_damaged(error: DamagedStateError) -> None:
+    """A list leaves out the entry `error` is about and says so (the magics show one line)."""
+    warnings.warn(DamagedStateWarning(str(error)), stacklevel=3)
 
 
 _local = threading.local()
@@ -90,7 +114,8 @@ class Store:
 
     def settings(self) -> dict:
         try:
-            return read_json(self.settings_path)
+            return read_json(self.settings_path, "delete it and connect again (%aml connect --local): amlmagic "
+                                                 "writes a new one with the default settings")
         except FileNotFoundError:
             return {}
 
@@ -105,14 +130,29 @@ class Store:
     def record_path(self, kind: str, name: str) -> Path:
         return self.root / "registry" / kind / f"{name}.json"
 
-    def get(self, kind: str, name: str) -> dict | None:
+    def get(self, kind: str, name: str, remedy: str | None = None) -> dict | None:
         try:
-            return read_json(self.record_path(kind, name))
+            return read_json(self.record_path(kind, name),
+                             remedy or f"restore it from a backup, or delete it to drop {kind} {name!r}")
         except FileNotFoundError:
             return None
 
     def put(self, kind: str, name: str, record: dict) -> None:
         write_json_atomic(self.record_path(kind, name), record)
+
+    def records(self, kind: str) -> dict[str, dict]:
+        """Every readable record of `kind` by name, for lists: a damaged one is left out with a
+        warning (`warn_damaged`)."""
+        found = {}
+        for name in self.names(kind):
+            try:
+                record = self.get(kind, name)
+            except DamagedStateError as exc:
+                warn_damaged(exc)
+                continue
+            if record is not None:  # deleted meanwhile
+                found[name] = record
+        return found
 
     def delete(self, kind: str, name: str) -> bool:
         try:
@@ -145,14 +185,27 @@ class Store:
 
     def get_version(self, kind: str, name: str, version: str) -> dict | None:
         try:
-            return read_json(self.version_path(kind, name, version))
+            return read_json(self.version_path(kind, name, version),
+                             f"restore it from a backup, or delete it to drop version {version} of {kind} {name!r}")
         except FileNotFoundError:
             return None
 
     def latest_version(self, kind: str, name: str) -> str | None:
-        """The newest version by creation time, as the SDK resolves `@latest`."""
-        records = [(self.get_version(kind, name, v), v) for v in self.versions(kind, name)]
-        records = [(r.get("meta", {}).get("created_at", ""), _version_key(v), v) for r, v in records if r]
+        """The newest version by creation time, as the SDK resolves `@latest`. A damaged version
+        is left out with a warning; when every version is damaged, DamagedStateError."""
+        records, damaged = [], []
+        for version in self.versions(kind, name):
+            try:
+                record = self.get_version(kind, name, version)
+            except DamagedStateError as exc:
+                damaged.append(exc)
+                continue
+            if record:
+                records.append((record.get("meta", {}).get("created_at", ""), _version_key(version), version))
+        if damaged and not records:
+            raise damaged[0]
+        for exc in damaged:
+            warn_damaged(exc)
         return max(records)[2] if records else None
 
     def next_version(self, kind: str, name: str) -> str:

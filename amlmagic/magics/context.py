@@ -20,6 +20,7 @@ class Context:
     session: Session
     cwd: Path
     show: Callable[[Any], None] = print  # display() in a notebook
+    beneath: Callable[[Any], None] | None = None  # displays beneath the result (beneath.py); else show
     in_kernel: bool = False  # a notebook frontend can render widgets
     notices: list[str] = field(default_factory=list)
 
@@ -30,6 +31,10 @@ class Context:
     @property
     def is_local(self) -> bool:
         return self.session.backend == "local"
+
+    def show_beneath(self, obj: Any) -> None:
+        """Display `obj` beneath the command's result (the children of the entity it returns)."""
+        (self.beneath or self.show)(obj)
 
     def flag(self, name: str, default: Any = None) -> Any:
         return self.command.args.get(name, default)

@@ -9,7 +9,6 @@ Canceled. SIGTERM (begin_cancel) stops the whole process tree and ends the job C
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -19,6 +18,7 @@ import threading
 import traceback
 from pathlib import Path
 
+from ..store import read_json
 from ..tracking import end_run, prepare_run
 from .scheduling import acquire_slot, hold_running, thread_env
 from .readonly import UNPROTECTED_NOTICE, readonly_command
@@ -78,7 +78,7 @@ def kill_tree(pid: int, sig: int = signal.SIGTERM, include_self: bool = True) ->
 class _Runner:
     def __init__(self, folder: Path):
         self.folder = folder
-        self.plan = json.loads((folder / "plan.json").read_text())
+        self.plan = read_json(folder / "plan.json")
         self.root = Path(self.plan["workspace_root"])
         self.canceled = False
         self.timed_out = False

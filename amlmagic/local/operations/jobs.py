@@ -15,9 +15,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ...errors import BackendError, NotFoundError, ValidationError
+from ...errors import BackendError, DamagedStateError, NotFoundError, ValidationError
 from ..jobs.plan import submit_plan
 from ..jobs.state import TERMINAL, job_dir, jobs_root, process_alive, read_record, read_status, update_status
+from ..store import read_json, warn_damaged
 from ..workspace import LocalWorkspace
 
 __all__ = ["JobOperations", "CancelPoller"]
@@ -136,12 +137,22 @@ class JobOperations:
             if entry.name.startswith(".") or not os.path.isfile(os.path.join(entry.path, "record.json")):
                 continue
             folder = Path(entry.path)
-            record, _entity = self._record(entry.name, folder)
+            try:
+                record, _entity = self._record(entry.name, folder)
+            except DamagedStateError as exc:  # the healthy jobs are still listed
+                warn_damaged(exc)
+                continue
             if record["meta"].get("parent_job_name") != parent_job_name:
                 continue
             found.append((record["meta"].get("created_at", ""), entry.name, folder, record))
         found.sort(reverse=True)
-        return [self._entity(name, folder, record, read_status(folder)) for _, name, folder, record in found]
+        jobs = []
+        for _, name, folder, record in found:
+            try:
+                jobs.append(self._entity(name, folder, record, read_status(folder)))
+            except DamagedStateError as exc:
+                warn_damaged(exc)
+        return jobs
 
     # -- logs and metrics ----------------------------------------------------------------------
     def read_log(self, name: str, offset: int = 0) -> tuple[str, int]:
@@ -263,10 +274,7 @@ class JobOperations:
 
     @staticmethod
     def _output_folder(folder: Path, output: str) -> str:
-        import json
-
-        plan = json.loads((folder / "plan.json").read_text())
-        return plan["outputs"][output]["folder"]
+        return read_json(folder / "plan.json")["outputs"][output]["folder"]
 
     @staticmethod
     def _copy(source: Path, target: Path) -> None:

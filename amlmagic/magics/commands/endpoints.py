@@ -7,6 +7,7 @@ from typing import Any
 
 from ...display import EntityList, TextBlock
 from ...errors import UsageError
+from ..children import list_children
 
 __all__ = [
     "online_endpoint_create", "online_endpoint_show", "online_endpoint_list", "online_endpoint_update",
@@ -40,10 +41,15 @@ def online_endpoint_create(ctx) -> Any:
 
 
 def online_endpoint_show(ctx) -> Any:
+    """The endpoint; its deployments are displayed beneath it."""
     endpoint = ctx.client.online_endpoints.get(ctx.flag("name"))
-    deployments = EntityList(ctx.client.online_deployments.list(endpoint_name=endpoint.name))
-    ctx.show(endpoint)
-    return deployments
+    deployments = list_children(ctx, f"the deployments of {endpoint.name}",
+                                lambda: ctx.client.online_deployments.list(endpoint_name=endpoint.name),
+                                f"%aml online-deployment list -e {endpoint.name}")
+    if deployments is not None:
+        ctx.show_beneath(TextBlock(f"deployments ({len(deployments)})"))
+        ctx.show_beneath(deployments)
+    return endpoint
 
 
 def online_endpoint_list(ctx) -> EntityList:
@@ -88,6 +94,8 @@ def online_endpoint_delete(ctx) -> TextBlock:
 def online_endpoint_test(ctx) -> Any:
     from ...widgets import EndpointTester
 
+    if ctx.flag("name"):
+        ctx.client.online_endpoints.get(ctx.flag("name"))  # NotFoundError before a widget opens on nothing
     return EndpointTester(ctx.client, endpoint_name=ctx.flag("name"))
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from ...display import EntityList, TextBlock
 from ...errors import BackendError
+from ..children import list_children
 
 __all__ = ["job_create", "job_show", "job_list", "job_stream", "job_cancel", "job_download", "job_metrics",
            "job_watch", "TERMINAL_STATUSES", "wait_for_job"]
@@ -62,15 +63,16 @@ def wait_for_job(client, name: str, poll: float = 0.5) -> Any:
 
 
 def job_show(ctx) -> Any:
+    """The job; a sweep's trials are displayed beneath it."""
     job = ctx.client.jobs.get(ctx.flag("name"))
     if job.type == "sweep":
-        # The sweep first: on Azure its trials come from another service (run history), which
-        # can fail on its own (network rules, a replay recorded without it).
-        ctx.show(job)
-        trials = EntityList(ctx.client.jobs.list(parent_job_name=job.name))
-        best = (job.properties or {}).get("best_child_run_id")
-        ctx.show(TextBlock(f"trials ({len(trials)}), best: {best or 'none yet'}"))
-        return trials
+        trials = list_children(ctx, f"the trials of sweep {job.name}",
+                               lambda: ctx.client.jobs.list(parent_job_name=job.name),
+                               f"%aml job list --parent-job-name {job.name}")
+        if trials is not None:
+            best = (job.properties or {}).get("best_child_run_id")
+            ctx.show_beneath(TextBlock(f"trials ({len(trials)}), best: {best or 'none yet'}"))
+            ctx.show_beneath(trials)
     return job
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from itertools import islice
 from typing import Any
 
 from ...display import TextBlock
-from ...errors import UsageError
+from ...errors import DamagedStateError, DamagedStateWarning, UsageError
 from ..grammar import canonical_noun
 from ..parser import usage
 
@@ -47,8 +48,13 @@ def workspace_show(ctx) -> TextBlock:
     lines = [_describe(ctx.session), f"workspace: {getattr(client, 'workspace_name', None) or '?'}"]
     for label, count in _counts(client):
         lines.append(f"  {label:<18} {count}")
-    if hasattr(client.compute, "default"):
-        lines.append(f"  default compute    {client.compute.default}")
+    try:
+        default = getattr(client.compute, "default", None)
+    except DamagedStateError as exc:  # the workspace's settings file: the counts still show
+        default = "?"
+        warnings.warn(DamagedStateWarning(str(exc)))  # one line beneath, as for a damaged entry
+    if default is not None:
+        lines.append(f"  default compute    {default}")
     return TextBlock("\n".join(lines))
 
 
