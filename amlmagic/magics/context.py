@@ -9,7 +9,8 @@ from typing import Any, Callable
 
 from ..session import Session
 from .parser import Command
-from .yaml_input import load_entity, parse_overrides
+from ..errors import UsageError
+from .yaml_input import load_entity, load_fields, parse_overrides
 
 __all__ = ["Context"]
 
@@ -44,6 +45,16 @@ class Context:
         overrides = [{k: v} for k, v in field_flags.items() if v is not None]
         overrides += parse_overrides(self.flag("set"))
         return load_entity(noun, file=self.flag("file"), body=self.command.body, cwd=self.cwd, overrides=overrides)
+
+    def from_fields(self, noun: str, **fields: Any) -> Any:
+        """The entity the flags describe, loaded like a YAML file so that `--set` overrides its
+        fields exactly as with `-f`."""
+        return load_fields(noun, fields, cwd=self.cwd, overrides=parse_overrides(self.flag("set")))
+
+    def refuse_set(self, instead: str) -> None:
+        """For a command whose flags build no YAML document: `--set` would be silently ignored."""
+        if self.flag("set"):
+            raise UsageError(f"--set overrides fields of a YAML: {instead}")
 
     @property
     def has_yaml(self) -> bool:

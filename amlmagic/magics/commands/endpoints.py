@@ -33,6 +33,8 @@ def parse_traffic(text: str, flag: str) -> dict[str, int]:
 def online_endpoint_create(ctx) -> Any:
     if ctx.has_yaml:
         endpoint = ctx.from_yaml("online-endpoint", name=ctx.flag("name"), auth_mode=ctx.flag("auth_mode"))
+    elif ctx.flag("set"):  # the flags as a YAML document, so --set applies as with -f
+        endpoint = ctx.from_fields("online-endpoint", name=ctx.flag("name"), auth_mode=ctx.flag("auth_mode") or "key")
     else:
         from azure.ai.ml.entities import ManagedOnlineEndpoint
 
@@ -58,6 +60,8 @@ def online_endpoint_list(ctx) -> EntityList:
 
 def online_endpoint_update(ctx) -> Any:
     operations = ctx.client.online_endpoints
+    if not ctx.has_yaml:
+        ctx.refuse_set("give -f endpoint.yml with it, or change traffic with --traffic/--mirror-traffic")
     endpoint = ctx.from_yaml("online-endpoint", name=ctx.flag("name")) if ctx.has_yaml else operations.get(ctx.flag("name"))
     if ctx.flag("traffic"):
         endpoint.traffic = parse_traffic(ctx.flag("traffic"), "--traffic")
