@@ -13,6 +13,7 @@ def metrics_reader(client: Any, job_name: str) -> Any:
     if getattr(client, "backend", None) == "local":
         from .local.tracking import MetricsReader
 
+        client.jobs.local_dir(job_name)  # NotFoundError for an unknown job, as on Azure
         return MetricsReader(client.root, job_name)
     from .backends import AzureMetricsReader
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from ...display import EntityList, TextBlock
 from ...errors import UsageError, ValidationError
+from ..paths import output_folder, writing_into
 
 __all__ = [
     "data_create", "data_show", "data_list", "data_download", "data_default",
@@ -58,9 +59,10 @@ def data_list(ctx) -> EntityList:
 
 def _download(ctx, group: str) -> TextBlock:
     """data and model download: the given version, else the latest, into --download-path."""
-    target = ctx.flag("download_path") or str(ctx.cwd)
-    getattr(ctx.client, group).download(ctx.flag("name"), version=ctx.flag("version") or _version_of(ctx, group),
-                                        download_path=target)
+    target = output_folder(ctx.cwd, ctx.flag("download_path"), ctx.cwd, "--download-path")
+    version = ctx.flag("version") or _version_of(ctx, group)
+    with writing_into(target, "--download-path"):
+        getattr(ctx.client, group).download(ctx.flag("name"), version=version, download_path=str(target))
     return TextBlock(f"downloaded {ctx.flag('name')} to {target}")
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from ...display import EntityList, TextBlock
 from ...errors import BackendError
 from ..children import list_children
+from ..paths import output_folder, writing_into
 
 __all__ = ["job_create", "job_show", "job_list", "job_stream", "job_cancel", "job_download", "job_metrics",
            "job_watch", "TERMINAL_STATUSES", "wait_for_job"]
@@ -99,9 +100,10 @@ def job_cancel(ctx) -> Any:
 
 
 def job_download(ctx) -> TextBlock:
-    target = ctx.flag("download_path") or str(ctx.cwd)
-    ctx.client.jobs.download(ctx.flag("name"), download_path=target, output_name=ctx.flag("output_name"),
-                             all=bool(ctx.flag("all")))
+    target = output_folder(ctx.cwd, ctx.flag("download_path"), ctx.cwd, "--download-path")
+    with writing_into(target, "--download-path"):
+        ctx.client.jobs.download(ctx.flag("name"), download_path=str(target), output_name=ctx.flag("output_name"),
+                                 all=bool(ctx.flag("all")))
     return TextBlock(f"downloaded {ctx.flag('name')} outputs to {target}")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from ...display import TextBlock
 from ...errors import DamagedStateError, DamagedStateWarning, UsageError
 from ..grammar import canonical_noun
+from ..paths import output_folder, writing_into
 from ..parser import usage
 
 __all__ = ["COUNT_CAP", "connect_default", "workspace_show", "workspace_default", "help_default", "export_default"]
@@ -101,4 +102,6 @@ def help_default(ctx) -> TextBlock:
 def export_default(ctx) -> Any:
     from ...export import export_session
 
-    return export_session(ctx.session, ctx.cwd / (ctx.flag("dir") or "aml-export"), last=bool(ctx.flag("last")))
+    folder = output_folder(ctx.cwd, ctx.flag("dir"), ctx.cwd / "aml-export", "--dir")
+    with writing_into(folder, "--dir"):
+        return export_session(ctx.session, folder, last=bool(ctx.flag("last")))
