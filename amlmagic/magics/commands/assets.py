@@ -140,7 +140,8 @@ def environment_create(ctx) -> Any:
             env = Environment(
                 **{k: v for k, v in fields.items() if v is not None},
                 conda_file=str(ctx.cwd / ctx.flag("conda_file")) if ctx.flag("conda_file") else None,
-                build=BuildContext(path=str(ctx.cwd / build), dockerfile_path=ctx.flag("dockerfile_path")) if build else None,
+                build=BuildContext(path=str(ctx.cwd / build), dockerfile_path=ctx.flag("dockerfile_path"))
+                if build else None,
             )
     return ctx.record(ctx.client.environments.create_or_update(env))
 

@@ -34,7 +34,8 @@ def online_endpoint_create(ctx) -> Any:
     if ctx.has_yaml:
         endpoint = ctx.from_yaml("online-endpoint", name=ctx.flag("name"), auth_mode=ctx.flag("auth_mode"))
     elif ctx.flag("set"):  # the flags as a YAML document, so --set applies as with -f
-        endpoint = ctx.from_fields("online-endpoint", name=ctx.flag("name"), auth_mode=ctx.flag("auth_mode") or "key")
+        endpoint = ctx.from_fields("online-endpoint", name=ctx.flag("name"),
+                                   auth_mode=ctx.flag("auth_mode") or "key")
     else:
         from azure.ai.ml.entities import ManagedOnlineEndpoint
 
