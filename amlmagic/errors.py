@@ -11,7 +11,10 @@ message that says what to do; the magics show it without a traceback.
         ├── AuthError           not signed in, or not allowed (Azure: 401, 403)
         ├── ThrottledError      too many requests (Azure: 429); try again later
         ├── ServiceError        the service failed (Azure: 5xx)
-        └── ReplayMismatchError a replayed request matched no recording
+        ├── ReplayMismatchError a replayed request matched no recording
+        └── DamagedStateError   a local state file is empty or not JSON (names the file)
+
+    DamagedStateWarning     a list skipped a damaged entry (the magics show it as one line)
 
 Every backend raises these, and only these, for what goes wrong on its side: Azure's and
 azure-ai-ml's exceptions are translated once, in the Azure adapter (amlmagic/backends/).
@@ -31,6 +34,8 @@ __all__ = [
     "ThrottledError",
     "ServiceError",
     "ReplayMismatchError",
+    "DamagedStateError",
+    "DamagedStateWarning",
 ]
 
 
@@ -79,3 +84,17 @@ class ServiceError(BackendError):
 
 class ReplayMismatchError(BackendError):
     """A request made during replay matches no recorded entry."""
+
+
+class DamagedStateError(BackendError):
+    """A state file of the local workspace cannot be read (empty, cut short, not JSON); the
+    message names the file and what to do about it."""
+
+    def __init__(self, message: str, path: str = ""):
+        super().__init__(message)
+        self.path = path
+
+
+class DamagedStateWarning(UserWarning):
+    """A list left out an entry whose state file is damaged (its text is the DamagedStateError's):
+    the healthy entries are still listed."""

@@ -265,8 +265,8 @@ the training wrote:
     code("""
 import urllib.request
 
-endpoints = %aml online-endpoint list
-scoring_uri = next(e for e in endpoints if e.name == ENDPOINT).scoring_uri
+endpoint = %aml online-endpoint show -n {ENDPOINT}
+scoring_uri = endpoint.scoring_uri
 keys = %aml online-endpoint get-credentials -n {ENDPOINT}
 
 

@@ -26,6 +26,8 @@ import threading
 from pathlib import Path
 from typing import IO, Any, Iterator
 
+from ..errors import DamagedStateError
+
 __all__ = [
     "write_bytes_atomic", "write_text_atomic", "write_json_atomic", "read_json",
     "locked", "try_lock", "open_lock",
@@ -75,9 +77,22 @@ def write_json_atomic(path: Path, data: Any) -> None:
     write_text_atomic(path, json.dumps(data, indent=1, sort_keys=True, default=str))
 
 
-def read_json(path: Path) -> Any:
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+def read_json(path: Path, remedy: str | None = None) -> dict:
+    """The JSON object in a state file. FileNotFoundError when there is none; DamagedStateError,
+    naming the file and `remedy` (what the user can do), when it is empty, cut short or not an
+    object."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        reason = "it is empty" if not raw.strip() else f"not JSON: {exc}"
+    else:
+        if isinstance(data, dict):
+            return data
+        reason = f"a JSON {type(data).__name__}, not an object"
+    remedy = remedy or "restore it from a backup, or delete it (what it recorded is then lost)"
+    raise DamagedStateError(f"state file {path} is damaged ({reason}): {remedy}", str(path))
 
 
 # -- file locks ----------------------------------------------------------------------------------

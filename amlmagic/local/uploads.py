@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
+from ..errors import ValidationError
 from .store import Store
 
-__all__ = ["upload_local_path", "content_hash", "DEFAULT_DATASTORE"]
+__all__ = ["upload_local_path", "content_hash", "check_regular", "DEFAULT_DATASTORE"]
 
 DEFAULT_DATASTORE = "workspaceblobstore"
 
@@ -27,14 +30,37 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()[:32]
 
 
+# Kernel-made filesystems: their "files" are views of the running system, not content to keep.
+_SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+def check_regular(source: Path) -> None:
+    """Refuse content that is not regular files and folders (a device, a pipe that would block
+    the read forever, a socket, a dangling link, /proc), before anything is read or copied."""
+    if any(source == folder or folder in source.parents for folder in _SYSTEM_FOLDERS):
+        raise ValidationError(f"{source} is on a system filesystem ({source.parts[1]}), not content: "
+                              "register regular files and folders")
+    entries = [source] if not source.is_dir() else [source, *source.rglob("*")]
+    for entry in entries:
+        try:
+            mode = entry.stat().st_mode  # through links: a link to a file is that file
+        except OSError:
+            raise ValidationError(f"{entry} cannot be read (a dangling link?): fix or remove it") from None
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise ValidationError(f"{entry} is not a regular file (a device, pipe or socket): only regular files "
+                                  "and folders can be registered; remove it or register another path")
+
+
 def upload_local_path(store: Store, source: Path) -> str:
     """Copy `source` (file or folder) into the default datastore; return its azureml:// URI."""
     source = Path(source).resolve()
+    check_regular(source)
     relative = f"LocalUpload/{content_hash(source)}/{source.name}"
     target = store.root / "datastores" / DEFAULT_DATASTORE / relative
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".upload-"))
+        copied = False
         try:
             staged = staging / source.name
             if source.is_dir():
@@ -46,7 +72,11 @@ def upload_local_path(store: Store, source: Path) -> str:
             except OSError:
                 if not target.exists():  # another process won the race with identical content
                     raise
+            copied = True
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+            if not copied:  # a failed copy leaves no empty LocalUpload/<hash>/ behind
+                with contextlib.suppress(OSError):
+                    target.parent.rmdir()
     suffix = "/" if source.is_dir() else ""
     return f"azureml://datastores/{DEFAULT_DATASTORE}/paths/{relative}{suffix}"

@@ -7,7 +7,8 @@ import getpass
 import os
 from pathlib import Path
 
-from .store import Store
+from ..errors import DamagedStateError, UsageError
+from .store import Store, warn_damaged
 
 __all__ = ["LocalWorkspace", "now_iso", "current_user"]
 
@@ -34,8 +35,14 @@ class LocalWorkspace:
     def __init__(self, path: str | os.PathLike = ".amlmagic"):
         self.root = Path(path).expanduser().resolve()
         self.store = Store(self.root)
+        if self.root.exists() and not self.root.is_dir():
+            raise UsageError(f"{self.root} is a file, not a workspace folder: give a folder (new or existing)")
         if not self.store.settings_path.exists():
-            self.root.mkdir(parents=True, exist_ok=True)
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UsageError(f"cannot create the workspace folder {self.root} ({exc.strerror or exc}): "
+                                 "give another folder") from None
             with self.store.lock("workspace"):
                 if not self.store.settings_path.exists():
                     self.store.update_settings(
@@ -45,7 +52,11 @@ class LocalWorkspace:
 
     @property
     def name(self) -> str:
-        return self.store.settings().get("name", "local")
+        try:
+            return self.store.settings().get("name", "local")
+        except DamagedStateError as exc:  # the name is only shown and put in ids: every command goes on
+            warn_damaged(exc)
+            return self.root.parent.name or "local"
 
     def arm_id(self, kind: str, name: str, version: str | None = None) -> str:
         base = (

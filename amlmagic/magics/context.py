@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from ..errors import UsageError
 from ..session import Session, TrailEntry
 from .parser import Command
-from .yaml_input import load_entity, parse_overrides
+from .yaml_input import load_entity, load_fields, parse_overrides
 
 __all__ = ["Context"]
 
@@ -20,11 +21,16 @@ class Context:
     session: Session
     cwd: Path
     show: Callable[[Any], None] = print  # display() in a notebook
+    beneath: Callable[[Any], None] | None = None  # displays beneath the result (beneath.py); else show
     in_kernel: bool = False  # a notebook frontend can render widgets
 
     @property
     def client(self) -> Any:
         return self.session.client
+
+    def show_beneath(self, obj: Any) -> None:
+        """Display `obj` beneath the command's result (the children of the entity it returns)."""
+        (self.beneath or self.show)(obj)
 
     def flag(self, name: str, default: Any = None) -> Any:
         return self.command.args.get(name, default)
@@ -34,6 +40,16 @@ class Context:
         overrides = [{k: v} for k, v in field_flags.items() if v is not None]
         overrides += parse_overrides(self.flag("set"))
         return load_entity(noun, file=self.flag("file"), body=self.command.body, cwd=self.cwd, overrides=overrides)
+
+    def from_fields(self, noun: str, **fields: Any) -> Any:
+        """The entity the flags describe, loaded like a YAML file so that `--set` overrides its
+        fields exactly as with `-f`."""
+        return load_fields(noun, fields, cwd=self.cwd, overrides=parse_overrides(self.flag("set")))
+
+    def refuse_set(self, instead: str) -> None:
+        """For a command whose flags build no YAML document: `--set` would be silently ignored."""
+        if self.flag("set"):
+            raise UsageError(f"--set overrides fields of a YAML: {instead}")
 
     @property
     def has_yaml(self) -> bool:

@@ -12,6 +12,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from ..display import TextBlock
 from ..errors import AmlMagicError
 from ..session import current_session
+from .beneath import beneath_result, damaged_state_notices
 from .context import Context
 from .grammar import handler_for
 from .parser import parse_line, usage
@@ -34,10 +35,13 @@ def run_aml(line: str, cell: str | None = None, *, shell: Any = None) -> Any:
 
             display(obj)
 
-    ctx = Context(command=command, session=current_session(), cwd=Path(os.getcwd()), show=show, in_kernel=in_kernel)
+    beneath = show if shell is None else beneath_result(shell, show)
+    ctx = Context(command=command, session=current_session(), cwd=Path(os.getcwd()), show=show, beneath=beneath,
+                  in_kernel=in_kernel)
     # Every backend raises amlmagic.errors types (the Azure adapter translates azure-core's);
     # anything else is a bug and propagates with its traceback.
-    return handler_for(command.noun, command.verb)(ctx)
+    with damaged_state_notices(beneath):
+        return handler_for(command.noun, command.verb)(ctx)
 
 
 @magics_class

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import UsageError
 from .grammar import NOUNS, WIDGETS, Flag, Verb, canonical_noun
+from .yaml_input import parse_overrides
 
 __all__ = ["Command", "parse_line", "usage"]
 
@@ -64,9 +65,12 @@ def _flag_index(verb: Verb) -> dict[str, Flag]:
 def _convert(flag: Flag, value: str, where: str) -> Any:
     if flag.kind == "int":
         try:
-            return int(value)
+            number = int(value)
         except ValueError:
             raise UsageError(f"{flag.long} takes a whole number, not {value!r} ({where})") from None
+        if number < 0:  # counts, sizes and seconds: a negative one would silently mean something else
+            raise UsageError(f"{flag.long} takes a whole number >= 0, not {value} ({where})")
+        return number
     return value
 
 
@@ -132,6 +136,7 @@ def parse_line(line: str, body: str | None = None) -> Command:
                 raise UsageError(f"{flag.long} is given twice ({where})")
             command.args[flag.dest] = _convert(flag, values[0], where)
     _check_required(command, verb, where)
+    parse_overrides(command.args.get("set"))  # `--set garbage` is refused whatever the command
     return command
 
 

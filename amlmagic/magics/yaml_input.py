@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import NotFoundError, UsageError, ValidationError
+from .schema_errors import schema_error_line
 
-__all__ = ["load_entity", "parse_overrides", "LOADERS"]
+__all__ = ["load_entity", "load_fields", "parse_overrides", "LOADERS"]
 
 LOADERS = {
     "job": "load_job",
@@ -30,17 +31,17 @@ def parse_overrides(pairs: list[str] | None) -> list[dict]:
     overrides = []
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--set takes key=value, not {pair!r}")
+        if not sep or not key.strip():
+            raise UsageError(f"--set takes key=value (e.g. --set description=\"first run\"), not {pair!r}")
         try:
             parsed = yaml.safe_load(value) if value else ""
         except yaml.YAMLError:
             parsed = value
-        overrides.append({key: parsed})
+        overrides.append({key.strip(): parsed})
     return overrides
 
 
-def _check_yaml(text: str, where: str) -> None:
+def _check_yaml(text: str, where: str) -> dict:
     import yaml
 
     try:
@@ -52,34 +53,55 @@ def _check_yaml(text: str, where: str) -> None:
         raise ValidationError(f"invalid YAML in {where}{at}: {problem}") from None
     if not isinstance(loaded, dict):
         raise ValidationError(f"{where} must be a YAML mapping of fields (name:, type:, ...)")
+    return loaded
 
 
-def _one_line(exc: Exception, where: str) -> str:
-    message = str(getattr(exc, "message", None) or exc)
+def _one_line(exc: Exception, where: str, document: Any) -> str:
+    fields = schema_error_line(exc, document)
+    if fields:
+        return f"{where}: {fields}"
+    message = str(getattr(exc, "message", None) or exc).replace("\\n", "\n")
     lines = [line.strip() for line in message.splitlines() if line.strip() and not line.strip().startswith(("{", "}"))]
     # azure-ai-ml lists field errors as  "path": "x", "message": "..." : keep the essentials
     fields = [line for line in lines if line.startswith(('"path"', '"message"', '"value"'))]
     text = " ".join(fields) if fields else (lines[0] if lines else type(exc).__name__)
-    return f"{where}: " + text.replace('"', "")
+    return f"{where}: " + text.replace('"', "").replace("\\", "")
+
+
+def _quiet_experimental_notices() -> None:
+    """azure-ai-ml logs "Class X: This is an experimental class..." for schema classes it builds
+    while loading: about its internals, nothing the user wrote, so not shown."""
+    import logging
+
+    logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
 
 
 def load_entity(noun: str, *, file: str | None, body: str | None, cwd: Path, overrides: list[dict]) -> Any:
-    import azure.ai.ml as aml
-
-    loader = getattr(aml, LOADERS[noun])
     if file:
         path = (cwd / file).expanduser().resolve()
         if not path.is_file():
             raise NotFoundError(f"YAML file {path} does not exist: check -f/--file")
-        _check_yaml(path.read_text(), path.name)
-        source: Any = str(path)
-        origin = None
-        where = path.name
-    else:
-        _check_yaml(body or "", "the cell")
-        source = io.StringIO(body)
-        origin = str(cwd / "cell.yml")  # relative paths resolve against the notebook's folder
-        where = "the cell"
+        document = _check_yaml(path.read_text(), path.name)
+        return _load(noun, str(path), None, overrides, path.name, document)
+    document = _check_yaml(body or "", "the cell")
+    # relative paths resolve against the notebook's folder
+    return _load(noun, io.StringIO(body), str(cwd / "cell.yml"), overrides, "the cell", document)
+
+
+def load_fields(noun: str, fields: dict, *, cwd: Path, overrides: list[dict]) -> Any:
+    """The entity the flags describe, loaded as if they were a YAML file in the notebook's folder,
+    so `--set` applies to it exactly as to `-f`."""
+    import yaml
+
+    document = {key: value for key, value in fields.items() if value is not None}
+    return _load(noun, io.StringIO(yaml.safe_dump(document)), str(cwd / "flags.yml"), overrides, "the flags", document)
+
+
+def _load(noun: str, source: Any, origin: str | None, overrides: list[dict], where: str, document: dict) -> Any:
+    import azure.ai.ml as aml
+
+    _quiet_experimental_notices()
+    loader = getattr(aml, LOADERS[noun])
     try:
         return loader(source, relative_origin=origin, params_override=overrides)
     except (FileNotFoundError, NotFoundError) as exc:
@@ -87,5 +109,5 @@ def load_entity(noun: str, *, file: str | None, body: str | None, cwd: Path, ove
     except Exception as exc:  # azure-ai-ml's ValidationException and schema errors
         if type(exc).__name__ in ("ValidationException", "ValidationError", "UserErrorException",
                                   "MlException", "ValueError", "TypeError", "KeyError"):
-            raise ValidationError(_one_line(exc, where)) from None
+            raise ValidationError(_one_line(exc, where, document)) from None
         raise

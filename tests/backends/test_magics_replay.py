@@ -91,11 +91,13 @@ def test_sweep_job_create_and_show_with_trials(no_network, ip):
     assert (created.objective.primary_metric, created.objective.goal) == ("accuracy", "maximize")
     assert (created.limits.max_total_trials, created.limits.max_concurrent_trials) == (4, 2)
     with capture_output() as captured:
-        trials = ip.run("%aml job show -n sweep-job-1")
-    assert [(t.name, t.status) for t in trials] == [("sweep-job-1_0", "Completed"), ("sweep-job-1_1", "Canceled")]
-    sweep_view, summary = shown_text(captured)
-    assert sweep_view.splitlines()[:3] == ["Job", "  name             sweep-job-1", "  type             sweep"]
+        sweep = ip.run("%aml job show -n sweep-job-1")
+    assert (type(sweep).__name__, sweep.name, sweep.type) == ("SweepJob", "sweep-job-1", "sweep")
+    assert "  name             sweep-job-1" in captured.stdout  # the sweep is the cell's result
+    summary, trials = shown_text(captured)  # displayed beneath it
     assert summary == "trials (2), best: sweep-job-1_0"
+    assert [(row.split()[0], row.split()[2]) for row in trials.splitlines()[1:]] == [
+        ("sweep-job-1_0", "Completed"), ("sweep-job-1_1", "Canceled")]
 
 
 def test_a_replayed_sweep_displays_its_status_as_a_local_one_does(no_network, ip):
@@ -103,7 +105,7 @@ def test_a_replayed_sweep_displays_its_status_as_a_local_one_does(no_network, ip
     with capture_output() as captured:
         ip.run("%aml job create -f sweep.yml")
         ip.run("%aml job show -n sweep-job-1")
-    assert "  status           Completed" in shown_text(captured)[0].splitlines()
+    assert "  status           Completed" in captured.stdout.splitlines()
 
 
 def test_model_create_show_list(no_network, ip):

@@ -14,6 +14,7 @@ import json
 import textwrap
 
 import pytest
+from IPython.utils.capture import capture_output
 
 TRAIN = """\
 import argparse, os, time
@@ -106,8 +107,12 @@ def test_bandit_sweep_end_to_end_through_the_magics(ip, workspace, capsys):
     assert float(sweep.properties["score"]) == pytest.approx(0.32)
     assert json.loads(sweep.properties["best_hyperparameters"]) == {"q": 4}
     assert sweep.properties["trials_early_terminated"] == "1"
-    shown = ip.run(f"%aml job show -n {name}")
-    assert sorted(t.name for t in shown) == sorted(trials)
+    with capture_output() as captured:
+        shown = ip.run(f"%aml job show -n {name}")
+    assert (shown.name, shown.type) == (name, "sweep")  # the sweep; its trials are displayed beneath it
+    summary, table = (output.data["text/plain"] for output in captured.outputs)
+    assert summary == f"trials ({len(trials)}), best: {name}_0"
+    assert sorted(row.split()[0] for row in table.splitlines()[1:]) == sorted(trials)
 
     # What the sweep monitor shows: parameters, the policy that stopped a trial, the best trial.
     from amlmagic.widgets import SweepMonitor

@@ -114,6 +114,14 @@ def test_committed_notebook_is_what_the_generator_writes():
     assert any("summary" in c.metadata.get("tags", []) for c in committed.cells)
 
 
+def test_the_scoring_uri_comes_from_online_endpoint_show():
+    import nbformat
+
+    code = "\n".join(c.source for c in nbformat.read(NOTEBOOKS / NOTEBOOK, as_version=4).cells if c.cell_type == "code")
+    assert "endpoint = %aml online-endpoint show -n {ENDPOINT}\nscoring_uri = endpoint.scoring_uri\n" in code
+    assert "%aml online-endpoint list" not in code  # no search through the list for it
+
+
 def test_summary_reports_jobs_sweep_and_model(run):
     assert "fast: synthetic digits" in summary_line(run, "MNIST lifecycle")
     assert re.match(r"training job \w+: Completed, test accuracy [\d.]+%", summary_line(run, "training job"))

@@ -52,7 +52,8 @@ def state_dir(store: Store, endpoint: str) -> Path:
 
 
 def endpoint_record(store: Store, name: str) -> dict:
-    record = store.get(ENDPOINTS, name)
+    record = store.get(ENDPOINTS, name, f"delete the endpoint with %aml online-endpoint delete -n {name}, "
+                                        "or restore the file from a backup")
     if record is None:
         raise NotFoundError(f"online endpoint {name!r} not found: list them with %aml online-endpoint list, "
                             "or create it with %aml online-endpoint create -n NAME")

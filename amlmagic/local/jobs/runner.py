@@ -9,7 +9,6 @@ Canceled. SIGTERM (begin_cancel) stops the whole process tree and ends the job C
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -19,7 +18,7 @@ import threading
 import traceback
 from pathlib import Path
 
-from ..osutil import kill_tree
+from ..osutil import kill_tree, read_json
 from ..tracking import end_run, prepare_run
 from .readonly import UNPROTECTED_NOTICE, readonly_command
 from .scheduling import acquire_slot, hold_running, thread_env
@@ -44,7 +43,7 @@ def log_tail(path: Path, chars: int = _TAIL_CHARS) -> str:
 class _Runner:
     def __init__(self, folder: Path):
         self.folder = folder
-        self.plan = json.loads((folder / "plan.json").read_text())
+        self.plan = read_json(folder / "plan.json")
         self.root = Path(self.plan["workspace_root"])
         self.canceled = False
         self.timed_out = False

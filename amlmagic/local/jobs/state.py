@@ -38,8 +38,12 @@ def job_dir(workspace_root: Path, name: str) -> Path:
     return jobs_root(workspace_root) / name
 
 
+def _drop_job(folder: Path) -> str:
+    return f"delete the job's folder {folder} to drop job {Path(folder).name}, or restore the file from a backup"
+
+
 def read_record(folder: Path) -> dict:
-    return read_json(Path(folder) / "record.json")
+    return read_json(Path(folder) / "record.json", _drop_job(folder))
 
 
 @contextlib.contextmanager
@@ -50,7 +54,7 @@ def _locked(folder: Path):
 
 def raw_status(folder: Path) -> dict:
     try:
-        return read_json(Path(folder) / "status.json")
+        return read_json(Path(folder) / "status.json", _drop_job(folder))
     except FileNotFoundError:
         return {"status": "NotStarted", "history": []}
 

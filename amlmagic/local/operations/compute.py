@@ -52,7 +52,7 @@ class ComputeOperations:
         return self._entity(record)
 
     def list(self, **_: Any) -> list:
-        return [self._local()] + [self.get(n) for n in self._store.names("computes")]
+        return [self._local()] + [self._entity(record) for record in self._store.records("computes").values()]
 
     def begin_delete(self, name: str, **_: Any) -> CompletedPoller:
         name = strip_azureml_prefix(name)

@@ -8,7 +8,7 @@ from typing import Any
 
 from ...errors import NotFoundError, ValidationError
 from ...rules import DATA_TYPES
-from ..uploads import upload_local_path
+from ..uploads import check_regular, upload_local_path
 from ..uris import is_remote_uri, resolve_uri
 from .versioned import VersionedOperations
 
@@ -37,6 +37,7 @@ class DataOperations(VersionedOperations):
         local = resolve_uri(self._store, source)
         if not local.exists():
             raise NotFoundError(f"data path {source} does not exist: check -p/--path")
+        check_regular(local)  # /proc, a device, pipe or socket: refused as such, not as the wrong type
         if data_type == "uri_file" and not local.is_file():
             raise ValidationError(f"uri_file needs a file but {source} is a folder: use -t uri_folder")
         if data_type in ("uri_folder", "mltable") and not local.is_dir():

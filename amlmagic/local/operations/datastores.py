@@ -60,7 +60,8 @@ class DatastoreOperations:
         return self._built_in(DEFAULT_DATASTORE)
 
     def list(self, **_: Any) -> list:
-        return [self._built_in(n) for n in _BUILT_IN] + [self.get(n) for n in self._store.names("datastores")]
+        registered = self._store.records("datastores").values()
+        return [self._built_in(n) for n in _BUILT_IN] + [self._entity(record) for record in registered]
 
     def delete(self, name: str, **_: Any) -> None:
         if name in _BUILT_IN or not self._store.delete("datastores", name):

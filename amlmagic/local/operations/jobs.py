@@ -16,12 +16,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ...errors import BackendError, NotFoundError, ValidationError
+from ...errors import BackendError, DamagedStateError, NotFoundError, ValidationError
 from ...rules import TERMINAL_STATUSES
 from ..jobs.cancel import cancel_job
 from ..jobs.plan import submit_plan
 from ..jobs.state import job_dir, jobs_root, read_record, read_status
+from ..osutil import read_json
 from ..pollers import WaitingPoller
+from ..store import warn_damaged
 from ..uris import is_remote_uri
 from ..workspace import LocalWorkspace
 
@@ -147,12 +149,22 @@ class JobOperations:
             if entry.name.startswith(".") or not os.path.isfile(os.path.join(entry.path, "record.json")):
                 continue
             folder = Path(entry.path)
-            record = self._record(entry.name, folder)
+            try:
+                record = self._record(entry.name, folder)
+            except DamagedStateError as exc:  # the healthy jobs are still listed
+                warn_damaged(exc)
+                continue
             if record["meta"].get("parent_job_name") != parent_job_name:
                 continue
             found.append((record["meta"].get("created_at", ""), entry.name, folder, record))
         found.sort(reverse=True)
-        return [self._entity(name, folder, record, read_status(folder)) for _, name, folder, record in found]
+        jobs = []
+        for _, name, folder, record in found:
+            try:
+                jobs.append(self._entity(name, folder, record, read_status(folder)))
+            except DamagedStateError as exc:
+                warn_damaged(exc)
+        return jobs
 
     # -- logs and metrics ----------------------------------------------------------------------
     def read_log(self, name: str, offset: int = 0) -> tuple[str, int]:
@@ -276,10 +288,7 @@ class JobOperations:
 
     @staticmethod
     def _output_folder(folder: Path, output: str) -> str:
-        import json
-
-        plan = json.loads((folder / "plan.json").read_text())
-        return plan["outputs"][output]["folder"]
+        return read_json(folder / "plan.json")["outputs"][output]["folder"]
 
     @staticmethod
     def _copy(source: Path, target: Path) -> None:

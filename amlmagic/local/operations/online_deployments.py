@@ -141,8 +141,7 @@ class OnlineDeploymentOperations:
     def list(self, endpoint_name: str, *, local: bool = False, **_: Any) -> list:
         endpoint_record(self._store, endpoint_name)
         state = live_state(self._store, endpoint_name)
-        return [self._entity(record, state) for record in deployment_records(self._store, endpoint_name).values()
-                if record is not None]
+        return [self._entity(record, state) for record in self._store.records(deployments_kind(endpoint_name)).values()]
 
     def get_logs(self, name: str, endpoint_name: str, lines: int | None = None, *, container_type: str | None = None,
                  local: bool = False, **_: Any) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from ...errors import BackendError, NotFoundError, UnsupportedError, UsageError, ValidationError
+from ...errors import BackendError, DamagedStateError, NotFoundError, UnsupportedError, UsageError, ValidationError
 from ..endpoints.records import (
     ENDPOINTS,
     deployments_kind,
@@ -117,18 +117,17 @@ class OnlineEndpointOperations:
         return self._entity(record, live_state(self._store, name))
 
     def list(self, *, local: bool = False, **_: Any) -> list:
-        out = []
-        for name in self._store.names(ENDPOINTS):
-            record = self._store.get(ENDPOINTS, name)
-            if record is not None:  # deleted meanwhile
-                out.append(self._entity(record, live_state(self._store, name)))
-        return out
+        return [self._entity(record, live_state(self._store, name))
+                for name, record in self._store.records(ENDPOINTS).items()]
 
     def begin_delete(self, name: str | None = None, *, local: bool = False, **_: Any) -> CompletedPoller:
         if not name:
             raise UsageError("give the endpoint's name: %aml online-endpoint delete -n NAME")
         with self._store.lock(f"endpoint-{name}"):
-            endpoint_record(self._store, name)
+            try:
+                endpoint_record(self._store, name)
+            except DamagedStateError:
+                pass  # what deleting a damaged endpoint needs is its name
             folder = state_dir(self._store, name)
             stop_endpoint(folder)  # the server and its workers are gone, the port is free
             for dep in self._store.names(deployments_kind(name)):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ...errors import AlreadyExistsError, NotFoundError
+from ...errors import AlreadyExistsError, DamagedStateError, NotFoundError
 from ...names import validate_asset_name
+from ..store import warn_damaged
 from ..workspace import LocalWorkspace, current_user, now_iso
 
 __all__ = ["VersionedOperations"]
@@ -57,13 +58,16 @@ class VersionedOperations:
         out = []
         for asset in names:
             versions = self._store.versions(self.kind, asset)
-            if name:
-                out.extend(self._entity(**self._unpack(asset, v)) for v in reversed(versions))
-            elif versions:  # like `az ml data list`: the latest version of each asset
-                latest = self._store.latest_version(self.kind, asset)
-                out.append(self._entity(**self._unpack(asset, latest)))
-        if name and not out:
-            raise NotFoundError(f"{self.noun} {name!r} not found: list them with %aml {self.noun} list")
+            if name and not versions:
+                raise NotFoundError(f"{self.noun} {name!r} not found: list them with %aml {self.noun} list")
+            # like `az ml data list`: the latest version of each asset; with a name, every version
+            wanted = list(reversed(versions)) if name else [None] if versions else []
+            for version in wanted:
+                try:
+                    version = version or self._store.latest_version(self.kind, asset)
+                    out.append(self._entity(**self._unpack(asset, version)))
+                except DamagedStateError as exc:  # the healthy ones are still listed
+                    warn_damaged(exc)
         return out
 
     # -- extras --------------------------------------------------------------------------------

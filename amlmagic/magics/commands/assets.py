@@ -8,6 +8,7 @@ from typing import Any
 from ...display import EntityList, TextBlock
 from ...errors import UsageError, ValidationError
 from ...rules import DEFAULT_IMAGE
+from ..paths import output_folder, writing_into
 
 __all__ = [
     "data_create", "data_show", "data_list", "data_download", "data_default",
@@ -30,11 +31,13 @@ def _create_path_asset(ctx, noun: str, entity_class: str, operations: Any, hint:
                   type=ctx.flag("type"), description=ctx.flag("description"))
     if ctx.has_yaml:
         entity = ctx.from_yaml(noun, **fields)
+    elif not fields["path"]:
+        raise UsageError(f"%aml {noun} create needs -p/--path ({hint}) or -f {noun}.yml")
+    elif ctx.flag("set"):  # the flags as a YAML document, so --set applies as with -f
+        entity = ctx.from_fields(noun, **fields)
     else:
         import azure.ai.ml.entities as entities
 
-        if not fields["path"]:
-            raise UsageError(f"%aml {noun} create needs -p/--path ({hint}) or -f {noun}.yml")
         given = {k: v for k, v in fields.items() if v is not None}
         entity = getattr(entities, entity_class)(**given, base_path=str(ctx.cwd))
     return ctx.record(operations.create_or_update(entity))
@@ -54,9 +57,10 @@ def data_list(ctx) -> EntityList:
 
 def _download(ctx, operations: Any) -> TextBlock:
     """data and model download: the given version, else the latest, into --download-path."""
-    target = ctx.flag("download_path") or str(ctx.cwd)
-    operations.download(ctx.flag("name"), version=ctx.flag("version") or _version_of(ctx, operations),
-                        download_path=target)
+    target = output_folder(ctx.cwd, ctx.flag("download_path"), ctx.cwd, "--download-path")
+    version = ctx.flag("version") or _version_of(ctx, operations)
+    with writing_into(target, "--download-path"):
+        operations.download(ctx.flag("name"), version=version, download_path=str(target))
     return TextBlock(f"downloaded {ctx.flag('name')} to {target}")
 
 
@@ -120,17 +124,23 @@ def environment_create(ctx) -> Any:
     elif body is not None:
         if not fields["name"]:
             raise UsageError("%%aml environment create needs -n/--name when the cell is a conda file")
-        env = Environment(name=fields["name"], version=fields["version"], description=fields["description"],
-                          image=fields["image"] or DEFAULT_IMAGE, conda_file=conda_from_cell(body, fields["name"]))
+        cell = dict(fields, image=fields["image"] or DEFAULT_IMAGE, conda_file=conda_from_cell(body, fields["name"]))
+        env = ctx.from_fields("environment", **cell) if ctx.flag("set") else Environment(**cell)
     else:
         build = ctx.flag("build_context")
         if not (fields["image"] or build):
             raise UsageError("%aml environment create needs --image, --build-context, -f FILE or a %%aml cell")
-        env = Environment(
-            **{k: v for k, v in fields.items() if v is not None},
-            conda_file=str(ctx.cwd / ctx.flag("conda_file")) if ctx.flag("conda_file") else None,
-            build=BuildContext(path=str(ctx.cwd / build), dockerfile_path=ctx.flag("dockerfile_path")) if build else None,
-        )
+        if ctx.flag("set"):  # the flags as a YAML document, so --set applies as with -f
+            dockerfile = {"dockerfile_path": ctx.flag("dockerfile_path")} if ctx.flag("dockerfile_path") else {}
+            env = ctx.from_fields("environment", **fields, conda_file=ctx.flag("conda_file"),
+                                  build={"path": build, **dockerfile} if build else None)
+        else:
+            env = Environment(
+                **{k: v for k, v in fields.items() if v is not None},
+                conda_file=str(ctx.cwd / ctx.flag("conda_file")) if ctx.flag("conda_file") else None,
+                build=BuildContext(path=str(ctx.cwd / build), dockerfile_path=ctx.flag("dockerfile_path"))
+                if build else None,
+            )
     return ctx.record(ctx.client.environments.create_or_update(env))
 
 
@@ -177,6 +187,7 @@ def datastore_create(ctx) -> Any:
     else:
         if not ctx.flag("path"):
             raise UsageError("%aml datastore create needs -p/--path FOLDER (locally) or -f datastore.yml")
+        ctx.refuse_set("a folder datastore takes -d/--description; for other fields use -f datastore.yml")
         datastore = folder_datastore(ctx.flag("name"), ctx.cwd / ctx.flag("path"), ctx.flag("description"))
     return ctx.record(ctx.client.datastores.create_or_update(datastore))
 

@@ -22,7 +22,10 @@ def compute_create(ctx) -> Any:
 
         if fields.pop("type") not in (None, "amlcompute", "AmlCompute"):
             raise UsageError("only --type amlcompute can be created from flags: use -f for other kinds")
-        compute = AmlCompute(**{k: v for k, v in fields.items() if v is not None})
+        if ctx.flag("set"):  # the flags as a YAML document, so --set applies as with -f
+            compute = ctx.from_fields("compute", type="amlcompute", **fields)
+        else:
+            compute = AmlCompute(**{k: v for k, v in fields.items() if v is not None})
     return ctx.record(ctx.client.compute.begin_create_or_update(compute).result())
 
 

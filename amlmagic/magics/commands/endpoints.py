@@ -8,6 +8,7 @@ from typing import Any
 from ...display import EntityList, TextBlock
 from ...errors import UsageError
 from ...session import TrailEntry
+from ..children import list_children
 
 __all__ = [
     "online_endpoint_create", "online_endpoint_show", "online_endpoint_list", "online_endpoint_update",
@@ -33,6 +34,9 @@ def parse_traffic(text: str, flag: str) -> dict[str, int]:
 def online_endpoint_create(ctx) -> Any:
     if ctx.has_yaml:
         endpoint = ctx.from_yaml("online-endpoint", name=ctx.flag("name"), auth_mode=ctx.flag("auth_mode"))
+    elif ctx.flag("set"):  # the flags as a YAML document, so --set applies as with -f
+        endpoint = ctx.from_fields("online-endpoint", name=ctx.flag("name"),
+                                   auth_mode=ctx.flag("auth_mode") or "key")
     else:
         from azure.ai.ml.entities import ManagedOnlineEndpoint
 
@@ -41,10 +45,15 @@ def online_endpoint_create(ctx) -> Any:
 
 
 def online_endpoint_show(ctx) -> Any:
+    """The endpoint; its deployments are displayed beneath it."""
     endpoint = ctx.client.online_endpoints.get(ctx.flag("name"))
-    deployments = EntityList(ctx.client.online_deployments.list(endpoint_name=endpoint.name))
-    ctx.show(endpoint)
-    return deployments
+    deployments = list_children(ctx, f"the deployments of {endpoint.name}",
+                                lambda: ctx.client.online_deployments.list(endpoint_name=endpoint.name),
+                                f"%aml online-deployment list -e {endpoint.name}")
+    if deployments is not None:
+        ctx.show_beneath(TextBlock(f"deployments ({len(deployments)})"))
+        ctx.show_beneath(deployments)
+    return endpoint
 
 
 def online_endpoint_list(ctx) -> EntityList:
@@ -53,6 +62,8 @@ def online_endpoint_list(ctx) -> EntityList:
 
 def online_endpoint_update(ctx) -> Any:
     operations = ctx.client.online_endpoints
+    if not ctx.has_yaml:
+        ctx.refuse_set("give -f endpoint.yml with it, or change traffic with --traffic/--mirror-traffic")
     endpoint = ctx.from_yaml("online-endpoint", name=ctx.flag("name")) if ctx.has_yaml else operations.get(ctx.flag("name"))
     if ctx.flag("traffic"):
         endpoint.traffic = parse_traffic(ctx.flag("traffic"), "--traffic")
@@ -89,6 +100,8 @@ def online_endpoint_delete(ctx) -> TextBlock:
 def online_endpoint_test(ctx) -> Any:
     from ...widgets import EndpointTester
 
+    if ctx.flag("name"):
+        ctx.client.online_endpoints.get(ctx.flag("name"))  # NotFoundError before a widget opens on nothing
     return EndpointTester(ctx.client, endpoint_name=ctx.flag("name"))
 
 

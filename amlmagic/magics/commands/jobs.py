@@ -7,6 +7,8 @@ from typing import Any
 from ...display import EntityList, TextBlock
 from ...errors import BackendError
 from ...rules import status_text
+from ..children import list_children
+from ..paths import output_folder, writing_into
 
 __all__ = ["job_create", "job_show", "job_list", "job_stream", "job_cancel", "job_download", "job_metrics",
            "job_watch"]
@@ -46,15 +48,16 @@ def _monitor(client, name: str) -> Any:
 
 
 def job_show(ctx) -> Any:
+    """The job; a sweep's trials are displayed beneath it."""
     job = ctx.client.jobs.get(ctx.flag("name"))
     if job.type == "sweep":
-        # The sweep first: on Azure its trials come from another service (run history), which
-        # can fail on its own (network rules, a replay recorded without it).
-        ctx.show(job)
-        trials = EntityList(ctx.client.jobs.list(parent_job_name=job.name))
-        best = (job.properties or {}).get("best_child_run_id")
-        ctx.show(TextBlock(f"trials ({len(trials)}), best: {best or 'none yet'}"))
-        return trials
+        trials = list_children(ctx, f"the trials of sweep {job.name}",
+                               lambda: ctx.client.jobs.list(parent_job_name=job.name),
+                               f"%aml job list --parent-job-name {job.name}")
+        if trials is not None:
+            best = (job.properties or {}).get("best_child_run_id")
+            ctx.show_beneath(TextBlock(f"trials ({len(trials)}), best: {best or 'none yet'}"))
+            ctx.show_beneath(trials)
     return job
 
 
@@ -78,9 +81,10 @@ def job_cancel(ctx) -> Any:
 
 
 def job_download(ctx) -> TextBlock:
-    target = ctx.flag("download_path") or str(ctx.cwd)
-    ctx.client.jobs.download(ctx.flag("name"), download_path=target, output_name=ctx.flag("output_name"),
-                             all=bool(ctx.flag("all")))
+    target = output_folder(ctx.cwd, ctx.flag("download_path"), ctx.cwd, "--download-path")
+    with writing_into(target, "--download-path"):
+        ctx.client.jobs.download(ctx.flag("name"), download_path=str(target), output_name=ctx.flag("output_name"),
+                                 all=bool(ctx.flag("all")))
     return TextBlock(f"downloaded {ctx.flag('name')} outputs to {target}")
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from itertools import islice
 from typing import Any
 
 from ...display import TextBlock
-from ...errors import AmlMagicError, UsageError
+from ...errors import AmlMagicError, DamagedStateError, DamagedStateWarning, UsageError
 from ..grammar import canonical_noun
 from ..parser import usage
+from ..paths import output_folder, writing_into
 
 __all__ = ["COUNT_CAP", "connect_default", "workspace_show", "workspace_default", "help_default", "export_default"]
 
@@ -47,7 +49,12 @@ def workspace_show(ctx) -> TextBlock:
     lines = [_describe(ctx.session), f"workspace: {client.workspace_name or '?'}"]
     for label, count in _counts(client):
         lines.append(f"  {label:<18} {count}")
-    lines.append(f"  default compute    {client.compute.get_default() or 'none'}")
+    try:
+        default = client.compute.get_default() or "none"
+    except DamagedStateError as exc:  # the workspace's settings file: the counts still show
+        default = "?"
+        warnings.warn(DamagedStateWarning(str(exc)), stacklevel=2)  # one line beneath, as for a damaged entry
+    lines.append(f"  default compute    {default}")
     return TextBlock("\n".join(lines))
 
 
@@ -94,4 +101,6 @@ def help_default(ctx) -> TextBlock:
 def export_default(ctx) -> Any:
     from ...export import export_session
 
-    return export_session(ctx.session, ctx.cwd / (ctx.flag("dir") or "aml-export"), last=bool(ctx.flag("last")))
+    folder = output_folder(ctx.cwd, ctx.flag("dir"), ctx.cwd / "aml-export", "--dir")
+    with writing_into(folder, "--dir"):
+        return export_session(ctx.session, folder, last=bool(ctx.flag("last")))
