@@ -10,7 +10,10 @@ from typing import Any, Iterable, Sequence
 
 __all__ = ["esc", "html_table", "html_card", "line_charts_figure", "png_line_charts", "png_sweep", "fmt"]
 
-_STYLE = ("font:13px system-ui,sans-serif;border:1px solid #ddd;border-radius:6px;padding:8px;"
+# Text takes the page's colour; borders and highlights are translucent, so the fallbacks read on a
+# light page (GitHub, nbviewer) and in a dark JupyterLab or VS Code alike.
+_HIGHLIGHT = "background:rgba(37,99,235,0.18)"
+_STYLE = ("font:13px system-ui,sans-serif;border:1px solid rgba(128,128,128,0.4);border-radius:6px;padding:8px;"
           "max-width:960px")
 
 
@@ -30,7 +33,7 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], highlight:
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{esc(h)}</th>" for h in headers)
     body = []
     for i, row in enumerate(rows):
-        style = " style='background:#dbeafe;font-weight:600'" if i == highlight else ""
+        style = f" style='{_HIGHLIGHT};font-weight:600'" if i == highlight else ""
         cells = "".join(f"<td style='padding:2px 8px'>{esc(fmt(c))}</td>" for c in row)
         body.append(f"<tr{style}>{cells}</tr>")
     return (f"<table style='border-collapse:collapse;font-size:12px'><thead><tr>{head}</tr></thead>"
