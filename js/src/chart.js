@@ -42,9 +42,14 @@ export const lonePoints = (stroke) => ({
   show: (u, si) => lonePoint(u.data[si]) >= 0, size: 8, width: 1, stroke, fill: stroke,
 });
 
-/** Redraw `plot()` (when there is one) in the new colours after the host switches theme. */
+/** Redraw `plot()` (when there is one) in the new colours after the host switches theme. The
+ * attributes watched also change for other reasons (a class on <body> during a drag): only a
+ * change of colours redraws. */
 export function followTheme(theme, plot) {
-  return watchTheme(() => { theme.reset(); plot()?.redraw(false); });
+  return watchTheme(() => {
+    const kept = theme.reset();
+    if (!kept || JSON.stringify(theme.get()) !== JSON.stringify(kept)) plot()?.redraw(false);
+  });
 }
 
 export class MetricChart {

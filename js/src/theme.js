@@ -34,7 +34,8 @@ export function themeOf(el) {
       if (el.isConnected) theme = read;
       return read;
     },
-    reset() { theme = null; },
+    /** Forget the kept colours; returns them (null when none were kept). */
+    reset() { const kept = theme; theme = null; return kept; },
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, it, expect, afterEach } from "vitest";
 import { LIGHT, readTheme, themeOf, watchTheme } from "../src/theme.js";
-import { lonePoint } from "../src/chart.js";
+import { lonePoint, followTheme } from "../src/chart.js";
 
 const frame = () => new Promise((resolve) => setTimeout(resolve, 50));
 
@@ -41,8 +41,10 @@ describe("themeOf", () => {
     expect(theme.get().fg).toBe("#eee");
     el.style.setProperty("--aml-fg", "#111");
     expect(theme.get().fg).toBe("#eee"); // cached: no style read per frame
-    theme.reset();
+    expect(theme.reset().fg).toBe("#eee"); // hands back what it kept
     expect(theme.get().fg).toBe("#111");
+    theme.reset();
+    expect(theme.reset()).toBe(null); // nothing kept since
   });
 });
 
@@ -75,5 +77,27 @@ describe("lonePoint", () => {
     expect(lonePoint([1, 2])).toBe(-1);
     expect(lonePoint([null, NaN])).toBe(-1);
     expect(lonePoint(new Float64Array(0))).toBe(-1);
+  });
+});
+
+describe("followTheme", () => {
+  it("redraws a chart when the colours changed, not on every watched attribute change", async () => {
+    const el = document.createElement("div");
+    document.body.append(el);
+    el.style.setProperty("--aml-fg", "#1f2328");
+    const theme = themeOf(el);
+    theme.get(); // drawn once
+    let redraws = 0;
+    const stop = followTheme(theme, () => ({ redraw: () => { redraws += 1; } }));
+    document.body.className = "lm-mod-override-cursor"; // a drag, not a theme
+    await frame();
+    expect(redraws).toBe(0);
+    el.style.setProperty("--aml-fg", "rgba(255, 255, 255, 0.87)");
+    document.body.dataset.jpThemeLight = "false";
+    await frame();
+    expect(redraws).toBe(1);
+    expect(theme.get().fg).toBe("rgba(255, 255, 255, 0.87)");
+    stop();
+    document.body.className = "";
   });
 });
