@@ -8,9 +8,12 @@ import html
 import io
 from typing import Any, Iterable, Sequence
 
-__all__ = ["esc", "html_table", "html_card", "png_line_charts", "png_sweep", "fmt"]
+__all__ = ["esc", "html_table", "html_card", "line_charts_figure", "png_line_charts", "png_sweep", "fmt"]
 
-_STYLE = ("font:13px system-ui,sans-serif;border:1px solid #ddd;border-radius:6px;padding:8px;"
+# Text takes the page's colour; borders and highlights are translucent, so the fallbacks read on a
+# light page (GitHub, nbviewer) and in a dark JupyterLab or VS Code alike.
+_HIGHLIGHT = "background:rgba(37,99,235,0.18)"
+_STYLE = ("font:13px system-ui,sans-serif;border:1px solid rgba(128,128,128,0.4);border-radius:6px;padding:8px;"
           "max-width:960px")
 
 
@@ -30,7 +33,7 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], highlight:
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{esc(h)}</th>" for h in headers)
     body = []
     for i, row in enumerate(rows):
-        style = " style='background:#dbeafe;font-weight:600'" if i == highlight else ""
+        style = f" style='{_HIGHLIGHT};font-weight:600'" if i == highlight else ""
         cells = "".join(f"<td style='padding:2px 8px'>{esc(fmt(c))}</td>" for c in row)
         body.append(f"<tr{style}>{cells}</tr>")
     return (f"<table style='border-collapse:collapse;font-size:12px'><thead><tr>{head}</tr></thead>"
@@ -51,8 +54,20 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def png_line_charts(series: dict[str, tuple[Sequence[float], Sequence[float]]], title: str = "") -> str | None:
-    """One small line chart per metric, as a base64 PNG; None when there are no points."""
+def _plot_series(ax, xs: Sequence[float], ys: Sequence[float], label_single: bool = True, **style) -> None:
+    """A metric's curve. A line through one point draws nothing, and metrics logged once (a final
+    `test_accuracy`) are common: a lone point is drawn as a marker, with its value beside it."""
+    xs, ys = list(xs), list(ys)
+    if len(ys) != 1:
+        ax.plot(xs, ys, **style)
+        return
+    ax.plot(xs, ys, marker="o", markersize=7, **style)
+    if label_single:
+        ax.annotate(fmt(ys[0]), (xs[0], ys[0]), xytext=(7, 5), textcoords="offset points", fontsize=9)
+
+
+def line_charts_figure(series: dict[str, tuple[Sequence[float], Sequence[float]]], title: str = ""):
+    """One small line chart per metric (a matplotlib Figure); None when there are no points."""
     items = [(n, xy) for n, xy in series.items() if len(xy[1])]
     if not items:
         return None
@@ -63,13 +78,19 @@ def png_line_charts(series: dict[str, tuple[Sequence[float], Sequence[float]]], 
     fig = Figure(figsize=(4 * cols, 2.6 * rows))
     for i, (name, (xs, ys)) in enumerate(items):
         ax = fig.add_subplot(rows, cols, i + 1)
-        ax.plot(list(xs), list(ys), linewidth=1.2)
+        _plot_series(ax, xs, ys, linewidth=1.2)
         ax.set_title(name, fontsize=10)
         ax.grid(alpha=0.3)
     if title:
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()
-    return _png(fig)
+    return fig
+
+
+def png_line_charts(series: dict[str, tuple[Sequence[float], Sequence[float]]], title: str = "") -> str | None:
+    """One small line chart per metric, as a base64 PNG; None when there are no points."""
+    fig = line_charts_figure(series, title)
+    return None if fig is None else _png(fig)
 
 
 def png_sweep(trials: list[dict], params: list[str], metric: str, best: str | None,
@@ -94,8 +115,9 @@ def _draw_curves(ax, trials: list[dict], metric: str, best: str | None, curves: 
     stopped = {t["name"] for t in trials if t.get("terminated_by")}
     for name, (xs, ys) in curves.items():
         is_best = name == best
-        ax.plot(list(xs), list(ys), color="black" if is_best else "#2563eb", linewidth=2.5 if is_best else 1,
-                alpha=1 if is_best else 0.6, linestyle="--" if name in stopped else "-", zorder=3 if is_best else 2)
+        _plot_series(ax, xs, ys, label_single=False, color="black" if is_best else "#2563eb",
+                     linewidth=2.5 if is_best else 1, alpha=1 if is_best else 0.6,
+                     linestyle="--" if name in stopped else "-", zorder=3 if is_best else 2)
     ax.set_title(f"{metric} per trial", fontsize=10)
     ax.set_xlabel("step", fontsize=9)
     ax.grid(alpha=0.3)

@@ -3,8 +3,8 @@ import uPlot from "uplot";
 import { h, statusBadge, formatDuration, formatValue, actionBox, request, isTerminal } from "./common.js";
 import { renderParcoords } from "./parcoords.js";
 import { followPoints, durationOf } from "./job_monitor.js";
-
-const PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777"];
+import { themedAxes, lonePoints, followTheme } from "./chart.js";
+import { themeOf } from "./theme.js";
 
 /** Align every trial's curve on one x axis (the union of x values) for a single uPlot. */
 export function alignCurves(names, sets) {
@@ -47,6 +47,9 @@ export function renderSweepMonitor({ model, el }) {
   const shared = sharedUi(model);
   const topk = h("input", { type: "number", min: "0", value: String(shared.ui.k), class: "aml-topk", title: "0 = all" });
   let plot = null, plotNames = "", frame = 0;
+  // The curves' colours: the theme's palette, the best trial in the text colour.
+  const theme = themeOf(curves);
+  const stopTheme = followTheme(theme, () => plot);
 
   const best = () => model.get("best_trial");
   const drawHead = () => {
@@ -107,11 +110,11 @@ export function renderSweepMonitor({ model, el }) {
       plotNames = key;
       plot = new uPlot({
         title: `${model.get("primary_metric")} per trial`, width: 520, height: 220,
-        legend: { show: false }, scales: { x: { time: false } },
-        series: [{ label: "step" }, ...names.map((n, i) => ({
-          label: n, stroke: n === best() ? "#000" : PALETTE[i % PALETTE.length],
-          width: n === best() ? 3 : 1.2, spanGaps: true, points: { show: false },
-        }))],
+        legend: { show: false }, scales: { x: { time: false } }, axes: themedAxes(theme),
+        series: [{ label: "step" }, ...names.map((n, i) => {
+          const stroke = () => (n === best() ? theme.get().fg : theme.get().series[i % theme.get().series.length]);
+          return { label: n, stroke, width: n === best() ? 3 : 1.2, spanGaps: true, points: lonePoints(stroke) };
+        })],
       }, data, curves);
     } else plot.setData(data, true);
   }
@@ -136,6 +139,7 @@ export function renderSweepMonitor({ model, el }) {
     model.off("change:best_trial", newBest);
     dispose();
     if (frame) cancelAnimationFrame(frame);
+    stopTheme();
     plot?.destroy();
   };
 }

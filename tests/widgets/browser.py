@@ -42,11 +42,21 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def jupyter_server(kind: str, root_dir: Path, log_path: Path):
-    """Start `jupyter lab` or `jupyter notebook` on a free 127.0.0.1 port; yield its base URL."""
+def jupyter_server(kind: str, root_dir: Path, log_path: Path, settings: dict[str, dict] | None = None):
+    """Start `jupyter lab` or `jupyter notebook` on a free 127.0.0.1 port; yield its base URL.
+    `settings` are the user's settings, by plugin: e.g. {"@jupyterlab/apputils-extension:themes":
+    {"theme": "JupyterLab Dark"}}, kept in a settings folder of the server's own."""
     port = _free_port()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
                JUPYTER_PLATFORM_DIRS="1")
+    if settings:
+        folder = root_dir / ".jupyterlab-settings"
+        for plugin, values in settings.items():
+            package, name = plugin.split(":")
+            path = folder / package / f"{name}.jupyterlab-settings"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values))
+        env["JUPYTERLAB_SETTINGS_DIR"] = str(folder)
     app = "jupyterlab" if kind == "lab" else "notebook"
     cmd = [sys.executable, "-m", app, "--no-browser", "--ServerApp.token=", "--ServerApp.password=",
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",

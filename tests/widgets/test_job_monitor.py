@@ -99,3 +99,30 @@ def test_a_job_gone_from_the_workspace_stops_the_monitor_with_the_backends_messa
             away.rename(folder)
         gate.write_text("go")
         client.jobs.wait(job.name, timeout=120)
+
+
+def test_a_metric_logged_once_is_a_labelled_marker_in_the_png(client, tmp_path):
+    """A metric with one point (the MNIST job's `test_accuracy`) once drew an empty axis: a line
+    through one point draws nothing. The point is a marker now, with its value beside it."""
+    import matplotlib.image
+
+    job = submit(client, "--steps 0 --test-accuracy 0.9731")
+    monitor = JobMonitor(client, job.name, interval=0.1)
+    try:
+        assert monitor.wait(120)
+    finally:
+        monitor.stop()
+    assert monitor.series_xy() == {"test_accuracy": ([0], [0.9731])}
+    path = tmp_path / "job.png"
+    path.write_bytes(base64.b64decode(monitor.static_png()))
+    pixels = matplotlib.image.imread(path)[:, :, :3]
+    # Axes, ticks, grid and text are grey: only the series colour is saturated.
+    saturated = (pixels.max(axis=2) - pixels.min(axis=2)) > 0.3
+    assert saturated.sum() >= 20, f"{saturated.sum()} coloured pixels: no marker drawn"
+    rows, cols = saturated.nonzero()
+    # One round blob: as tall as it is wide, not a line across the axis.
+    assert abs((rows.max() - rows.min()) - (cols.max() - cols.min())) <= 2
+    from amlmagic.widgets.static import line_charts_figure
+
+    texts = [t.get_text() for ax in line_charts_figure(monitor.series_xy()).axes for t in ax.texts]
+    assert "0.9731" in texts

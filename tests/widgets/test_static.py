@@ -7,7 +7,8 @@ from amlmagic.widgets.static import html_card, html_table, png_line_charts, png_
 def test_html_is_escaped_and_highlights_a_row():
     table = html_table(["name"], [["<b>x</b>"], ["y"]], highlight=1)
     assert "&lt;b&gt;x&lt;/b&gt;" in table and "<b>x</b>" not in table
-    assert table.index("background:#dbeafe") > table.index("&lt;b&gt;")
+    # The second row is highlighted, translucently: readable on a light or a dark page.
+    assert table.index("background:rgba(37,99,235,0.18)") > table.index("&lt;b&gt;")
     assert "&amp;" in html_card("a & b", "")
 
 

@@ -13,6 +13,8 @@ parser.add_argument("--steps", type=int, default=10)
 parser.add_argument("--lr", type=float, default=0.1)
 parser.add_argument("--gate", default="")
 parser.add_argument("--wait-forever", action="store_true")
+parser.add_argument("--test-accuracy", type=float, default=None,
+                    help="log this once at the end, as the MNIST job logs its test accuracy")
 parser.add_argument("--hold-below", type=float, default=0.0,
                     help="when lr is below this, hold after the first half until canceled")
 args = parser.parse_args()
@@ -41,4 +43,6 @@ for step in range(args.steps):
     mlflow.log_metric("loss", loss, step=step)
     mlflow.log_metric("acc", 1 - loss, step=step)
     print(f"step {step} loss {loss:.4f}", flush=True)
+if args.test_accuracy is not None:
+    mlflow.log_metric("test_accuracy", args.test_accuracy)
 print("training done", flush=True)
