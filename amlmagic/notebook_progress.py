@@ -14,6 +14,7 @@ or best trial so far does. Nothing is printed when nothing changed.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -70,9 +71,9 @@ class CellProgress:
             self.watcher.resume()
 
     def on_cell_executed(self, cell: Any, cell_index: int, execute_reply: Any = None, **_: Any) -> None:
+        elapsed = time.perf_counter() - self.started
         if self.watcher:
             self.watcher.pause()  # one last poll: the states the cell ended with
-        elapsed = time.perf_counter() - self.started
         failed = (execute_reply or {}).get("content", {}).get("status") == "error"
         self._print(f"{self._tag(cell_index)} {'failed after' if failed else 'done in'} {elapsed:.1f} s")
 
@@ -143,7 +144,7 @@ class JobWatcher:
             self._stopped.wait(self.interval)
 
     def _client(self) -> Any:
-        if self.client is None and (self.workspace / "workspace.json").is_file():
+        if self.client is None and self.workspace.is_dir():  # once the notebook has connected
             self.client = self.make_client(self.workspace)
         return self.client
 
@@ -178,9 +179,7 @@ def _local_client(workspace: Path) -> Any:
 def filtered_stderr(target: TextIO | None = None) -> tuple[Any, threading.Thread]:
     """A pipe to hand the kernel as its stderr: a daemon thread copies it to `target` (sys.stderr)
     line by line, without the lines DROPPED_KERNEL_LINES names. Returns (the pipe's write end,
-    the thread); close the write end once the kernel is started."""
-    import os
-
+    the thread); close the write end once the kernel is done."""
     read_fd, write_fd = os.pipe()
     target = target or sys.stderr
 
