@@ -3,7 +3,8 @@
     %load_ext amlmagic
     %aml help
 
-Loading the extension imports nothing heavy: azure-ai-ml, MLflow and the widgets load on first use.
+Loading the extension imports nothing heavy: azure-ai-ml starts importing in a background thread
+(amlmagic.warm_up), MLflow and the widgets load on first use.
 """
 
 from __future__ import annotations
@@ -16,11 +17,16 @@ def load_ipython_extension(ipython) -> None:
     from .display import register_formatters
     from .magics import AmlMagics
     from .magics.completion import register_completer
+    from .warm_up import schedule_warm_up
 
     ipython.register_magics(AmlMagics)
     register_formatters(ipython)
     register_completer(ipython)
+    schedule_warm_up(ipython)
 
 
 def unload_ipython_extension(ipython) -> None:
+    from .warm_up import cancel_warm_up
+
+    cancel_warm_up(ipython)
     ipython.magics_manager.registry.pop("AmlMagics", None)

@@ -7,7 +7,9 @@
 3. one incremental metrics read (MetricsReader.read_new after one new point) against reading
    every point again.
 
-    python benchmarks/bench_jobs.py [--runs 7]
+    python benchmarks/bench_jobs.py [--runs 7] [--quick]
+
+--quick: one hello-world run, 200 log calls, 20 reads (CI).
 """
 
 from __future__ import annotations
@@ -106,15 +108,16 @@ def bench_metrics_read(client, name: str, repeats: int = 200) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for CI")
     args = parser.parse_args()
     from amlmagic.local.client import LocalMLClient
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         client = LocalMLClient(folder / ".amlmagic")
-        bench_hello(client, folder, args.runs)
-        name = bench_log_metric(client, folder)
-        bench_metrics_read(client, name)
+        bench_hello(client, folder, 1 if args.quick else args.runs)
+        name = bench_log_metric(client, folder, 200 if args.quick else 2000)
+        bench_metrics_read(client, name, 20 if args.quick else 200)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Local online endpoint vs azmlinfsrv (Azure's own scoring server), same trivial score.py.
 
-    python benchmarks/bench_serving.py [--requests 4000] [--seconds 15]
+    python benchmarks/bench_serving.py [--requests 4000] [--seconds 15] [--quick]
 
 Prints requests/s and p50/p99 latency at concurrency 1, 4 and 16 for both servers (one worker
 each), side by side (medians of --repeat runs), plus cold start to the first 200. Goal: >= 1.5x azmlinfsrv's requests/s
@@ -10,6 +10,8 @@ azmlinfsrv (PyPI azureml-inference-server-http) runs in its own venv ($AZMLINFSR
 /tmp/azmlinfsrv-venv, created on first use) under gunicorn bound to 127.0.0.1, with the
 arguments its `azmlinfsrv` command gives gunicorn. All traffic goes to 127.0.0.1; every load
 run is bounded in requests and seconds.
+
+--quick: 300 requests or 2 s per measurement, one run each (CI).
 """
 
 from __future__ import annotations
@@ -201,7 +203,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=4000, help="requests per measurement")
     parser.add_argument("--seconds", type=float, default=15, help="time cap per measurement")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; medians are printed")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for CI")
     args = parser.parse_args()
+    if args.quick:
+        args.requests, args.seconds, args.repeat = 300, 2.0, 1
     venv = _azmlinfsrv_venv()
     with tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp:
         root = Path(tmp)

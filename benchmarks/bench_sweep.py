@@ -1,4 +1,4 @@
-"""Sweep controller benchmark: `python benchmarks/bench_sweep.py [--trials 8] [--concurrency 4]`.
+"""Sweep controller benchmark: `python benchmarks/bench_sweep.py [--trials 8] [--concurrency 4] [--quick]`.
 
 1. Scheduler overhead per trial (goal <= 50 ms): N trials run one at a time by the sweep
    controller, against the same N trials run back to back by a bare loop in this process
@@ -12,6 +12,8 @@
 
 Trial scripts log their metric in MLflow's file-store format without importing mlflow (~5 s per
 import on this machine would swamp what is measured).
+
+--quick: 2 trials at concurrency 2, 0.2 s trials, a 4-trial bandit sweep of 6 short steps (CI).
 """
 
 from __future__ import annotations
@@ -112,14 +114,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for CI")
     args = parser.parse_args()
-    n, c = args.trials, args.concurrency
+    n, c = (2, 2) if args.quick else (args.trials, args.concurrency)
+    trial_sleep = 0.2 if args.quick else 0.5
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         (base / "src").mkdir()
         (base / "src" / "train.py").write_text(TRAIN)
         root = LocalWorkspace(base / ".amlmagic").root
-        short = "python train.py --q 1 --steps 1 --sleep 0.5"
+        short = f"python train.py --q 1 --steps 1 --sleep {trial_sleep}"
 
         # 1. overhead per trial
         bare_loop(root, base, 1, short)  # warm the file cache
@@ -142,12 +146,13 @@ def main() -> None:
               f"{ideal:.2f} s -> ratio {wall / ideal:.2f}")
 
         # 3. bandit: intervals saved, same best
-        qs = [10, 9, 3, 2, 8, 1, 5, 4]
-        curve = "python train.py --q ${{search_space.q}} --steps 20 --sleep 0.1"
+        qs = [10, 2, 8, 1] if args.quick else [10, 9, 3, 2, 8, 1, 5, 4]
+        steps, step_sleep, delay = (6, 0.05, 2) if args.quick else (20, 0.1, 3)
+        curve = f"python train.py --q ${{{{search_space.q}}}} --steps {steps} --sleep {step_sleep}"
         space = {"q": {"type": "choice", "values": qs}}
         plain, plain_s = run_sweep(root, base, sweep_spec(curve, space, len(qs), 2))
         bandit, bandit_s = run_sweep(root, base, sweep_spec(curve, space, len(qs), 2, {
-            "type": "bandit", "slack_factor": 0.2, "evaluation_interval": 1, "delay_evaluation": 3}))
+            "type": "bandit", "slack_factor": 0.2, "evaluation_interval": 1, "delay_evaluation": delay}))
         props = {s: raw_status(job_dir(root, s))["properties"] for s in (plain, bandit)}
         same = all(props[plain][k] == props[bandit][k] for k in ("best_hyperparameters", "score"))
         full, cut = intervals_logged(root, plain), intervals_logged(root, bandit)

@@ -1,13 +1,15 @@
 """Cost of tracking in a local job: one `mlflow.log_metric` call inside a prepared run, and one
 incremental `MetricsReader.read_new()` with ~100k points already logged.
 
-    python benchmarks/bench_tracking.py [--calls 2000] [--points 100000]
+    python benchmarks/bench_tracking.py [--calls 2000] [--points 100000] [--quick]
 
 log_metric is timed inside a subprocess (N calls, best of 3 runs) in the environment prepare_run
 returns (cached file store), against baselines measured in this same run: MLflow's stock file
 store (same run, plugin left off PYTHONPATH) and MLflow's sqlite store (or, without SQLAlchemy,
 a plain file append). The workspace already holds other runs, as after a few sweeps, because the
 stock file store's cost grows with them. Goals: <= 0.5 ms per log call, <= 10 ms per read.
+
+--quick: 200 calls, one run each, 20 other runs, 5k points, 20 reads (CI).
 """
 
 from __future__ import annotations
@@ -87,24 +89,24 @@ def sqlite_env(tmp: Path, base_env: dict) -> dict | None:
     return env
 
 
-def bench_log(ws: Path, calls: int) -> None:
-    fill_workspace(ws, experiments=4, runs=50)
+def bench_log(ws: Path, calls: int, other_runs: int = 200, repeats: int = 3) -> None:
+    fill_workspace(ws, experiments=4, runs=other_runs // 4)
     job_env = prepare_run(ws, "bench_job", experiment_name="bench", display_name="bench",
                           artifacts_dir=ws / "jobs" / "bench_job" / "artifacts")
     env = {**os.environ, **job_env}
-    cached = timed(env, calls)
+    cached = timed(env, calls, repeats=repeats)
     stock_env = dict(env)
     stock_env.pop("PYTHONPATH")
-    stock = timed(stock_env, calls)
-    print(f"log_metric, {calls} calls, workspace with 200 other runs:")
+    stock = timed(stock_env, calls, repeats=repeats)
+    print(f"log_metric, {calls} calls, workspace with {other_runs} other runs:")
     print(f"  amlmagic cached file store : {cached:.3f} ms/call")
     print(f"  MLflow stock file store    : {stock:.3f} ms/call   (cached is {stock / cached:.1f}x faster)")
     base = sqlite_env(ws.parent, env)
     if base is not None:
-        sqlite = timed(base, max(calls // 10, 50))  # ~100x slower: fewer calls suffice
+        sqlite = timed(base, max(calls // 10, 20), repeats=repeats)  # ~100x slower: fewer calls suffice
         print(f"  baseline: MLflow sqlite    : {sqlite:.3f} ms/call   (cached is {sqlite / cached:.1f}x faster)")
     else:
-        append = timed(env, calls, APPEND_SCRIPT, extra=[str(ws / "append.txt")])
+        append = timed(env, calls, APPEND_SCRIPT, extra=[str(ws / "append.txt")], repeats=repeats)
         print(f"  baseline: plain file append (SQLAlchemy missing): {append:.3f} ms/call "
               f"(cached costs {cached / append:.1f}x an append)")
     verdict = "OK" if cached <= LOG_GOAL_MS else "OVER GOAL"
@@ -149,11 +151,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--points", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for CI")
     args = parser.parse_args()
     os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
     with tempfile.TemporaryDirectory() as tmp:
-        bench_log(Path(tmp) / "ws", args.calls)
-        bench_read(Path(tmp) / "ws2", args.points)
+        if args.quick:
+            bench_log(Path(tmp) / "ws", 200, other_runs=20, repeats=1)
+            bench_read(Path(tmp) / "ws2", 5_000, reads=20)
+        else:
+            bench_log(Path(tmp) / "ws", args.calls)
+            bench_read(Path(tmp) / "ws2", args.points)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,9 @@ def ip(workspace):
 
     shell = InteractiveShell.instance()
     shell.run_line_magic("load_ext", "amlmagic")
+    from amlmagic.warm_up import wait_for_warm_up
+
+    wait_for_warm_up()  # test code imports azure-ai-ml outside cells, where nothing waits for it
     errors: list[BaseException] = []
 
     def reraise(*args, **kwargs):

@@ -12,6 +12,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from ..display import TextBlock
 from ..errors import AmlMagicError
 from ..session import current_session
+from ..warm_up import wait_for_warm_up
 from .beneath import beneath_result, damaged_state_notices
 from .context import Context
 from .grammar import handler_for
@@ -50,6 +51,7 @@ class AmlMagics(Magics):
 
     @line_cell_magic
     def aml(self, line: str, cell: str | None = None) -> Any:
+        wait_for_warm_up()  # never import azure-ai-ml beside the warm-up thread (see warm_up.py)
         try:
             return run_aml(line, cell, shell=self.shell)
         except AmlMagicError as exc:

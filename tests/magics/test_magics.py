@@ -22,16 +22,29 @@ def data_folder(workspace):
 
 
 def test_load_ext_imports_nothing_heavy():
+    """%load_ext itself imports nothing heavy; azure.ai.ml is imported by the warm-up thread only
+    (amlmagic/warm_up.py), and nothing else heavy at all."""
     code = textwrap.dedent("""
-        import sys
+        import sys, threading
+        FIRST = {}
+        class Recorder:
+            @staticmethod
+            def find_spec(name, path=None, target=None):
+                FIRST.setdefault(name, threading.current_thread().name)
+        sys.meta_path.insert(0, Recorder)
         from IPython.core.interactiveshell import InteractiveShell
         InteractiveShell.instance().run_line_magic("load_ext", "amlmagic")
-        heavy = [m for m in sys.modules if m.split(".")[0] in ("mlflow", "optuna", "matplotlib", "anywidget", "numpy")
-                 or m.startswith("azure.ai.ml")]
-        print(heavy)
+        def heavy():
+            return sorted(m for m in FIRST if m.split(".")[0] in ("mlflow", "optuna", "matplotlib", "anywidget",
+                                                                  "numpy") or m.startswith("azure.ai.ml"))
+        by_main = [m for m in heavy() if FIRST[m] == "MainThread"]
+        from amlmagic.warm_up import wait_for_warm_up
+        wait_for_warm_up()
+        print(by_main, sorted({FIRST[m] for m in heavy()}), "azure.ai.ml" in heavy(),
+              [m for m in heavy() if not m.startswith("azure.ai.ml")])
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    assert out.strip() == "[] ['amlmagic-warm-up'] True []"
 
 
 def test_create_returns_the_entity_and_list_a_table(ip, data_folder):

@@ -63,7 +63,7 @@ def run(tmp_path_factory):
         _stop_endpoints(folder / ".amlmagic")
     assert process.returncode == 0, f"the notebook failed:\n{stdout[-2000:]}\n{stderr[-4000:]}"
     executed = nbformat.read(folder / "mnist-lifecycle.executed.ipynb", as_version=4)
-    return {"folder": folder, "summary": stdout, "notebook": executed}
+    return {"folder": folder, "summary": stdout, "stderr": stderr, "notebook": executed}
 
 
 def summary_line(run, prefix: str) -> str:
@@ -135,6 +135,20 @@ def test_summary_reports_jobs_sweep_and_model(run):
     assert 0.002 <= float(params["lr"]) <= 0.031  # exp(-6.2) .. exp(-3.5)
     assert re.match(r"registered model mnist-cnn:1: test accuracy [\d.]+% \(through the endpoint: [\d.]+% of 120 ",
                     summary_line(run, "registered model"))
+
+
+def test_progress_shows_cells_the_training_job_and_the_sweep(run):
+    """run_notebook's progress lines (amlmagic/notebook_progress.py), before the summary."""
+    lines = run["summary"].splitlines()
+
+    def matching(pattern):
+        return [line for line in lines if re.match(pattern, line)]
+
+    assert matching(r"^\[ ?\d+/\d+\] 4\. Train as a command job$")
+    assert matching(r"^\[ ?\d+/\d+\] done in \d+\.\d s$")
+    assert matching(r"^ {8}job \w+: Completed$")
+    assert matching(r"^ {8}sweep \w+: Completed, trial 3 of 3 \(3 ended\), best so far val_accuracy [\d.]+ \(\w+: ")
+    assert "without encryption" not in run["stderr"]
 
 
 def test_workspace_holds_completed_jobs_and_the_best_trials_model(run):

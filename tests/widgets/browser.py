@@ -12,7 +12,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from support import wait_for  # noqa: F401  (re-exported for the browser tests)
+from tests.support import wait_for  # noqa: F401  (re-exported; importable without pytest: benchmarks use it)
 
 __all__ = ["CHROMIUM", "ARTIFACTS", "skip_reason", "jupyter_server", "chromium", "write_notebook",
            "run_all_cells", "wait_for", "wait_settled", "REPO"]
