@@ -4,6 +4,8 @@ one-line errors that name the file, field and line."""
 from __future__ import annotations
 
 import io
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +56,59 @@ def _check_yaml(text: str, where: str) -> None:
         raise ValidationError(f"{where} must be a YAML mapping of fields (name:, type:, ...)")
 
 
+def _embedded_json(text: str) -> Any:
+    start = text.find("{")
+    try:
+        return json.JSONDecoder().raw_decode(text[start:])[0] if start >= 0 else None
+    except ValueError:
+        return None
+
+
+def _field_problems(node: Any, path: str = ""):
+    """(field path, message) of a schema failure: azure-ai-ml wraps marshmallow's nested
+    {field: [messages]} as JSON text inside "Validation for X failed:" messages, sometimes twice."""
+    if isinstance(node, str):
+        inner = _embedded_json(node) if node.startswith("Validation for ") else None
+        if inner is not None:
+            yield from _field_problems(inner, path)
+        else:
+            yield path, node
+    elif isinstance(node, list):
+        for item in node:
+            yield from _field_problems(item, path)
+    elif isinstance(node, dict):
+        if "errors" in node and "result" in node:  # the wrapper: {"result", "errors": [{message, path}]}
+            for error in node["errors"]:
+                yield from _field_problems(error.get("message", ""), path)
+        else:
+            for key, value in node.items():
+                yield from _field_problems(value, f"{path}.{key}" if path else str(key))
+
+
+_NOT_IN_SET = re.compile(r"^Value (.+) passed is not in set \[(.*)\]$")
+
+
+def _schema_problem(message: str) -> str | None:
+    """The first failing field and what is wrong with it; a value rejected by each alternative of
+    a union (distribution's types) becomes one list of the allowed values."""
+    problems = [(p, m) for p, m in _field_problems(message) if p and p != "*"]
+    if not problems:
+        return None
+    field = problems[0][0]
+    texts = list(dict.fromkeys(m for p, m in problems if p == field))
+    allowed = [_NOT_IN_SET.match(t) for t in texts]
+    if all(allowed):
+        names = ", ".join(dict.fromkeys(v.strip(" '") for m in allowed for v in m.group(2).split(",")))
+        return f"{field}: {allowed[0].group(1)} is not one of {names}"
+    return f"{field}: " + "; ".join(texts)
+
+
 def _one_line(exc: Exception, where: str) -> str:
     message = str(getattr(exc, "message", None) or exc)
+    if message.startswith("Validation for "):
+        problem = _schema_problem(message)
+        if problem:
+            return f"{where}: {problem}"
     lines = [line.strip() for line in message.splitlines() if line.strip() and not line.strip().startswith(("{", "}"))]
     # azure-ai-ml lists field errors as  "path": "x", "message": "..." : keep the essentials
     fields = [line for line in lines if line.startswith(('"path"', '"message"', '"value"'))]
