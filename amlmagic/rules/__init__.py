@@ -5,6 +5,7 @@
     assets       data, model and output types, the default base image, version order
     trials       the best trial of a sweep
     compute      which compute a job without `compute:` runs on
+    logs         which per-process log `az ml job stream` follows
 
 Pure functions and constants: nothing here imports azure-ai-ml or touches the disk.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from .assets import DATA_TYPES, DEFAULT_IMAGE, MODEL_TYPES, OUTPUT_TYPES, version_key
 from .compute import LOCAL_COMPUTE, compute_for
+from .logs import SINGLE_PROCESS_LOG, STREAM_LOG_PATTERN, stream_log
 from .references import AssetRef, parse_asset_ref, strip_azureml_prefix
 from .statuses import STATUSES, TERMINAL_STATUSES, is_terminal, status_text
 from .trials import best_trial
@@ -22,4 +24,5 @@ __all__ = [
     "AssetRef", "parse_asset_ref", "strip_azureml_prefix",
     "DATA_TYPES", "DEFAULT_IMAGE", "MODEL_TYPES", "OUTPUT_TYPES", "version_key",
     "best_trial", "LOCAL_COMPUTE", "compute_for",
+    "STREAM_LOG_PATTERN", "SINGLE_PROCESS_LOG", "stream_log",
 ]

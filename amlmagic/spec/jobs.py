@@ -122,6 +122,24 @@ def _common(job: Any) -> dict:
     return spec
 
 
+def _distribution_to_spec(dist: Any) -> dict | None:
+    """`distribution:` as written: {type, process_count_per_instance} or {type, worker_count,
+    parameter_server_count} (an entity's public fields, or the dict `command(...)` was given)."""
+    if dist is None:
+        return None
+    raw = dist if isinstance(dist, dict) else {k: v for k, v in vars(dist).items() if not k.startswith("_")}
+    return {k: _plain(v) for k, v in raw.items() if v is not None} or None
+
+
+def _resources_to_spec(resources: Any) -> dict | None:
+    """`resources:` as written (instance_count, instance_type, shm_size, ..., properties)."""
+    if resources is None:
+        return None
+    raw = resources if isinstance(resources, dict) else {
+        k.lstrip("_"): v for k, v in vars(resources).items() if not k.startswith("_") or k == "_properties"}
+    return {k: _plain(v) for k, v in raw.items() if v not in (None, {}, [])} or None
+
+
 def _command_fields(job: Any) -> dict:
     spec: dict[str, Any] = {"command": job.command}
     code = _code_to_spec(getattr(job, "code", None))
@@ -132,6 +150,10 @@ def _command_fields(job: Any) -> dict:
         spec["environment"] = env
     if getattr(job, "environment_variables", None):
         spec["environment_variables"] = {str(k): str(v) for k, v in job.environment_variables.items()}
+    for field, value in (("distribution", _distribution_to_spec(getattr(job, "distribution", None))),
+                         ("resources", _resources_to_spec(getattr(job, "resources", None)))):
+        if value:
+            spec[field] = value
     return spec
 
 

@@ -53,3 +53,20 @@ def test_a_model_from_an_empty_job_output_is_refused(ip):
     with pytest.raises(IPythonUsageError, match=rf"is empty \(job {job.name} is Failed\)"):
         ip.run(f"%aml model create -n m -p azureml://jobs/{job.name}/outputs/model/paths/")
     assert ip.run("%aml model list") == []
+
+
+def test_a_bad_distribution_is_one_line_naming_the_field(ip):
+    with pytest.raises(IPythonUsageError, match=r"distribution.type: 'horovod' is not one of pytorch, tensorflow, mpi"):
+        ip.run("%%aml job create\n" + HELLO + "distribution:\n  type: horovod\n")
+    with pytest.raises(IPythonUsageError, match=r"distribution.process_count_per_instance: 0 is less than 1"):
+        ip.run("%%aml job create --set distribution.type=pytorch distribution.process_count_per_instance=0\n" + HELLO)
+    assert not ip.run("%aml job list")
+
+
+def test_a_distributed_job_streams_rank_0(ip, capsys):
+    job = ip.run("%%aml job create --stream --set distribution.type=mpi distribution.process_count_per_instance=2\n"
+                 'command: python -c "import os; print(\'rank\', os.environ[\'OMPI_COMM_WORLD_RANK\'])"\n'
+                 "environment: azureml:AzureML-sklearn-1.5@latest\n")
+    assert job.status == "Completed"
+    out = capsys.readouterr().out
+    assert "Streaming user_logs/std_log_process_00.txt" in out and "rank 0" in out and "rank 1" not in out

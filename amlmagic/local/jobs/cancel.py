@@ -45,9 +45,10 @@ def cancel_job(workspace_root: Path, name: str) -> None:
         except ProcessLookupError:
             pass
         return
-    child = status.get("child_pid")  # the runner is gone: stop what it left running
-    if child and process_alive(child):
-        kill_tree(child, signal.SIGKILL)
+    # The runner is gone: stop what it left running (every rank of a distributed job).
+    for child in status.get("child_pids") or [status.get("child_pid")]:
+        if child and process_alive(child):
+            kill_tree(child, signal.SIGKILL)
     update_status(folder, "Canceled")
     for trial in child_job_names(workspace_root, name):
         cancel_job(workspace_root, trial)

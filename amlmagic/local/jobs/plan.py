@@ -7,7 +7,7 @@ sweep controller's own detached process can submit its trials through here.
 
 `spec` is the job's CLI v2 dict (amlmagic.spec.jobs.job_to_spec): command, code, environment,
 inputs, outputs, compute, environment_variables, display_name, experiment_name, description,
-tags, limits.timeout. Any error is raised before anything is written (one-line message naming
+tags, limits.timeout, distribution, resources.instance_count (distribution.py). Any error is raised before anything is written (one-line message naming
 the field); the job folder appears at once, complete, by renaming a staging folder.
 """
 
@@ -27,6 +27,7 @@ from ...rules import (
     LOCAL_COMPUTE,
     MODEL_TYPES,
     OUTPUT_TYPES,
+    SINGLE_PROCESS_LOG,
     compute_for,
     parse_asset_ref,
     strip_azureml_prefix,
@@ -36,6 +37,7 @@ from ..snapshots import snapshot_code
 from ..store import Store
 from ..uris import resolve_uri
 from ..workspace import current_user, now_iso
+from .distribution import instance_notice, plan_distribution, process_table
 from .environments import describe_environment
 from .expressions import render_command
 from .state import job_dir, jobs_root, record_launched_pid, update_status
@@ -136,6 +138,7 @@ def build_plan(
         if not code.exists():
             raise NotFoundError(f"code: folder {raw} does not exist ({code}): fix the job's code field")
     compute = resolve_compute(store, spec.get("compute"))
+    distribution = plan_distribution(spec, compute)
     environment = describe_environment(store, spec.get("environment"), base_path)
     substituted, inputs = {}, {}
     for key, value in (spec.get("inputs") or {}).items():
@@ -164,6 +167,10 @@ def build_plan(
         "tags": {str(k): str(v) for k, v in (spec.get("tags") or {}).items()},
         "parent_job_name": parent_job_name,
         "timeout": int(timeout) if timeout else None,
+        "distribution": distribution,
+        "notices": [line for line in (instance_notice(spec),) if line],
+        # the per-process logs in user_logs/, rank 0 first (what read_log and stream follow)
+        "logs": [p["log"] for p in process_table(distribution)] if distribution else [SINGLE_PROCESS_LOG],
     }
     return plan, code
 

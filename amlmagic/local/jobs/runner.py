@@ -1,8 +1,10 @@
 """The detached process that runs one job: `python -m amlmagic.local.jobs.runner <job folder>`.
 
 It executes the job's plan.json (plan.py) and never imports azure.ai.ml:
-Preparing (MLflow run, environment realized) -> Queued (a slot of the compute pool) -> Running
-(the command in bash, output to user_logs/std_log.txt, in its own process group) -> Finalizing
+Preparing (MLflow run, environment realized) -> Queued (slots of the compute pool, one per
+process) -> Running (the command in bash, output to user_logs/std_log.txt, in its own process
+group; a distributed job starts one process per rank, each logging to its own file and each node
+a process group, and the first process to fail stops the others: distribution.py) -> Finalizing
 (./outputs and ./logs moved into the artifacts, the MLflow run ended) -> Completed | Failed |
 Canceled. SIGTERM (begin_cancel) stops the whole process tree and ends the job Canceled.
 """
@@ -10,16 +12,20 @@ Canceled. SIGTERM (begin_cancel) stops the whole process tree and ends the job C
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from pathlib import Path
 
+from ...rules import SINGLE_PROCESS_LOG
 from ..osutil import kill_tree, read_json
 from ..tracking import end_run, prepare_run
+from .distribution import choose_ports, port_taken, process_env, process_table
 from .readonly import UNPROTECTED_NOTICE, readonly_command
 from .scheduling import acquire_slot, hold_running, thread_env
 from .state import own_job, update_status
@@ -40,6 +46,13 @@ def log_tail(path: Path, chars: int = _TAIL_CHARS) -> str:
         return ""
 
 
+def _in_group(leader: int) -> dict:
+    """Popen arguments that start the process in group `leader` (0: a new group it leads)."""
+    if sys.version_info >= (3, 11):
+        return {"process_group": leader}
+    return {"preexec_fn": lambda: os.setpgid(0, leader)}
+
+
 class _Runner:
     def __init__(self, folder: Path):
         self.folder = folder
@@ -47,7 +60,8 @@ class _Runner:
         self.root = Path(self.plan["workspace_root"])
         self.canceled = False
         self.timed_out = False
-        self.child: subprocess.Popen | None = None
+        self.children: list[subprocess.Popen] = []
+        self.groups: list[int] = []
         self.notices: list[str] = []
         self.system_log = open(folder / "user_logs" / "environment.txt", "a")
 
@@ -57,13 +71,20 @@ class _Runner:
         self._stop_processes()
 
     def _stop_processes(self) -> None:
-        if self.child is not None and self.child.poll() is None:
-            kill_tree(self.child.pid, signal.SIGTERM)
-            pid = self.child.pid
-            timer = threading.Timer(_GRACE_SECONDS, kill_tree, (pid, signal.SIGKILL))
-            timer.daemon = True
-            timer.start()
+        for child in list(self.children):
+            if child.poll() is None:
+                kill_tree(child.pid, signal.SIGTERM)
+                timer = threading.Timer(_GRACE_SECONDS, kill_tree, (child.pid, signal.SIGKILL))
+                timer.daemon = True
+                timer.start()
         kill_tree(os.getpid(), signal.SIGTERM, include_self=False)  # e.g. a pip build
+
+    def _kill_groups(self) -> None:
+        for group in self.groups:
+            try:
+                os.killpg(group, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
     def log(self, line: str) -> None:
         self.system_log.write(line + "\n")
@@ -99,8 +120,9 @@ class _Runner:
 
         plan = self.plan
         described = plan["environment"]
-        if described.get("notice"):
-            self.notice(described["notice"])
+        for line in [described.get("notice"), *plan.get("notices", [])]:
+            if line:
+                self.notice(line)
         try:
             python = realize(self.root, {**described, "notice": None}, self.log)
         except Exception as exc:
@@ -112,18 +134,20 @@ class _Runner:
 
         slot = None
         compute = plan["compute"]
+        processes = len(plan.get("logs") or [SINGLE_PROCESS_LOG])
         if compute.get("max_instances"):
             update_status(self.folder, "Queued")
-            slot = acquire_slot(self.root, compute["name"], compute["max_instances"], lambda: self.canceled)
+            slot = acquire_slot(self.root, compute["name"], compute["max_instances"], lambda: self.canceled,
+                                count=processes)
             if slot is None:
                 return "Canceled", None, None
-        running = hold_running(self.root, plan["name"])
+        running = hold_running(self.root, plan["name"], processes)
         try:
             return self._execute(python, shim_python(self.root, str(python)), mlflow_env)
         finally:
             running.close()
-            if slot is not None:
-                slot.close()
+            for held in slot or ():
+                held.close()
 
     def _environ(self, bin_dir: Path, mlflow_env: dict) -> dict:
         plan = self.plan
@@ -138,6 +162,15 @@ class _Runner:
         env["PATH"] = os.pathsep.join([str(bin_dir), plan["env"].get("PATH") or os.environ.get("PATH", "")])
         return env
 
+    def _launches(self) -> list[dict]:
+        """Each process to start, rank 0 first: its log in user_logs/, its node (a process
+        group) and the variables Azure sets for it (distribution.py)."""
+        dist = self.plan.get("distribution")
+        if not dist:
+            return [{"log": SINGLE_PROCESS_LOG, "node_rank": 0, "rank": 0, "env": {}}]
+        ports = choose_ports(dist)
+        return [{**proc, "env": process_env(dist, proc, ports)} for proc in process_table(dist)]
+
     def _execute(self, python: Path, bin_dir: Path, mlflow_env: dict) -> tuple[str, str | None, int | None]:
         plan = self.plan
         cwd = Path(plan["cwd"])
@@ -145,39 +178,75 @@ class _Runner:
             (cwd / sub).mkdir(exist_ok=True)
         for out in plan["outputs"].values():
             Path(out["folder"]).mkdir(parents=True, exist_ok=True)
-        std_log = self.folder / "user_logs" / "std_log.txt"
+        dist = plan.get("distribution")
+        if dist and dist.get("master_port") and port_taken(int(dist["master_port"])):
+            return "Failed", (f"environment_variables.MASTER_PORT: port {dist['master_port']} is in use on this "
+                              "machine: pick a free port, or leave MASTER_PORT out and a free one is chosen"), None
+        launches = self._launches()
         shell = shutil.which("bash") or "/bin/sh"
-        env = self._environ(bin_dir, mlflow_env)
+        base_env = self._environ(bin_dir, mlflow_env)
         inputs = [i["local_path"] for i in plan["inputs"].values() if isinstance(i, dict) and i.get("local_path")]
-        protected = readonly_command(shell, plan["command"], inputs, env)
-        argv = protected or [shell, "-c", plan["command"]]
-        with open(std_log, "ab") as log:
-            if inputs and protected is None:
-                log.write(UNPROTECTED_NOTICE.encode())
-                log.flush()
-            update_status(self.folder, "Running")
-            if self.canceled:
-                return "Canceled", None, None
-            self.child = subprocess.Popen(
-                argv, cwd=cwd, env=env,
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
-            update_status(self.folder, None, child_pid=self.child.pid)
-            if self.canceled:  # SIGTERM arrived between the check and Popen
-                self._stop_processes()
+        update_status(self.folder, "Running")
+        if self.canceled:
+            return "Canceled", None, None
+        leaders: dict[int, int] = {}  # node rank -> its process group
+        for launch in launches:
+            env = {**base_env, **launch["env"]}
+            protected = readonly_command(shell, plan["command"], inputs, env)
+            argv = protected or [shell, "-c", plan["command"]]
+            with open(self.folder / "user_logs" / launch["log"], "ab") as log:
+                if inputs and protected is None:
+                    log.write(UNPROTECTED_NOTICE.encode())
+                    log.flush()
+                child = subprocess.Popen(
+                    argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                    **_in_group(leaders.get(launch["node_rank"], 0)),
+                )
+            leaders.setdefault(launch["node_rank"], child.pid)
+            self.children.append(child)
+        self.groups = list(leaders.values())
+        update_status(self.folder, None, child_pid=self.children[0].pid,
+                      child_pids=[c.pid for c in self.children], process_groups=self.groups,
+                      **({"master_port": int(launches[0]["env"].get("MASTER_PORT", 0)) or None} if dist else {}))
+        if self.canceled:  # SIGTERM arrived between the check and Popen
+            self._stop_processes()
+        failed = self._wait_all(plan.get("timeout"))
+        self._kill_groups()  # whatever a process left behind in its node's group
+        codes = [c.returncode for c in self.children]
+        if self.canceled:
+            return "Canceled", None, codes[0]
+        if self.timed_out:
+            return "Canceled", f"the job ran longer than limits.timeout ({plan['timeout']} s) and was canceled", codes[0]
+        if failed is None:
+            return "Completed", None, 0
+        launch, code = launches[failed], codes[failed]
+        tail = log_tail(self.folder / "user_logs" / launch["log"])
+        if not dist:
+            return "Failed", f"the command exited with code {code}; last output:\n{tail}", code
+        return "Failed", (f"process {launch['rank']} of {len(launches)} (user_logs/{launch['log']}) exited with code "
+                          f"{code}, so the other processes were stopped; last output:\n{tail}"), code
+
+    def _wait_all(self, timeout: float | None) -> int | None:
+        """Wait until every process has ended; the first to fail stops the others (as Azure
+        fails a distributed job when one process fails). The failed one's index, or None."""
+        ended: queue.Queue = queue.Queue()
+        for index, child in enumerate(self.children):
+            threading.Thread(target=lambda i=index, c=child: ended.put((i, c.wait())), daemon=True).start()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        failed, running = None, len(self.children)
+        while running:
             try:
-                code = self.child.wait(timeout=plan.get("timeout"))
-            except subprocess.TimeoutExpired:
+                wait = None if deadline is None or self.timed_out else max(0.0, deadline - time.monotonic())
+                index, code = ended.get(timeout=wait)
+            except queue.Empty:
                 self.timed_out = True
                 self._stop_processes()
-                code = self.child.wait()
-        if self.canceled:
-            return "Canceled", None, code
-        if self.timed_out:
-            return "Canceled", f"the job ran longer than limits.timeout ({plan['timeout']} s) and was canceled", code
-        if code != 0:
-            return "Failed", f"the command exited with code {code}; last output:\n{log_tail(std_log)}", code
-        return "Completed", None, code
+                continue
+            running -= 1
+            if code != 0 and failed is None and not (self.canceled or self.timed_out):
+                failed = index
+                self._stop_processes()
+        return failed
 
     def _capture_artifacts(self) -> None:
         """./outputs and ./logs of the working folder become the job's artifacts (as on Azure)."""

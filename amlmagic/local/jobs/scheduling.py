@@ -5,9 +5,10 @@ a slot by holding an flock on one of them for as long as its job runs; the kerne
 when the process dies, so a killed runner never leaks a slot. The built-in `local` compute has no
 slots (our rule: it is this machine, bounded only by the thread split below).
 
-Every running job also holds a lock on `<workspace>/running/<job>.lock`; when a job starts, the
-machine's cores are split among the jobs holding one (OMP_NUM_THREADS, MKL_NUM_THREADS, ...;
-torch reads them too), so parallel jobs do not oversubscribe the CPU.
+Every running job also holds a lock on `<workspace>/running/<job>.lock`, which holds its number of
+processes (more than one for a distributed job); when a job starts, the machine's cores are split
+among the processes of the jobs holding one (OMP_NUM_THREADS, MKL_NUM_THREADS, ...; torch reads
+them too), so parallel jobs and ranks do not oversubscribe the CPU.
 """
 
 from __future__ import annotations
@@ -29,35 +30,59 @@ THREAD_VARIABLES = (
 
 def acquire_slot(
     workspace_root: Path, compute: str, max_instances: int, should_stop: Callable[[], bool],
-    poll: float = 0.1,
-) -> IO | None:
-    """Block until one of the pool's slots is free and return its open locked file (keep it open
-    while the job runs); None when `should_stop()` turned true while waiting."""
+    poll: float = 0.1, count: int = 1,
+) -> list[IO] | None:
+    """Block until `count` of the pool's slots are free and return their open locked files (keep
+    them open while the job runs); None when `should_stop()` turned true while waiting.
+
+    Our rule: the pool bounds processes, so a distributed job takes one slot per process, at most
+    the whole pool (its instance_count was checked against max_instances at submit). Slots are
+    taken all at once or not at all, so two waiting jobs never each hold half of what they need."""
     folder = Path(workspace_root) / "compute" / compute
     folder.mkdir(parents=True, exist_ok=True)
     slots = [folder / f"slot-{i}.lock" for i in range(max(1, int(max_instances)))]
+    wanted = max(1, min(int(count), len(slots)))
     while True:
+        held: list[IO] = []
         for slot in slots:
-            held = try_lock(slot)
-            if held is not None:
-                return held
+            lock = try_lock(slot)
+            if lock is not None:
+                held.append(lock)
+                if len(held) == wanted:
+                    return held
+        for lock in held:
+            lock.close()
         if should_stop():
             return None
         time.sleep(poll)
 
 
-def hold_running(workspace_root: Path, job_name: str) -> IO:
-    return open_lock(Path(workspace_root) / "running" / f"{job_name}.lock", shared=True)
+def hold_running(workspace_root: Path, job_name: str, processes: int = 1) -> IO:
+    """The job's running lock; the file says how many processes the job runs (count_running)."""
+    f = open_lock(Path(workspace_root) / "running" / f"{job_name}.lock", shared=True)
+    f.truncate(0)
+    f.write(str(int(processes)))
+    f.flush()
+    return f
+
+
+def _processes_of(path: str) -> int:
+    try:
+        with open(path) as f:
+            return max(1, int(f.read().strip() or 1))
+    except (OSError, ValueError):
+        return 1
 
 
 def count_running(workspace_root: Path) -> int:
-    """How many jobs hold their running lock; stale files of dead runners are removed."""
+    """How many processes the running jobs run (a job holding its running lock counts its
+    processes); stale files of dead runners are removed."""
     folder = Path(workspace_root) / "running"
     count = 0
     for entry in os.scandir(folder) if folder.is_dir() else ():
         probe = try_lock(Path(entry.path))
         if probe is None:
-            count += 1
+            count += _processes_of(entry.path)
         else:
             try:
                 os.unlink(entry.path)

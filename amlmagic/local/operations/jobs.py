@@ -1,7 +1,8 @@
 """`client.jobs`: command jobs run on this machine by the detached runner (../jobs/).
 
 MLClient's interface: create_or_update, get, list(parent_job_name=None), stream, begin_cancel,
-download; extras (amlmagic/client.py): wait, read_log, metrics_reader, code_source; local-only: cancel, local_dir.
+download; extras (amlmagic/client.py): wait, read_log, metrics_reader, code_source; local-only: cancel,
+local_dir, log_names (a distributed job's per-process logs).
 Entities are azure-ai-ml's, rebuilt from the stored CLI v2 spec (cached by the record's mtime)
 with the true status read from disk on every call.
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import BackendError, DamagedStateError, NotFoundError, ValidationError
-from ...rules import TERMINAL_STATUSES
+from ...rules import SINGLE_PROCESS_LOG, TERMINAL_STATUSES, stream_log
 from ..jobs.cancel import cancel_job
 from ..jobs.plan import submit_plan
 from ..jobs.state import job_dir, jobs_root, read_record, read_status
@@ -49,6 +50,7 @@ class JobOperations:
         self._client = client
         self._root = workspace.root
         self._cache: dict[str, tuple[int, list]] = {}  # name -> (record mtime, [record, template])
+        self._logs: dict[str, list[str]] = {}  # name -> its per-process log names (never change)
 
     # -- submit ------------------------------------------------------------------------------
     def create_or_update(self, job: Any, **_: Any) -> Any:
@@ -167,10 +169,29 @@ class JobOperations:
         return jobs
 
     # -- logs and metrics ----------------------------------------------------------------------
-    def read_log(self, name: str, offset: int = 0) -> tuple[str, int]:
-        """Text appended to user_logs/std_log.txt since `offset` (bytes), and the new offset.
-        A multi-byte character cut at the end waits for the next call."""
-        path = self.local_dir(name) / "user_logs" / "std_log.txt"
+    def log_names(self, name: str) -> list[str]:
+        """The job's per-process logs in user_logs/, rank 0 first (one, std_log.txt, unless the
+        job is distributed)."""
+        hit = self._logs.get(name)
+        if hit is None:
+            try:
+                plan = read_json(self.local_dir(name) / "plan.json")
+            except FileNotFoundError:  # a sweep has no plan: its controller writes std_log.txt
+                plan = {}
+            hit = self._logs[name] = list(plan.get("logs") or [SINGLE_PROCESS_LOG])
+        return hit
+
+    def stream_log_name(self, name: str) -> str:
+        """The log `%aml job stream` follows: rank 0's, as `az ml job stream` (rules/logs.py)."""
+        return stream_log(self.log_names(name))
+
+    def read_log(self, name: str, offset: int = 0, log: str | None = None) -> tuple[str, int]:
+        """Text appended to the job's log since `offset` (bytes), and the new offset: the log
+        the stream follows (user_logs/std_log.txt, or rank 0's of a distributed job), or `log`,
+        one of `log_names`. A multi-byte character cut at the end waits for the next call."""
+        if log is not None and log not in self.log_names(name):
+            raise NotFoundError(f"job {name} has no log {log!r}: its logs are {', '.join(self.log_names(name))}")
+        path = self.local_dir(name) / "user_logs" / (log or self.stream_log_name(name))
         try:
             with open(path, "rb") as f:
                 f.seek(offset)
@@ -223,7 +244,8 @@ class JobOperations:
         """Print the log as it grows until the job ends, then the summary (like MLClient's)."""
         out = out or sys.stdout
         self.local_dir(name)
-        out.write(f"RunId: {name}\nWeb View: None\n\nStreaming user_logs/std_log.txt\n" + "=" * 31 + "\n\n")
+        header = f"Streaming user_logs/{self.stream_log_name(name)}"
+        out.write(f"RunId: {name}\nWeb View: None\n\n{header}\n" + "=" * len(header) + "\n\n")
         offset, shown_notices = 0, 0
         while True:
             status = self._status(name)

@@ -12,14 +12,24 @@ call: it lists the root, the trash and every experiment folder (so the cost grow
 of runs in the workspace), then parses meta.yaml with PyYAML and builds a RunInfo. We cache the
 run's folder (re-checked with one stat) and the parsed meta.yaml (re-read when its inode, size or
 mtime change, and dropped whenever this process rewrites it). The on-disk format is untouched.
+
+Every rank of a distributed job logs into the job's one run, so several processes write it at
+once. The stock store rewrites meta.yaml, params and tags in place (open "w", then write): another
+process reading in between sees an empty file ("Changing param values is not allowed" for a param
+two ranks log with the same value, a torn meta.yaml). Here those files appear whole: written to a
+temporary file in the run's folder, then renamed over (meta.yaml, tags) or linked into place
+(params: the first writer wins and a later one compares, as MLflow's immutability rule wants).
+Metrics are appended one line per write, which O_APPEND already keeps whole.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 
 from mlflow.entities import ViewType
-from mlflow.store.tracking.file_store import FileStore
+from mlflow.store.tracking.file_store import FileStore, _make_persisted_run_info_dict
+from mlflow.utils.file_utils import make_containing_dirs
 
 __all__ = ["CachingFileStore", "build_store"]
 
@@ -59,13 +69,49 @@ class CachingFileStore(FileStore):
         return info
 
     def _overwrite_run_info(self, run_info, deleted_time=None):
-        # The stock store rewrites meta.yaml in place: a rewrite within one mtime tick that keeps
-        # the size would look unchanged, so forget our copy whenever we write it ourselves.
+        # Forget our copy whenever we write it ourselves (a rewrite within one mtime tick could
+        # keep inode, size and mtime of a file we then re-read).
         self._run_infos.clear()
         try:
-            return super()._overwrite_run_info(run_info, deleted_time)
+            import yaml
+
+            run_dir = self._get_run_dir(run_info.experiment_id, run_info.run_id)
+            data = _make_persisted_run_info_dict(run_info)
+            if deleted_time is not None:
+                data["deleted_time"] = deleted_time
+            text = yaml.safe_dump(data, default_flow_style=False, allow_unicode=True, sort_keys=True)
+            os.replace(self._temporary(run_dir, text), os.path.join(run_dir, _META))
         finally:
             self._run_infos.clear()
+
+    @staticmethod
+    def _temporary(run_dir, text):
+        """A new file in the run's folder holding `text` (walk_keys skips `.tmp-` names)."""
+        path = os.path.join(run_dir, f".tmp-{uuid.uuid4().hex}")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
+
+    def _log_run_param(self, run_info, param):
+        path = self._get_param_path(run_info.experiment_id, run_info.run_id, param.key)
+        value = self._writeable_value(param.value)
+        make_containing_dirs(path)
+        temporary = self._temporary(self._get_run_dir(run_info.experiment_id, run_info.run_id), value)
+        try:
+            os.link(temporary, path)  # creates the param whole, or fails if it exists
+        except FileExistsError:
+            self._validate_new_param_value(
+                param_path=path, param_key=param.key, run_id=run_info.run_id, new_value=value)
+        except OSError:  # a file system without hard links: the stock way
+            super()._log_run_param(run_info, param)
+        finally:
+            os.unlink(temporary)
+
+    def _set_run_tag(self, run_info, tag):
+        path = self._get_tag_path(run_info.experiment_id, run_info.run_id, tag.key)
+        make_containing_dirs(path)
+        run_dir = self._get_run_dir(run_info.experiment_id, run_info.run_id)
+        os.replace(self._temporary(run_dir, self._writeable_value(tag.value)), path)
 
     def _get_experiment_path(self, experiment_id, view_type=ViewType.ALL, assert_exists=False):
         key = (experiment_id, view_type)

@@ -1,0 +1,135 @@
+"""Distributed (PyTorch DDP, gloo) jobs on this machine, each against a baseline measured in the
+same run:
+
+1. job start (submit) to the first training step: a DDP job of 2 processes (distribution:
+   pytorch, process_count_per_instance: 2) against the same script run as one process
+   (process_count_per_instance: 1, a world of one: the same imports, process group and DDP
+   wrapper) (goal: at most 1.5 s more); the same 2 processes under `torchrun` shown beside;
+2. all-reduce of a 10 MB float32 tensor, per call: the 2-process job against the same script
+   launched by `torchrun --nproc_per_node 2` (goal: within 2x).
+
+    python benchmarks/bench_distributed.py [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+# Prints the wall-clock time of its first finished DDP training step (epoch seconds).
+FIRST_STEP = """\
+import time
+import torch
+import torch.distributed as dist
+dist.init_process_group("gloo")
+model = torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(32, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.01)
+x, y = torch.randn(64, 32), torch.randn(64, 1)
+opt.zero_grad()
+((model(x) - y) ** 2).mean().backward()
+opt.step()
+if dist.get_rank() == 0:
+    print("FIRST_STEP", time.time(), flush=True)
+dist.destroy_process_group()
+"""
+
+# Times all-reduces of a 10 MB tensor after a warm-up; rank 0 prints the median per call.
+ALL_REDUCE = """\
+import statistics, time
+import torch
+import torch.distributed as dist
+dist.init_process_group("gloo")
+tensor = torch.ones(10 * 1024 * 1024 // 4)
+for _ in range(3):
+    dist.all_reduce(tensor)
+times = []
+for _ in range(20):
+    t = time.perf_counter()
+    dist.all_reduce(tensor)
+    times.append(time.perf_counter() - t)
+if dist.get_rank() == 0:
+    print("ALL_REDUCE_MS", statistics.median(times) * 1000, flush=True)
+dist.destroy_process_group()
+"""
+
+ENVIRONMENT = "azureml:AzureML-sklearn-1.5@latest"
+
+
+def job_value(client, job, key: str) -> tuple[float, float]:
+    """(submit time, the number the job's rank 0 printed after `key`)."""
+    t = time.time()
+    name = client.jobs.create_or_update(job).name
+    done = client.jobs.wait(name, timeout=600)
+    assert done.status == "Completed", done.error
+    text = client.jobs.read_log(name)[0]
+    return t, float(text.split(key)[1].split()[0])
+
+
+def bench_first_step(client, code: Path, runs: int) -> None:
+    from azure.ai.ml import command
+
+    single, ddp, torchrun = [], [], []
+    for _ in range(runs):  # interleaved, so machine noise hits all alike
+        for processes, times in ((1, single), (2, ddp)):
+            job = command(command="python first_step.py", code=str(code), environment=ENVIRONMENT,
+                          distribution={"type": "pytorch", "process_count_per_instance": processes})
+            start, first = job_value(client, job, "FIRST_STEP")
+            times.append(first - start)
+        start = time.time()
+        torchrun.append(float(run_torchrun(code / "first_step.py").split("FIRST_STEP")[1].split()[0]) - start)
+    s, d, t = statistics.median(single), statistics.median(ddp), statistics.median(torchrun)
+    print(f"job start to first step: one process {s:.2f} s, DDP 2 processes {d:.2f} s (median of {runs}): "
+          f"+{d - s:.2f} s (goal <= +1.5 s), ratio {d / s:.2f}x; the same 2 processes under torchrun "
+          f"{t:.2f} s (job/torchrun {d / t:.2f}x)")
+
+
+def run_torchrun(script: Path) -> str:
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(script)],
+        capture_output=True, text=True, check=True, env=env).stdout
+
+
+def bench_all_reduce(client, code: Path, runs: int) -> None:
+    from azure.ai.ml import command
+
+    local, torchrun = [], []
+    for _ in range(runs):
+        job = command(command="python all_reduce.py", code=str(code), environment=ENVIRONMENT,
+                      distribution={"type": "pytorch", "process_count_per_instance": 2})
+        local.append(job_value(client, job, "ALL_REDUCE_MS")[1])
+        out = run_torchrun(code / "all_reduce.py")
+        torchrun.append(float(out.split("ALL_REDUCE_MS")[1].split()[0]))
+    lo, tr = statistics.median(local), statistics.median(torchrun)
+    print(f"all_reduce 10 MB: job {lo:.1f} ms, torchrun {tr:.1f} ms (median of {runs}): "
+          f"ratio {lo / tr:.2f}x (goal <= 2x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    from amlmagic.local.client import LocalMLClient
+
+    with tempfile.TemporaryDirectory(prefix="amlmagic-bench-dist-") as tmp:
+        folder = Path(tmp)
+        code = folder / "src"
+        code.mkdir()
+        (code / "first_step.py").write_text(FIRST_STEP)
+        (code / "all_reduce.py").write_text(ALL_REDUCE)
+        os.chdir(folder)
+        client = LocalMLClient(folder / ".amlmagic")
+        bench_first_step(client, code, args.runs)
+        bench_all_reduce(client, code, args.runs)
+
+
+if __name__ == "__main__":
+    main()
