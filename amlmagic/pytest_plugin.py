@@ -80,7 +80,7 @@ def aml_connection() -> dict:
 
 
 @pytest.fixture
-def aml_client(request, tmp_path, aml_connection, monkeypatch):
+def aml_client(request, tmp_path, monkeypatch):
     """An MLClient-compatible client: local in tmp_path, or the test's aml_recording replayed/recorded."""
     recording = _recording_of(request.node)
     if recording is None:
@@ -93,10 +93,12 @@ def aml_client(request, tmp_path, aml_connection, monkeypatch):
             pytest.fail(f"aml_recording {recording} does not exist: record it with "
                         f"`pytest --aml-record {request.node.nodeid}` (needs an Azure login and workspace)",
                         pytrace=False)
+    # Only a recording test asks for the workspace: an aml_connection override may need Azure settings.
+    connection = request.getfixturevalue("aml_connection") if mode == "record" else None
     saved_cloud = os.environ.get("AZUREML_CURRENT_CLOUD")  # MLClient(cloud=...) sets it for the process
     try:
         client = make_client(mode, workspace=tmp_path / ".amlmagic", recording=recording,
-                             connection=aml_connection, show=_terminal_printer(request.config))
+                             connection=connection, show=_terminal_printer(request.config))
     except Exception as exc:
         from .errors import AmlMagicError
 

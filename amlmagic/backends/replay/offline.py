@@ -26,18 +26,33 @@ class NetworkBlockedError(OSError):
     """A connection to a non-loopback address during replay."""
 
 
+def _address(host) -> str:
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    return str(host).strip("[]").split("%", 1)[0].lower()
+
+
 def _is_loopback_host(host) -> bool:
     if host is None:
         return True  # getaddrinfo(None, port): the local wildcard
-    if isinstance(host, bytes):
-        host = host.decode("ascii", "replace")
-    host = str(host).strip("[]").split("%", 1)[0].lower()
+    host = _address(host)
     if host in _LOCAL_NAMES:
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
-        return False  # a name other than localhost: resolving it would ask a DNS server
+        return False
+
+
+def _needs_dns(host) -> bool:
+    """Resolving an address literal or a local name asks no DNS server; any other name does."""
+    if _is_loopback_host(host):
+        return False
+    try:
+        ipaddress.ip_address(_address(host))
+        return False
+    except ValueError:
+        return True
 
 
 class OfflineGuard:
@@ -83,7 +98,7 @@ class OfflineGuard:
             return real_sendto(sock, data, *rest)
 
         def getaddrinfo(host, *args, **kwargs):
-            if not _is_loopback_host(host):
+            if _needs_dns(host):
                 raise guard._block(f"name lookup of {host!r}")
             return real_getaddrinfo(host, *args, **kwargs)
 
