@@ -12,9 +12,9 @@ transport are not recorded. The file is rewritten atomically after every exchang
 complete whenever the notebook stops; the response handed back to the SDK is rebuilt from the
 recorded entry, exactly as replay will build it.
 
-Polling stays small: an exchange identical (once sanitized) to the previous one of the same
-request is not appended; that entry's `"Count"` goes up instead, and replay answers that many
-requests with it (see replay/matching.py).
+Polling stays small **(our rule)**: an exchange identical (once sanitized; request headers aside,
+replay never reads them) to the previous one of the same request is not appended; that entry's
+`"Count"` goes up instead, and replay answers that many requests with it (replay/matching.py).
 """
 
 from __future__ import annotations

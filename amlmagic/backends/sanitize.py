@@ -31,8 +31,8 @@ _STORAGE_HOST = re.compile(r"(?i)\b([a-z0-9]{3,24})\.(blob|dfs|file|queue|table)
 _ACCOUNT_KEY = re.compile(r"(?i)(AccountKey=)[^;\"'\s]+")
 _BASE64_KEY = re.compile(r"\b[A-Za-z0-9+/]{86}==")
 _SECRET_LOOKING = re.compile(r"[A-Za-z0-9+/=_-]{32,}")
-# azure-ai-ml looks an uploaded folder up by content hash under a fresh random name (uuid4) each
-# run: the name identifies nothing, so it is zeroed and replay matches any name there.
+# Our rule: azure-ai-ml looks an uploaded folder up by content hash under a fresh random name
+# (uuid4) each run; the name identifies nothing, so it is zeroed and replay matches any name there.
 _CODE_HASH_LOOKUP = re.compile(rf"(?i)(/codes/)({_GUID})(/versions\?[^\s\"']*?\bhash=)")
 
 # JSON fields whose value is a secret (lowercased names).
