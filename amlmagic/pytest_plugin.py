@@ -33,6 +33,7 @@ __all__ = ["make_client", "aml_client", "aml_connection"]
 
 MARKER = "aml_recording"
 _STATE = pytest.StashKey[dict]()
+_PASSED = pytest.StashKey[bool]()
 _RECORDED = pytest.StashKey[list]()
 # Where --aml-record finds the workspace when no config.json and no aml_connection override.
 _WORKSPACE_ENV = {"subscription_id": "AZURE_SUBSCRIPTION_ID", "resource_group": "AZURE_RESOURCE_GROUP",
@@ -96,8 +97,10 @@ def aml_client(request, tmp_path, monkeypatch):
     # Only a recording test asks for the workspace: an aml_connection override may need Azure settings.
     connection = request.getfixturevalue("aml_connection") if mode == "record" else None
     saved_cloud = os.environ.get("AZUREML_CURRENT_CLOUD")  # MLClient(cloud=...) sets it for the process
+    # A recording is written beside the old one and replaces it only when the test passes.
+    target = recording.with_name(f"{recording.stem}.recording{recording.suffix}") if mode == "record" else recording
     try:
-        client = make_client(mode, workspace=tmp_path / ".amlmagic", recording=recording,
+        client = make_client(mode, workspace=tmp_path / ".amlmagic", recording=target,
                              connection=connection, show=_terminal_printer(request.config))
     except Exception as exc:
         from .errors import AmlMagicError
@@ -107,7 +110,8 @@ def aml_client(request, tmp_path, monkeypatch):
         where = " (set AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP and AZUREML_WORKSPACE_NAME, or override the " \
                 "aml_connection fixture)" if mode == "record" else ""
         pytest.fail(f"aml_client ({mode}): {exc}{where}", pytrace=False)
-    state = {"mode": mode, "client": client, "recording": recording, "player": None, "guard": None}
+    state = {"mode": mode, "client": client, "recording": recording, "target": target, "player": None,
+             "guard": None}
     request.node.stash[_STATE] = state
     if mode == "replay":
         from .backends.replay.offline import OfflineGuard
@@ -122,7 +126,7 @@ def aml_client(request, tmp_path, monkeypatch):
     try:
         yield client
     finally:
-        _close(state, request.config)
+        _close(state, request.config, passed=request.node.stash.get(_PASSED, False))
         if saved_cloud is None:
             os.environ.pop("AZUREML_CURRENT_CLOUD", None)
         else:
@@ -144,6 +148,14 @@ def pytest_runtest_call(item):
     if problems:
         pytest.fail(problems, pytrace=False)
     return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[_PASSED] = report.passed
+    return report
 
 
 def pytest_terminal_summary(terminalreporter, config) -> None:
@@ -203,7 +215,7 @@ def _patch_mlclient(monkeypatch, client) -> None:
             monkeypatch.setattr(module, "MLClient", FixtureMLClient)
 
 
-def _close(state: dict, config) -> None:
+def _close(state: dict, config, passed: bool) -> None:
     if state["guard"] is not None:
         state["guard"].__exit__(None, None, None)
     if state["mode"] == "local":
@@ -215,9 +227,15 @@ def _close(state: dict, config) -> None:
     if state["mode"] == "record":
         from .backends.replay.recording import load_recording
 
-        entries = load_recording(state["recording"])["Entries"]
+        entries = load_recording(state["target"])["Entries"]
         requests = sum(int(e.get("Count") or 1) for e in entries)
-        config.stash[_RECORDED].append(f"aml: recorded {requests} requests as {len(entries)} entries in {state['recording']}")
+        if passed:
+            os.replace(state["target"], state["recording"])
+            config.stash[_RECORDED].append(
+                f"aml: recorded {requests} requests as {len(entries)} entries in {state['recording']}")
+        else:
+            config.stash[_RECORDED].append(
+                f"aml: the test failed: {state['recording']} is unchanged; what was recorded is in {state['target']}")
 
 
 def _stop_local(client) -> None:

@@ -88,6 +88,29 @@ def test_recording_is_sanitized_and_collapsed_then_replays_offline(recorded, run
     run_user_tests("-q").assert_outcomes(passed=1)
 
 
+def test_a_failed_recording_leaves_the_last_good_one(run_user_tests, pytester, monkeypatch):
+    (pytester.path / "recordings").mkdir()
+    good = pytester.path / "recordings" / "user.json"
+    good.write_text('{"Entries": [], "Variables": {}}')
+    pytester.makeconftest(FAKE_CONNECTION_CONFTEST)
+    pytester.makepyfile(test_user=f"""
+import pytest
+
+{MARKER}
+def test_x(aml_client):
+    aml_client.compute.get("no-such-cluster")
+""")
+    with FakeAzureML() as fake:
+        for name, value in fake_connection_env(fake, "AmlMagicPluginTest2").items():
+            monkeypatch.setenv(name, value)
+        result = run_user_tests("-q", "--aml-record")
+    result.assert_outcomes(failed=1)
+    assert good.read_text() == '{"Entries": [], "Variables": {}}'
+    partial = load_recording(pytester.path / "recordings" / "user.recording.json")["Entries"]
+    assert [(e["RequestMethod"], e["StatusCode"]) for e in partial] == [("GET", 404)]
+    assert "user.json is unchanged; what was recorded is in" in result.stdout.str()
+
+
 FAILING_TESTS = """
 import socket
 import urllib.request
