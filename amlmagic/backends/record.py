@@ -11,6 +11,10 @@ Two taps, like replay: MLClient's transport (service clients, endpoint invoke) a
 transport are not recorded. The file is rewritten atomically after every exchange, so it is
 complete whenever the notebook stops; the response handed back to the SDK is rebuilt from the
 recorded entry, exactly as replay will build it.
+
+Polling stays small **(our rule)**: an exchange identical (once sanitized; request headers aside,
+replay never reads them) to the previous one of the same request is not appended; that entry's
+`"Count"` goes up instead, and replay answers that many requests with it (replay/matching.py).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from urllib.parse import urlsplit
 import requests
 import requests.adapters
 
+from .replay.matching import request_key
 from .replay.recording import encode_body, write_recording
 from .replay.transport import build_response, install_hook, is_loopback, original_send, remove_hook
 from .sanitize import Sanitizer
@@ -46,7 +51,9 @@ def _request_body(prepared):
 class Recorder:
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self._raw: list[dict] = []
+        self._raw: list[dict] = []  # distinct exchanges, unsanitized
+        self._counts: list[int] = []  # how many identical exchanges each one stands for
+        self._last_for: dict = {}  # request key -> index of its latest exchange
         self._lock = threading.Lock()
         self._active = False
         write_recording(self.path, [])
@@ -100,13 +107,38 @@ class Recorder:
 
     def add(self, entry: dict) -> None:
         with self._lock:
-            self._raw.append(entry)
             # Sanitize the whole list each time: an id learned late is scrubbed from early entries.
-            write_recording(self.path, Sanitizer().entries(self._raw))
+            sanitizer = Sanitizer()
+            for seen in (*self._raw, entry):
+                sanitizer.learn(seen)
+            key = request_key(entry["RequestMethod"], entry["RequestUri"])
+            last = self._last_for.get(key)
+            if last is not None and _same_exchange(sanitizer.entry(self._raw[last]), sanitizer.entry(entry)):
+                self._counts[last] += 1
+            else:
+                self._last_for[key] = len(self._raw)
+                self._raw.append(entry)
+                self._counts.append(1)
+            clean = [sanitizer.entry(e) for e in self._raw]
+            for written, count in zip(clean, self._counts):
+                if count > 1:
+                    written["Count"] = count
+            write_recording(self.path, clean)
 
     @property
     def count(self) -> int:
-        return len(self._raw)
+        """Exchanges recorded, collapsed ones included."""
+        return sum(self._counts)
+
+
+_NOT_COMPARED = ("RequestUri", "RequestHeaders")
+
+
+def _same_exchange(a: dict, b: dict) -> bool:
+    """Equal for replay: the caller matched their request keys (volatile parameters aside), and
+    replay never reads request headers (the SDK's final LRO GET and a get() differ only there)."""
+    return ({k: v for k, v in a.items() if k not in _NOT_COMPARED} ==
+            {k: v for k, v in b.items() if k not in _NOT_COMPARED})
 
 
 class RecordingAdapter(requests.adapters.HTTPAdapter):

@@ -2,7 +2,7 @@
 
 What goes: bearer tokens and JWTs, keys and passwords in JSON bodies, SAS signatures and their
 signed ids, subscription / tenant / object ids, storage account names, e-mail addresses, the
-user names in systemData. Replacements follow the Azure SDK's sanitizers, so that replay's
+user names in systemData, the random name of a code-hash lookup. Replacements follow the Azure SDK's sanitizers, so that replay's
 matching treats them as "any value": all-zero GUIDs, zeroed signatures, "Sanitized".
 
 An identifier found in one place (say the subscription in a URI) is replaced everywhere it
@@ -31,6 +31,9 @@ _STORAGE_HOST = re.compile(r"(?i)\b([a-z0-9]{3,24})\.(blob|dfs|file|queue|table)
 _ACCOUNT_KEY = re.compile(r"(?i)(AccountKey=)[^;\"'\s]+")
 _BASE64_KEY = re.compile(r"\b[A-Za-z0-9+/]{86}==")
 _SECRET_LOOKING = re.compile(r"[A-Za-z0-9+/=_-]{32,}")
+# Our rule: azure-ai-ml looks an uploaded folder up by content hash under a fresh random name
+# (uuid4) each run; the name identifies nothing, so it is zeroed and replay matches any name there.
+_CODE_HASH_LOOKUP = re.compile(rf"(?i)(/codes/)({_GUID})(/versions\?[^\s\"']*?\bhash=)")
 
 # JSON fields whose value is a secret (lowercased names).
 _SECRET_FIELDS = {
@@ -53,8 +56,11 @@ _DROP_RESPONSE_HEADERS = {
     "request-context", "strict-transport-security", "x-content-type-options", "x-cache", "x-msedge-ref",
     "x-request-time", "x-aml-cluster", "azureml-served-by-cluster", "content-encoding", "transfer-encoding",
     "connection", "vary", "server", "x-ms-client-request-id", "x-ms-ratelimit-remaining-subscription-reads",
-    "x-ms-ratelimit-remaining-subscription-writes", "x-ms-response-type",
+    "x-ms-ratelimit-remaining-subscription-writes", "x-ms-response-type", "x-ms-operation-identifier",
 }
+# Diagnostics that change on every answer (rate-limit counters): dropped, so that identical polls
+# are identical once sanitized and the recorder can collapse them.
+_DROP_RESPONSE_PREFIXES = ("x-ms-ratelimit-",)
 
 
 class Sanitizer:
@@ -130,14 +136,17 @@ class Sanitizer:
             return self.text(value)
         return value
 
-    def headers(self, headers: dict, dropped: set[str]) -> dict:
-        return {k: self.text(str(v)) for k, v in (headers or {}).items() if k.lower() not in dropped}
+    def headers(self, headers: dict, dropped: set[str], dropped_prefixes: tuple[str, ...] = ()) -> dict:
+        return {k: self.text(str(v)) for k, v in (headers or {}).items()
+                if k.lower() not in dropped and not k.lower().startswith(dropped_prefixes)}
 
     def entry(self, entry: dict) -> dict:
         clean = dict(entry)
-        clean["RequestUri"] = self.text(entry["RequestUri"])
+        clean["RequestUri"] = _CODE_HASH_LOOKUP.sub(lambda m: m.group(1) + ZERO_GUID + m.group(3),
+                                                    self.text(entry["RequestUri"]))
         clean["RequestHeaders"] = self.headers(entry.get("RequestHeaders"), _DROP_REQUEST_HEADERS)
-        clean["ResponseHeaders"] = self.headers(entry.get("ResponseHeaders"), _DROP_RESPONSE_HEADERS)
+        clean["ResponseHeaders"] = self.headers(entry.get("ResponseHeaders"), _DROP_RESPONSE_HEADERS,
+                                               _DROP_RESPONSE_PREFIXES)
         for part in ("RequestBody", "ResponseBody"):
             if entry.get("ResponseBodyEncoding") == "base64" and part == "ResponseBody":
                 continue

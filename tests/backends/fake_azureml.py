@@ -80,6 +80,8 @@ class FakeAzureML:
         self.rejects: dict[str, tuple[int, dict]] = {}  # lowercased path -> error answer for PUT
         self.failures: dict[tuple[str, str], tuple[int, dict]] = {}  # (method, lowercased path) -> error answer
         self.logs: dict[str, bytes] = {}  # run id -> its user_logs/std_log.txt, as written so far
+        # What the deployed scoring script answers to a request body (the one endpoint of the fake).
+        self.scorer = lambda body: {"echo": body, "prediction": [1, 0]}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._certs = tempfile.TemporaryDirectory()
         self.cert_path, key_path = self_signed_cert(Path(self._certs.name))
@@ -144,7 +146,9 @@ class FakeAzureML:
                 return (200, self.logs[run_id]) if self.logs[run_id] else _error(404, "BlobNotFound", "no blob")
             return 200, "epoch 1 loss 0.9\nepoch 2 loss 0.5\n"
         if path == "/score":
-            return 200, {"echo": body, "prediction": [1, 0]}
+            return 200, self.scorer(body)
+        if method == "GET" and path.endswith("/versions") and "/codes/" in path and "hash" in query:
+            return self._code_by_hash(original_path, query["hash"][0])
         if "/api/2.0/mlflow/" in path:
             return self._mlflow(path, query)
         if path.startswith("/history/"):
@@ -214,6 +218,15 @@ class FakeAzureML:
             self.store[container.lower()] = {"id": container, "name": segments[-3], "properties": {"latestVersion": name}}
         self.store[path] = body
         return (201, body, headers)
+
+    def _code_by_hash(self, original_path, content_hash):
+        """Every code snapshot is "already uploaded": the SDK then registers no new blob (the fake
+        has no blob storage) and refers to this code version."""
+        version = f"{original_path}/1"
+        self.put_raw(version, {"properties": {"hash": content_hash, "codeUri":
+                     f"https://demostorage0001.blob.core.windows.net/azureml-blobstore-1/LocalUpload/{content_hash}/src"}})
+        self.store[version.lower()]["id"] = version
+        return 200, {"value": [self.store[version.lower()]]}
 
     def _history(self, path):
         run_id = path.split("/runs/")[1].split("/")[0]

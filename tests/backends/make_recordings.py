@@ -8,6 +8,9 @@ The `magics_*` scenarios drive the `%aml` magics instead (`MAGIC_SCENARIOS`: YAM
 into a temp notebook folder, then `%aml` lines), so their recordings hold exactly the requests the
 magics make, as a user's `%aml connect --record` notebook would.
 
+The `example_pytest_plugin` scenario runs the replayed test of examples/pytest-plugin with
+`pytest --aml-record`, its `aml_connection` fixture pointed at the fake (`FAKE_CONNECTION_CONFTEST`).
+
     python tests/backends/make_recordings.py              # all
     python tests/backends/make_recordings.py magics_sweep_job   # some
 """
@@ -17,6 +20,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
+import subprocess
 import sys
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
@@ -34,7 +39,10 @@ from amlmagic.backends.replay.recording import load_recording, write_recording  
 
 RECORDINGS = HERE / "recordings"
 CONTRACT = HERE.parent / "contract"
-__all__ = ["SCENARIOS", "MAGIC_SCENARIOS", "MagicScenario", "write_files", "record_scenario", "main"]
+REPO = HERE.parents[1]
+EXAMPLE = REPO / "examples" / "pytest-plugin"
+__all__ = ["SCENARIOS", "MAGIC_SCENARIOS", "MagicScenario", "write_files", "record_scenario", "main",
+           "FAKE_CONNECTION_CONFTEST", "fake_connection_env", "run_pytest", "record_example"]
 
 
 def _compute(client, fake, tmp):
@@ -338,10 +346,72 @@ def _rename_host(path: Path, host: str) -> None:
     write_recording(path, json.loads(text), data.get("Variables"))
 
 
+# -- the pytest plugin against the fake ----------------------------------------------------------
+FAKE_CONNECTION_CONFTEST = '''
+import json
+import os
+
+import pytest
+
+from amlmagic.backends import StaticTokenCredential
+
+
+@pytest.fixture
+def aml_connection():
+    """--aml-record records against amlmagic's fake Azure ML server (tests/backends/fake_azureml.py)."""
+    return {**json.loads(os.environ["AMLMAGIC_FAKE_AZUREML"]), "credential": StaticTokenCredential()}
+'''
+
+
+def fake_connection_env(fake, cloud_name: str) -> dict:
+    """The environment FAKE_CONNECTION_CONFTEST reads: where the fake is and its certificate."""
+    connection = dict(subscription_id=fake.subscription, resource_group=fake.resource_group,
+                      workspace=fake.workspace, **cloud_kwargs(fake.url, cloud_name))
+    return {"AMLMAGIC_FAKE_AZUREML": json.dumps(connection), "REQUESTS_CA_BUNDLE": str(fake.cert_path)}
+
+
+def run_pytest(args: list, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    """pytest in a subprocess with this checkout's amlmagic and its plugin."""
+    full_env = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join(
+        [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "amlmagic.pytest_plugin", "-p", "no:cacheprovider", "-p", "no:warnings", "--tb=short",
+                           *map(str, args)], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=600)
+
+
+def example_scorer(body):
+    """What the example's deployed score.py answers: the slope its job fits to the example's points."""
+    return {"prediction": [round(1.9929 * x, 4) for x in body["data"]]}
+
+
+def record_example(tmp: Path, cloud_name: str) -> Path:
+    """Records examples/pytest-plugin's replayed test against the fake; returns the recording."""
+    copy = tmp / "example"
+    shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns("recordings", "__pycache__", ".pytest_cache"))
+    (copy / "tests" / "conftest.py").write_text(FAKE_CONNECTION_CONFTEST)
+    with FakeAzureML() as fake:
+        fake.scorer = example_scorer
+        run = run_pytest(["-q", "--aml-record", "-k", "replayed", "tests"], copy, fake_connection_env(fake, cloud_name))
+        if run.returncode != 0:
+            raise SystemExit(f"recording the example failed:\n{run.stdout}\n{run.stderr}")
+        recorded = copy / "tests" / "recordings" / "train_and_deploy.json"
+        _rename_host(recorded, fake.url)
+    target = EXAMPLE / "tests" / "recordings" / recorded.name
+    target.parent.mkdir(exist_ok=True)
+    shutil.copyfile(recorded, target)
+    return target
+
+
 def main(names: list[str] | None = None) -> None:
     import tempfile
 
     RECORDINGS.mkdir(exist_ok=True)
+    if not names or "example_pytest_plugin" in names:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = record_example(Path(tmp), "AmlMagicRecordingExample")
+        print(f"example_pytest_plugin: {len(load_recording(path)['Entries'])} entries")
+        names = [n for n in names or [] if n != "example_pytest_plugin"] if names else None
+        if names == []:
+            return
     every = [*SCENARIOS, *MAGIC_SCENARIOS, *contract_scenarios()]
     unknown = sorted(set(names or []) - set(every))
     if unknown:

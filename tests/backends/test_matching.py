@@ -66,3 +66,24 @@ def test_used_up_put_is_a_mismatch_naming_request_and_closest_entries():
 def test_request_key_drops_only_ignored_query():
     key = request_key("get", "https://h/A/B?api-version=1&$top=1&hash=abc")
     assert key.method == "GET" and key.segments == ("a", "b") and key.query == (("$top", "1"),)
+
+
+def test_a_collapsed_entry_answers_count_requests_then_the_next_one():
+    uri = WS + "/jobs/j1"
+    running = {**entry("GET", uri, body={"s": "Running"}), "Count": 3}
+    player = Player([running, entry("GET", uri, body={"s": "Completed"})])
+    seen = [player.answer("GET", uri)["ResponseBody"]["s"] for _ in range(5)]
+    assert seen == ["Running", "Running", "Running", "Completed", "Completed"]
+    assert player.unused() == []
+
+
+def test_a_partly_used_collapsed_entry_is_not_unused_and_a_put_is_not_repeated():
+    uri = WS + "/jobs/j1"
+    player = Player([{**entry("GET", uri), "Count": 4}, {**entry("PUT", uri), "Count": 2}, entry("GET", WS)])
+    player.answer("GET", uri)
+    player.answer("PUT", uri)
+    player.answer("PUT", uri)
+    with pytest.raises(ReplayMismatchError, match="already used"):
+        player.answer("PUT", uri)
+    assert player.unused() == [player.entries[2]]
+    assert len(player.mismatches) == 1 and player.mismatches[0].startswith("Replay has no recorded answer for PUT")

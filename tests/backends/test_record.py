@@ -77,3 +77,46 @@ def test_stopped_recorder_records_nothing_more(fake_azure, tmp_path):
     stop_replay()
     requests.get(fake_azure.url + "/discovery", verify=str(fake_azure.cert_path), timeout=10)
     assert json.loads(path.read_text())["Entries"] == []
+
+
+def _exchange(uri, body, status=200, **headers):
+    return {"RequestUri": uri, "RequestMethod": "GET", "RequestHeaders": {"x-ms-client-request-id": body.get("n", "")},
+            "RequestBody": None, "StatusCode": status, "ResponseHeaders": {"Content-Type": "application/json", **headers},
+            "ResponseBody": body}
+
+
+def test_identical_polls_collapse_into_one_entry_with_a_count(tmp_path):
+    from amlmagic.backends.record import Recorder
+
+    job = ("https://management.azure.com/subscriptions/6c1d3a0e-8b9f-4d5e-a7c2-3f4b5e6d7a8b/resourceGroups/rg"
+           "/providers/Microsoft.MachineLearningServices/workspaces/ws/jobs/j1?api-version=2024-01-01-preview")
+    op = "https://management.azure.com/operations/op1?api-version=1&t=1&c=x&s=y&h=z"
+    recorder = Recorder(tmp_path / "polls.json")
+    for index, rate in enumerate(["11999", "11998", "11997"]):  # rate-limit counters differ on each answer
+        recorder.add(_exchange(job, {"status": "Running"}, **{"x-ms-ratelimit-remaining-subscription-global-reads": rate}))
+        recorder.add(_exchange(op.replace("t=1", f"t={index}"), {"status": "InProgress"}))  # interleaved poll
+    recorder.add(_exchange(job, {"status": "Completed"}))
+    recorder.add(_exchange(job, {"status": "Completed"}, status=404))
+    entries = load_recording(tmp_path / "polls.json")["Entries"]
+    assert [(e["ResponseBody"]["status"], e["StatusCode"], e.get("Count", 1)) for e in entries] == [
+        ("Running", 200, 3), ("InProgress", 200, 3), ("Completed", 200, 1), ("Completed", 404, 1)]
+    assert recorder.count == 8
+    assert "6c1d3a0e" not in (tmp_path / "polls.json").read_text()  # still sanitized
+    assert all("x-ms-ratelimit-remaining-subscription-global-reads" not in e["ResponseHeaders"] for e in entries)
+
+    from amlmagic.backends.replay.matching import Player
+
+    player = Player(entries)
+    assert [player.answer("GET", job)["ResponseBody"]["status"] for _ in range(4)] == ["Running"] * 3 + ["Completed"]
+
+
+def test_code_hash_lookups_lose_their_random_name():
+    from amlmagic.backends.sanitize import ZERO_GUID, Sanitizer
+
+    scope = ("https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg"
+             "/providers/Microsoft.MachineLearningServices/workspaces/ws")
+    lookup = _exchange(f"{scope}/codes/a409e44f-fdd4-4c48-896e-c053d2bf161f/versions?api-version=1&hash=abc&hashVersion=2", {})
+    named = _exchange(f"{scope}/codes/a409e44f-fdd4-4c48-896e-c053d2bf161f/versions/1?api-version=1", {})
+    clean = Sanitizer().entries([lookup, named])
+    assert f"/codes/{ZERO_GUID}/versions?api-version=1&hash=abc" in clean[0]["RequestUri"]
+    assert "/codes/a409e44f-fdd4-4c48-896e-c053d2bf161f/versions/1" in clean[1]["RequestUri"]  # a real asset's name

@@ -9,8 +9,9 @@ Rules (from replaying real azure-ai-ml traffic, see ../shared/recordings/README.
 - a long hex content hash matches any hex hash of the same length **(our rule)**: the hash of an
   uploaded folder depends on the bytes on the user's disk (line endings, checkouts), so it
   cannot identify the request any better than a sanitized id;
-- identical repeated requests (polling) walk through their matching entries in order; once they
-  are all used, GET and HEAD repeat the last one (a notebook may look one more time).
+- identical repeated requests (polling) walk through their matching entries in order; an entry
+  with `"Count": n` (the recorder collapses n identical exchanges into one) answers n of them;
+  once they are all used, GET and HEAD repeat the last one (a notebook may look one more time).
 """
 
 from __future__ import annotations
@@ -110,21 +111,26 @@ def _similarity(recorded: RequestKey, actual: RequestKey) -> float:
 class Player:
     """Answers requests from the entries of one or more recordings, in order."""
 
+    # What the mismatch message tells the user to do; the pytest plugin names its own option.
+    rerecord_hint = "Re-record the notebook with --record, or make the call match the recording."
+
     def __init__(self, entries: list[dict], sources: list[str] | None = None):
         self.entries = entries
         self.sources = sources or []
         self._keys = [request_key(e["RequestMethod"], e["RequestUri"]) for e in entries]
-        self._used = [False] * len(entries)
+        self._counts = [max(int(e.get("Count") or 1), 1) for e in entries]
+        self._left = list(self._counts)  # answers each entry still gives before it is used up
         self._last_for: dict[RequestKey, int] = {}
         self._lock = threading.Lock()
         self.answered: list[int] = []  # indexes of the entries served, in order
+        self.mismatches: list[str] = []  # the message of every request no entry answered
 
     def answer(self, method: str, url: str) -> dict:
         key = request_key(method, url)
         with self._lock:
             for index, recorded in enumerate(self._keys):
-                if not self._used[index] and keys_match(recorded, key):
-                    self._used[index] = True
+                if self._left[index] and keys_match(recorded, key):
+                    self._left[index] -= 1
                     self._last_for[key] = index
                     self.answered.append(index)
                     return self.entries[index]
@@ -132,18 +138,22 @@ class Player:
                 index = self._last_for[key]
                 self.answered.append(index)
                 return self.entries[index]
-        raise ReplayMismatchError(self._mismatch_message(key))
+            message = self._mismatch_message(key)
+            self.mismatches.append(message)
+        raise ReplayMismatchError(message)
 
     def unused(self) -> list[dict]:
-        return [e for e, used in zip(self.entries, self._used) if not used]
+        """The entries no request was answered with (a collapsed entry served fewer times than its
+        count is used: polling may legitimately end sooner)."""
+        return [e for e, left, count in zip(self.entries, self._left, self._counts) if left == count]
 
     def _mismatch_message(self, key: RequestKey) -> str:
         ranked = sorted(range(len(self._keys)), key=lambda i: -_similarity(self._keys[i], key))[:2]
         closest = "; ".join(
-            f"{self._keys[i].describe()}{' (already used)' if self._used[i] else ''}" for i in ranked
+            f"{self._keys[i].describe()}{' (already used)' if not self._left[i] else ''}" for i in ranked
         ) or "the recordings are empty"
         where = ", ".join(self.sources) or "the recordings"
         return (
             f"Replay has no recorded answer for {key.describe()} in {where}; closest recorded: {closest}. "
-            "Re-record the notebook with --record, or make the call match the recording."
+            + self.rerecord_hint
         )
