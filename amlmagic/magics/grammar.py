@@ -89,6 +89,14 @@ NOUNS: dict[str, dict[str, Verb]] = {
         "show": Verb("show an environment version", (NAME, VERSION, LABEL), ("name",)),
         "list": Verb("list environments (with -n: its versions)", (NAME, MAX_RESULTS)),
     },
+    "component": {
+        "create": Verb("register a component version", (FILE, NAME, VERSION, SET, EXPORT), ("file|cell",), **_CREATE),
+        "show": Verb("show a component version", (NAME, VERSION, LABEL), ("name",)),
+        "list": Verb("list components (with -n: its versions)",
+                     (NAME, MAX_RESULTS, Flag("--include-archived", None, "bool"), Flag("--archived-only", None, "bool"))),
+        "archive": Verb("archive a version, or with only -n the whole component", (NAME, VERSION, LABEL), ("name",)),
+        "restore": Verb("restore an archived version or component", (NAME, VERSION, LABEL), ("name",)),
+    },
     "job": {
         "create": Verb("submit a command or sweep job", (FILE, NAME, SET, Flag("--stream", "-s", "bool"),
                        Flag("--experiment-name", None), DESCRIPTION, EXPORT), ("file|cell",), **_CREATE),
@@ -153,6 +161,7 @@ ALIASES = {
     "endpoint": "online-endpoint",
     "deployment": "online-deployment",
     "environments": "environment",
+    "components": "component",
     "jobs": "job",
     "models": "model",
 }

@@ -10,7 +10,7 @@ __all__ = ["handler_for"]
 _MODULES = {
     "workspace": "workspace", "connect": "workspace", "help": "workspace", "export": "workspace",
     "compute": "compute", "datastore": "assets", "data": "assets", "environment": "assets", "model": "assets",
-    "job": "jobs", "online-endpoint": "endpoints", "online-deployment": "endpoints",
+    "job": "jobs", "component": "components", "online-endpoint": "endpoints", "online-deployment": "endpoints",
 }
 
 
