@@ -184,7 +184,8 @@ class _Runner:
         shell = shutil.which("bash") or "/bin/sh"
         env = self._environ(bin_dir, mlflow_env)
         inputs = [i["local_path"] for i in plan["inputs"].values() if isinstance(i, dict) and i.get("local_path")]
-        protected = readonly_command(shell, plan["command"], inputs, env)
+        outputs = [out["folder"] for out in plan["outputs"].values()]
+        protected = readonly_command(shell, plan["command"], inputs, env, outputs)
         argv = protected or [shell, "-c", plan["command"]]
         with open(std_log, "ab") as log:
             if inputs and protected is None:

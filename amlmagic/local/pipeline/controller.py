@@ -92,9 +92,12 @@ def submit_pipeline(workspace_root: str | os.PathLike, spec: Mapping[str, Any], 
         produced = {k: {o: output_uri(graph, graph.steps[k], o, "check") for o in list(graph.steps[k].outputs) + ["artifacts"]}
                     for k in step.depends}
         check = step_spec(graph, step, "check", produced, experiment)
-        for k, binding in step.inputs.items():  # an upstream output exists only once its step ran
-            if binding[0] == "output":
-                check["inputs"][k] = f"<{binding[1]}.outputs.{binding[2]}>"
+        for k, binding in step.inputs.items():
+            # An upstream output exists only once its step ran; a step after others may also read
+            # a datastore path they write (checked when the step starts).
+            if binding[0] == "output" or (step.depends and binding[0] == "data"
+                                          and str(binding[1]["path"]).startswith("azureml://datastores/")):
+                check["inputs"][k] = f"<{k}, ready when the step starts>"
         _plan_check(store, check, base, final, key)
     jobs_root(store.root).mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=jobs_root(store.root), prefix=f".staging-{name}-"))
@@ -216,8 +219,14 @@ class PipelineController:
             why = ("force_rerun is set on the pipeline" if self.force_rerun else
                    "its component is not deterministic (is_deterministic: false)" if not deterministic else
                    explain((previous(self.store, identity) or {}).get("parts"), parts))
-            submit_plan(self.store.root, spec, name=job_name, base_path=self.base, parent_job_name=self.name,
-                        meta={"properties": {"amlmagic.reuse": f"ran: {why}"}})
+            try:
+                submit_plan(self.store.root, spec, name=job_name, base_path=self.base, parent_job_name=self.name,
+                            meta={"properties": {"amlmagic.reuse": f"ran: {why}"}})
+            except AmlMagicError as exc:  # e.g. a datastore path the steps before it did not write
+                entry.update({"status": "Failed", "job": None, "reason": f"could not start: {exc}"})
+                self.log(f"step {key}: could not start: {exc}")
+                self.save()
+                return
             outputs = {o: output_uri(self.graph, step, o, job_name) for o in list(step.outputs) + ["artifacts"]}
             entry.update({"status": "Running", "reused": False, "original": job_name, "outputs": None,
                           "planned_outputs": outputs, "reason": f"ran: {why}"})
@@ -238,7 +247,6 @@ class PipelineController:
     def run(self) -> str:
         self.log(f"pipeline {self.name}: {len(self.graph.steps)} steps")
         update_status(self.folder, "Running")
-        failed = False
         while True:
             steps = self._steps()
             for key, entry in steps.items():  # running steps that ended
@@ -246,7 +254,7 @@ class PipelineController:
                     status = read_status(job_dir(self.store.root, entry["job"]))["status"]
                     if status in TERMINAL_STATUSES:
                         self._finish(key, status)
-                        failed = failed or status != "Completed"
+            failed = any(e["status"] in TERMINAL_STATUSES and e["status"] != "Completed" for e in steps.values())
             if self.cancel_requested or (failed and not self.keep_going):
                 return self._stop("Canceled" if self.cancel_requested else "Failed")
             for key in self.graph.order():
@@ -288,8 +296,11 @@ class PipelineController:
 
     def _end(self, status: str) -> str:
         failed = [k for k, e in self._steps().items() if e["status"] in ("Failed", "Canceled", "NotResponding")]
-        error = f"step {failed[0]} ended {self._steps()[failed[0]]['status']}: see %aml job show -n " \
-                f"{self._steps()[failed[0]]['job']}" if failed and status == "Failed" else None
+        error = None
+        if failed and status == "Failed":
+            entry = self._steps()[failed[0]]
+            error = (f"step {failed[0]} ended {entry['status']}: see %aml job show -n {entry['job']}" if entry.get("job")
+                     else f"step {failed[0]} {entry['reason']}")
         self.log(f"pipeline {self.name}: {status}")
         update_status(self.folder, status, error=error, end_time=now_iso())
         return status
