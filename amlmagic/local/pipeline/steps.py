@@ -85,6 +85,10 @@ def record_reused_job(root: Path, original: str, name: str, parent: str, spec: M
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "artifacts").mkdir(parents=True)
     (staging / "outputs").mkdir()
+    if (source / "code").is_dir():  # the original's snapshot: the code the outputs came from
+        shutil.copytree(source / "code", staging / "code", symlinks=True)
+    else:
+        (staging / "code").mkdir()
     if (source / "user_logs").is_dir():
         shutil.copytree(source / "user_logs", staging / "user_logs")
     else:
