@@ -219,6 +219,10 @@ class PipelineController:
             why = ("force_rerun is set on the pipeline" if self.force_rerun else
                    "its component is not deterministic (is_deterministic: false)" if not deterministic else
                    explain((previous(self.store, identity) or {}).get("parts"), parts))
+            # Saved before the submit: a controller restarted in between adopts the job, never
+            # submits the step twice (`_adopt`).
+            entry.update({"status": "Starting", "reason": f"ran: {why}"})
+            self.save()
             try:
                 submit_plan(self.store.root, spec, name=job_name, base_path=self.base, parent_job_name=self.name,
                             meta={"properties": {"amlmagic.reuse": f"ran: {why}"}})
@@ -243,8 +247,22 @@ class PipelineController:
         self.log(f"step {key}: {status} (job {entry['job']})")
         self.save()
 
+    def _adopt(self) -> None:
+        """What a previous controller of this pipeline left: a step caught between saving and
+        submitting runs if its job exists, else starts again."""
+        for key, entry in self._steps().items():
+            if entry["status"] == "Starting":
+                exists = entry.get("job") and (job_dir(self.store.root, entry["job"]) / "record.json").is_file()
+                step = self.graph.steps[key]
+                entry.update({"status": "Running", "reused": False, "original": entry["job"], "outputs": None,
+                              "planned_outputs": {o: output_uri(self.graph, step, o, entry["job"])
+                                                  for o in list(step.outputs) + ["artifacts"]}}
+                             if exists else {"status": "NotStarted"})
+        self.save()
+
     # -- the loop ------------------------------------------------------------------------------
     def run(self) -> str:
+        self._adopt()
         self.log(f"pipeline {self.name}: {len(self.graph.steps)} steps")
         update_status(self.folder, "Running")
         while True:
