@@ -294,3 +294,14 @@ def test_a_step_may_write_under_the_datastore_folder_it_reads(client, tmp_path):
 
     if namespaces_available():
         assert not (shared / "forbidden.txt").exists() and "refused" in log_of(client, steps["write"].name)
+
+
+def test_a_pipeline_output_with_a_name_registers_a_data_asset(client, project):
+    path = write_pipeline(project)
+    path.write_text(path.read_text().replace("  result:\n    type: uri_folder\n",
+                                             "  result:\n    type: uri_folder\n    name: totals\n"))
+    pipeline, steps = run(client, path)
+    assert pipeline.status == "Completed"
+    data = client.data.get("totals", version="1")
+    assert data.path.endswith(f"/azureml/{steps['total'].name}/total/")
+    assert (client.data.local_path("totals", "1") / "total.txt").read_text() == "100"

@@ -312,7 +312,30 @@ class PipelineController:
         self.save()
         return self._end(status)
 
+    def _register_outputs(self) -> None:
+        """A pipeline output with `name` (and `version`) registers what its step wrote as a data
+        asset version, as Azure does when the pipeline completes."""
+        for key, entry in self._steps().items():
+            for output, settings in self.graph.steps[key].outputs.items():
+                parent = settings.get("pipeline_output")
+                declared = self.graph.outputs.get(parent) or {} if parent else settings
+                asset = declared.get("name")
+                if not asset or entry.get("status") != "Completed":
+                    continue
+                with self.store.lock(f"data-{asset}"):
+                    version = str(declared.get("version") or self.store.next_version("data", asset))
+                    if self.store.get_version("data", asset, version) is not None:
+                        self.log(f"output {parent or output}: data {asset}:{version} exists already; not registered")
+                        continue
+                    spec = {"type": settings["type"], "path": entry["outputs"][output], "name": asset, "version": version}
+                    meta = {"created_at": now_iso(), "created_by": current_user(), "source": entry["outputs"][output],
+                            "job": entry["original"]}
+                    self.store.put_version("data", asset, version, {"spec": spec, "meta": meta})
+                self.log(f"output {parent or output}: registered data {asset}:{version}")
+
     def _end(self, status: str) -> str:
+        if status == "Completed":
+            self._register_outputs()
         failed = [k for k, e in self._steps().items() if e["status"] in ("Failed", "Canceled", "NotResponding")]
         error = None
         if failed and status == "Failed":
