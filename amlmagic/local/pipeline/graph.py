@@ -21,11 +21,11 @@ from typing import Any, Mapping
 
 from ...errors import NotFoundError, ValidationError
 from ...rules import parse_asset_ref
+from ...rules.pipelines import parse_binding
 from ..store import Store
 
-__all__ = ["Step", "Graph", "build_graph", "BINDING", "LITERAL_TYPES"]
+__all__ = ["Step", "Graph", "build_graph", "LITERAL_TYPES"]
 
-BINDING = re.compile(r"^\$\{\{\s*parent\.(inputs|outputs|jobs)\.([A-Za-z0-9_.\-]+)\s*\}\}$")
 LITERAL_TYPES = ("string", "integer", "number", "boolean")
 _STEP_KEY = re.compile(r"^[a-z_][a-z\d_]*$")
 _FOLDERISH = ("uri_folder", "mltable", "custom_model", "mlflow_model", "triton_model")
@@ -64,14 +64,6 @@ class Graph:
             done.extend(ready)
             pending = [k for k in pending if k not in ready]
         return done
-
-
-def _binding(value: Any) -> tuple[str, list[str]] | None:
-    text = value.get("path") if isinstance(value, Mapping) and set(value) <= {"path", "type", "mode"} else value
-    if not isinstance(text, str):
-        return None
-    m = BINDING.match(text.strip())
-    return (m[1], m[2].split(".")) if m else None
 
 
 def _local_or_ref(path: str) -> str:
@@ -184,7 +176,7 @@ def _bind_inputs(step: Step, given: Mapping[str, Any], steps: dict[str, Step], p
         decl = dict(decl or {})
         where = f"jobs.{step.key}.inputs.{name}"
         value = given.get(name)
-        binding = _binding(value)
+        binding = parse_binding(value)
         if binding is not None:
             kind, parts = binding
             if kind == "inputs":
@@ -241,7 +233,7 @@ def _bind_outputs(step: Step, given: Mapping[str, Any], parent_outputs: dict[str
     for name, decl in declared.items():
         value = given.get(name)
         out = {"type": str((decl or {}).get("type") or "uri_folder"), "mode": "rw_mount"}
-        binding = _binding(value)
+        binding = parse_binding(value)
         if binding is not None:
             kind, parts = binding
             if kind != "outputs" or len(parts) != 1:

@@ -44,10 +44,10 @@ def _follow(ctx, name: str) -> Any:
 
 
 def _monitor(client, name: str) -> Any:
-    from ...widgets import JobMonitor, SweepMonitor
+    from ...widgets import JobMonitor, PipelineGraph, SweepMonitor
 
     job = client.jobs.get(name)
-    return (SweepMonitor if job.type == "sweep" else JobMonitor)(client, name)
+    return {"sweep": SweepMonitor, "pipeline": PipelineGraph}.get(job.type, JobMonitor)(client, name)
 
 
 def wait_for_job(client, name: str, poll: float = 0.5) -> Any:
