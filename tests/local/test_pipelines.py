@@ -305,3 +305,54 @@ def test_a_pipeline_output_with_a_name_registers_a_data_asset(client, project):
     data = client.data.get("totals", version="1")
     assert data.path.endswith(f"/azureml/{steps['total'].name}/total/")
     assert (client.data.local_path("totals", "1") / "total.txt").read_text() == "100"
+
+
+SWEEP_PIPELINE = """\
+type: pipeline
+settings: {default_compute: azureml:local}
+jobs:
+  tune:
+    type: sweep
+    trial: ./trial.yml
+    inputs: {flag: false}
+    sampling_algorithm: grid
+    search_space:
+      q: {type: choice, values: [1, 3, 2]}
+    objective: {goal: maximize, primary_metric: score}
+    limits: {max_total_trials: 3, max_concurrent_trials: 2}
+  report:
+    command: cat ${{inputs.best}}/q.txt
+    environment: azureml:AzureML-sklearn-1.5@latest
+    inputs:
+      best: ${{parent.jobs.tune.outputs.model}}
+"""
+
+TRIAL = """\
+type: command
+name: trial
+inputs:
+  q: {type: integer, default: 0}
+  flag: {type: boolean}
+outputs:
+  model: {type: uri_folder}
+code: ./trial_src
+environment: azureml:AzureML-sklearn-1.5@latest
+command: python trial.py ${{inputs.q}} ${{inputs.flag}} ${{outputs.model}}
+"""
+
+
+def test_a_sweep_step_runs_with_the_sweep_engine_and_feeds_its_best_trial_downstream(client, tmp_path):
+    (tmp_path / "trial_src").mkdir()
+    (tmp_path / "trial_src" / "trial.py").write_text(
+        "import sys, pathlib, mlflow\nq, flag, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]\n"
+        "assert flag == 'False', flag\nmlflow.log_metric('score', q)\npathlib.Path(out, 'q.txt').write_text(f'best q={q}')\n")
+    (tmp_path / "trial.yml").write_text(TRIAL)
+    (tmp_path / "p.yml").write_text(SWEEP_PIPELINE)
+    pipeline, steps = run(client, tmp_path / "p.yml")
+    assert pipeline.status == "Completed", pipeline.properties.get("error")
+    assert steps["tune"].type == "sweep"
+    trials = client.jobs.list(parent_job_name=steps["tune"].name)
+    assert len(trials) == 3 and all(t.status == "Completed" for t in trials)
+    assert "best q=3" in log_of(client, steps["report"].name)
+    again, steps = run(client, tmp_path / "p.yml")
+    assert steps["tune"].properties["azureml.isreused"] == "true" and "best q=3" in log_of(client, steps["report"].name)

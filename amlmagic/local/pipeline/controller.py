@@ -63,7 +63,7 @@ def _snapshot_components(spec: dict, staging: Path, final: Path, root: Path) -> 
     spec names the copies where they will be once `staging` becomes `final`."""
     copies: dict[str, str] = {}
     for step in (spec.get("jobs") or {}).values():
-        component = step.get("component")
+        component = step.get("trial" if step.get("type") == "sweep" else "component")
         code = component.get("code") if isinstance(component, dict) else None
         if not code:
             continue
@@ -92,6 +92,9 @@ def submit_pipeline(workspace_root: str | os.PathLike, spec: Mapping[str, Any], 
         produced = {k: {o: output_uri(graph, graph.steps[k], o, "check") for o in list(graph.steps[k].outputs) + ["artifacts"]}
                     for k in step.depends}
         check = step_spec(graph, step, "check", produced, experiment)
+        if step.type == "sweep":
+            _sweep_check(check, key)
+            continue
         for k, binding in step.inputs.items():
             # An upstream output exists only once its step ran; a step after others may also read
             # a datastore path they write (checked when the step starts).
@@ -124,6 +127,15 @@ def submit_pipeline(workspace_root: str | os.PathLike, spec: Mapping[str, Any], 
     return name
 
 
+def _sweep_check(spec: dict, key: str) -> None:
+    from ..sweep.validation import sweep_defaults
+
+    try:
+        sweep_defaults(spec)
+    except AmlMagicError as exc:
+        raise type(exc)(f"jobs.{key}: {exc}") from None
+
+
 def _plan_check(store: Store, spec: dict, base: Path, final: Path, key: str) -> None:
     try:
         build_plan(store, spec, "check", base, final / "check")
@@ -139,9 +151,10 @@ def _resolved_spec(store: Store, spec: Mapping[str, Any], graph: Graph) -> dict:
     for key, node in (spec.get("jobs") or {}).items():
         node = dict(node)
         component = dict(graph.steps[key].component)
-        if isinstance(spec["jobs"][key].get("component"), str):
+        field = "trial" if graph.steps[key].type == "sweep" else "component"
+        if isinstance(spec["jobs"][key].get(field), str):
             node["component_ref"] = f"azureml:{component['name']}:{component['version']}"
-        node["component"] = component
+        node[field] = component
         resolved["jobs"][key] = node
     return resolved
 
@@ -224,8 +237,13 @@ class PipelineController:
             entry.update({"status": "Starting", "reason": f"ran: {why}"})
             self.save()
             try:
-                submit_plan(self.store.root, spec, name=job_name, base_path=self.base, parent_job_name=self.name,
-                            meta={"properties": {"amlmagic.reuse": f"ran: {why}"}})
+                if step.type == "sweep":
+                    from ..sweep.controller import submit_sweep
+
+                    submit_sweep(self.store.root, spec, name=job_name, base_path=self.base, parent_job_name=self.name)
+                else:
+                    submit_plan(self.store.root, spec, name=job_name, base_path=self.base, parent_job_name=self.name,
+                                meta={"properties": {"amlmagic.reuse": f"ran: {why}"}})
             except AmlMagicError as exc:  # e.g. a datastore path the steps before it did not write
                 entry.update({"status": "Failed", "job": None, "reason": f"could not start: {exc}"})
                 self.log(f"step {key}: could not start: {exc}")
@@ -242,6 +260,11 @@ class PipelineController:
         entry["status"] = status
         if status == "Completed":
             entry["outputs"] = entry.pop("planned_outputs")
+            if self.graph.steps[key].type == "sweep":  # downstream steps read the best trial's outputs
+                best = (read_status(job_dir(self.store.root, entry["job"])).get("properties") or {}).get(
+                    "best_child_run_id")
+                step = self.graph.steps[key]
+                entry["outputs"] = {o: output_uri(self.graph, step, o, best) for o in step.outputs} if best else {}
         remember(self.store, entry["identity"], entry["parts"], entry["job"], entry.get("outputs"),
                  reusable=status == "Completed" and entry["reusable"])
         self.log(f"step {key}: {status} (job {entry['job']})")

@@ -24,12 +24,13 @@ from ...rules import parse_asset_ref
 from ...rules.pipelines import parse_binding
 from ..store import Store
 
-__all__ = ["Step", "Graph", "build_graph", "LITERAL_TYPES"]
+__all__ = ["Step", "Graph", "build_graph", "LITERAL_TYPES", "SWEEP_FIELDS"]
 
 LITERAL_TYPES = ("string", "integer", "number", "boolean")
 _STEP_KEY = re.compile(r"^[a-z_][a-z\d_]*$")
 _FOLDERISH = ("uri_folder", "mltable", "custom_model", "mlflow_model", "triton_model")
 _SERVERLESS = ("serverless", "azureml:serverless")
+SWEEP_FIELDS = ("search_space", "objective", "sampling_algorithm", "limits", "early_termination")
 
 
 @dataclass
@@ -150,13 +151,18 @@ def build_graph(store: Store, spec: Mapping[str, Any], base_path: Path) -> Graph
         if not _STEP_KEY.match(str(key)):
             raise ValidationError(f"{where}: step names must be lowercase Python identifiers (a-z, 0-9, _), not {key!r}")
         node = dict(node or {})
-        component = _component(store, where, node.get("component"), base_path)
+        kind = node.get("type") or "command"
+        if kind not in ("command", "sweep"):
+            raise ValidationError(f"{where}: step type {kind!r} cannot run locally yet: use command or sweep steps")
+        component = _component(store, where, node.get("trial" if kind == "sweep" else "component"), base_path)
         compute = node.get("compute") or default_compute
         run = {"compute": None if compute in _SERVERLESS else compute}
         for field_name in ("environment_variables", "limits", "resources", "distribution"):
             if node.get(field_name):
                 run[field_name] = node[field_name]
-        steps[key] = Step(key, component, {}, {}, run, node.get("type") or "command")
+        if kind == "sweep":  # the trial's search-space inputs are sampled, not bound
+            run["sweep"] = {k: node[k] for k in SWEEP_FIELDS if node.get(k)}
+        steps[key] = Step(key, component, {}, {}, run, kind)
         nodes[key] = node
     for key, step in steps.items():  # a second pass: bindings may name later steps
         _bind_inputs(step, nodes[key].get("inputs") or {}, steps, parent_inputs)
@@ -172,7 +178,10 @@ def _bind_inputs(step: Step, given: Mapping[str, Any], steps: dict[str, Step], p
         if name not in declared:
             raise ValidationError(f"jobs.{step.key}.inputs.{name}: the component has no input {name!r} "
                                   f"(its inputs: {', '.join(declared) or 'none'})")
+    sampled = set((step.run.get("sweep") or {}).get("search_space") or {})
     for name, decl in declared.items():
+        if name in sampled:
+            continue
         decl = dict(decl or {})
         where = f"jobs.{step.key}.inputs.{name}"
         value = given.get(name)
@@ -216,6 +225,8 @@ def _bind_inputs(step: Step, given: Mapping[str, Any], steps: dict[str, Step], p
                                       "bind it or give it a value")
             step.inputs[name] = ("literal", None)
             continue
+        if decl.get("type") == "boolean" and type(value) is int and value in (0, 1):
+            value = bool(value)  # azure-ai-ml's dict dump writes False as 0
         if str(decl.get("type") or "") in LITERAL_TYPES:
             _check_literal(where, decl, value)
             step.inputs[name] = ("literal", value)

@@ -30,7 +30,10 @@ def default_datastore(graph: Graph) -> str:
 
 
 def output_uri(graph: Graph, step: Step, output: str, job_name: str) -> str:
-    """Where a step's output is written, as a URI the local workspace resolves."""
+    """Where a step's output is written, as a URI the local workspace resolves (for a sweep
+    step, `job_name` is its best trial: the trial's own output)."""
+    if step.type == "sweep":
+        return f"azureml://jobs/{job_name}/outputs/{output}"
     if output == "artifacts":
         return f"azureml://jobs/{job_name}/outputs/artifacts"
     settings = step.outputs.get(output) or {}
@@ -63,6 +66,8 @@ def step_spec(graph: Graph, step: Step, job_name: str, produced: Mapping[str, Ma
     # `artifacts` is the job's default output (what it writes to ./outputs), not one to place.
     outputs = {name: {"type": settings["type"], "path": output_uri(graph, step, name, job_name)}
                for name, settings in step.outputs.items() if name != "artifacts"}
+    if step.type == "sweep":
+        return _sweep_spec(step, inputs, outputs, experiment_name)
     spec: dict[str, Any] = {
         "type": "command", "command": component["command"], "environment": component.get("environment"),
         "inputs": inputs, "outputs": outputs, "display_name": step.key, "experiment_name": experiment_name,
@@ -75,12 +80,32 @@ def step_spec(graph: Graph, step: Step, job_name: str, produced: Mapping[str, Ma
     return spec
 
 
+def _sweep_spec(step: Step, inputs: dict, outputs: dict, experiment_name: str) -> dict:
+    """A sweep step as a sweep job: the trial is the component, its sampled inputs read from the
+    search space (`${{inputs.x}}` -> `${{search_space.x}}`, as azure-ai-ml's Sweep node does);
+    each trial writes its outputs in its own job (downstream steps read the best trial's)."""
+    sweep = step.run["sweep"]
+    command = step.component["command"]
+    for key in sweep.get("search_space") or {}:
+        command = command.replace(f"${{{{inputs.{key}}}}}", f"${{{{search_space.{key}}}}}")
+    trial = {"command": command, "environment": step.component.get("environment")}
+    if step.component.get("code"):
+        trial["code"] = step.component["code"]
+    spec: dict[str, Any] = {"type": "sweep", "trial": trial, "inputs": inputs, "display_name": step.key,
+                            "outputs": {name: {"type": out["type"]} for name, out in outputs.items()},
+                            "experiment_name": experiment_name, **sweep}
+    if step.run.get("compute"):
+        spec["compute"] = step.run["compute"]
+    return spec
+
+
 def record_reused_job(root: Path, original: str, name: str, parent: str, spec: Mapping[str, Any],
                       reason: str) -> None:
     """A Completed child job standing for a reused step: Azure's reused step shows the original's
     status, outputs, logs and metrics and carries `azureml.isreused` / `azureml.reusedrunid`."""
     source = job_dir(root, original)
-    original_plan = json.loads((source / "plan.json").read_text())
+    # A sweep step's job has no plan of its own (its trials do).
+    original_plan = json.loads((source / "plan.json").read_text()) if (source / "plan.json").is_file() else {}
     staging = jobs_root(root) / f".staging-{name}"
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "artifacts").mkdir(parents=True)
@@ -98,10 +123,12 @@ def record_reused_job(root: Path, original: str, name: str, parent: str, spec: M
     write_json_atomic(staging / "record.json", {
         "spec": {**spec, "name": name},
         "meta": {"created_at": stamp, "created_by": current_user(), "base_path": str(root), "parent_job_name": parent,
-                 "type": "command", "compute": original_plan.get("compute", {}).get("name"), "properties": properties,
+                 "type": spec.get("type", "command"), "compute": original_plan.get("compute", {}).get("name"),
+                 "properties": properties,
                  "reused_from": original},
     })
-    write_json_atomic(staging / "plan.json", {**original_plan, "name": name, "parent_job_name": parent})
+    if original_plan:
+        write_json_atomic(staging / "plan.json", {**original_plan, "name": name, "parent_job_name": parent})
     write_json_atomic(staging / "status.json", {
         "status": "Completed", "start_time": stamp, "end_time": stamp, "exit_code": 0,
         "history": [["NotStarted", stamp], ["Completed", stamp]],
