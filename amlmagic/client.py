@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Protocol, runtime_checkable
 __all__ = [
     "AmlClient", "Poller", "MetricsReader", "JobOperations", "ComputeOperations", "DatastoreOperations",
     "DataOperations", "EnvironmentOperations", "ModelOperations", "OnlineEndpointOperations",
-    "OnlineDeploymentOperations", "Points",
+    "OnlineDeploymentOperations", "ComponentOperations", "Points",
 ]
 
 # {metric: [(step, timestamp_ms, value), ...]}
@@ -161,6 +161,21 @@ class ModelOperations(_VersionedAssetOperations, Protocol):
 
 
 @runtime_checkable
+class ComponentOperations(_VersionedAssetOperations, Protocol):
+    def list(self, name: str | None = None, *, list_view_type: Any = "ActiveOnly", **kwargs: Any) -> Iterable[Any]:
+        """Without `name`, the latest version of each component; with it, its versions.
+        `list_view_type`: ActiveOnly (default), ArchivedOnly or All (azure-ai-ml's ListViewType)."""
+        ...
+
+    def archive(self, name: str, version: str | None = None, label: str | None = None) -> None:
+        """Hide a version (or, without version and label, the whole component) from `list`;
+        pipelines that name it still run."""
+        ...
+
+    def restore(self, name: str, version: str | None = None, label: str | None = None) -> None: ...
+
+
+@runtime_checkable
 class OnlineEndpointOperations(Protocol):
     def get(self, name: str, **kwargs: Any) -> Any: ...
     def list(self, **kwargs: Any) -> Iterable[Any]: ...
@@ -207,6 +222,9 @@ class AmlClient(Protocol):
 
     @property
     def models(self) -> ModelOperations: ...
+
+    @property
+    def components(self) -> ComponentOperations: ...
 
     @property
     def online_endpoints(self) -> OnlineEndpointOperations: ...

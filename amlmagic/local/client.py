@@ -44,6 +44,12 @@ class LocalMLClient:
         return JobOperations(self.workspace, self)
 
     @cached_property
+    def components(self):
+        from .operations.components import ComponentOperations
+
+        return ComponentOperations(self.workspace)
+
+    @cached_property
     def online_endpoints(self):
         from .operations.online_endpoints import OnlineEndpointOperations
 

@@ -95,6 +95,18 @@ NOUNS: dict[str, dict[str, Verb]] = {
         "show": Verb("show an environment version", (NAME, VERSION, LABEL), ("name",), handler="assets:environment_show"),
         "list": Verb("list environments (with -n: its versions)", (NAME, MAX_RESULTS), handler="assets:environment_list"),
     },
+    "component": {
+        "create": Verb("register a component version", (FILE, NAME, VERSION, SET, EXPORT), ("file|cell",), **_CREATE,
+                       handler="components:component_create"),
+        "show": Verb("show a component version", (NAME, VERSION, LABEL), ("name",), handler="components:component_show"),
+        "list": Verb("list components (with -n: its versions)",
+                     (NAME, MAX_RESULTS, Flag("--include-archived", None, "bool"), Flag("--archived-only", None, "bool")),
+                     handler="components:component_list"),
+        "archive": Verb("archive a version, or with only -n the whole component", (NAME, VERSION, LABEL), ("name",),
+                        handler="components:component_archive"),
+        "restore": Verb("restore an archived version or component", (NAME, VERSION, LABEL), ("name",),
+                        handler="components:component_restore"),
+    },
     "job": {
         "create": Verb("submit a command or sweep job", (FILE, NAME, SET, Flag("--stream", "-s", "bool"),
                        Flag("--experiment-name", None), DESCRIPTION, EXPORT), ("file|cell",), **_CREATE, handler="jobs:job_create"),
@@ -165,6 +177,7 @@ ALIASES = {
     "endpoint": "online-endpoint",
     "deployment": "online-deployment",
     "environments": "environment",
+    "components": "component",
     "jobs": "job",
     "models": "model",
 }

@@ -17,6 +17,7 @@ LOADERS = {
     "data": "load_data",
     "environment": "load_environment",
     "model": "load_model",
+    "component": "load_component",
     "compute": "load_compute",
     "datastore": "load_datastore",
     "online-endpoint": "load_online_endpoint",

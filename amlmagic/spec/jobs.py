@@ -193,6 +193,10 @@ def _bind_inputs_to_search_space(spec: dict) -> None:
 def job_to_spec(job: Any) -> dict:
     """A CLI v2 YAML dict of a command or sweep job that `load_job` accepts and that round-trips."""
     job_type = getattr(job, "type", None) or "command"
+    if job_type == "pipeline":
+        from .pipelines import pipeline_to_spec
+
+        return pipeline_to_spec(job)
     spec: dict[str, Any] = {"$schema": SCHEMAS.get(job_type, SCHEMAS["command"]), "type": job_type}
     spec.update(_common(job))
     if job_type == "sweep":
@@ -212,10 +216,16 @@ def spec_to_job(spec: dict, base_path: str | Path, params_override: list | None 
     from azure.ai.ml import load_job
 
     spec = _plain(spec)
+    if spec.get("type") == "pipeline":
+        from .pipelines import LOCAL_ONLY_KEYS
+
+        for step in (spec.get("jobs") or {}).values():
+            for key in LOCAL_ONLY_KEYS:
+                step.pop(key, None)
     # The schema requires an environment, but `command(...)` built in Python may have none (the
     # local backend then uses the current Python): load with a stand-in, then clear it.
     body = spec.get("trial", spec) if spec.get("type") == "sweep" else spec
-    missing_env = isinstance(body, dict) and not body.get("environment")
+    missing_env = spec.get("type") != "pipeline" and isinstance(body, dict) and not body.get("environment")
     if missing_env:
         body["environment"] = "azureml:none@latest"
     text = yaml.safe_dump(spec, sort_keys=False)

@@ -7,6 +7,7 @@ import { renderEndpointTester } from "./endpoint_tester.js";
 import { renderWorkspaceExplorer } from "./workspace_explorer.js";
 import { renderDataBrowser } from "./data_browser.js";
 import { renderEnvironmentBuilder } from "./environment_builder.js";
+import { renderPipelineGraph } from "./pipeline_graph.js";
 
 const VIEWS = {
   job_monitor: renderJobMonitor,
@@ -16,6 +17,7 @@ const VIEWS = {
   workspace_explorer: renderWorkspaceExplorer,
   data_browser: renderDataBrowser,
   environment_builder: renderEnvironmentBuilder,
+  pipeline_graph: renderPipelineGraph,
 };
 
 function render({ model, el }) {

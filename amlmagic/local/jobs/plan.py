@@ -117,7 +117,10 @@ def _output_paths(store: Store, folder: Path, outputs: Mapping[str, Any]) -> dic
         target = folder / "outputs" / name
         if value.get("path"):
             target = resolve_uri(store, str(value["path"]))
-        path = target / name if out_type == "uri_file" and not value.get("path") else target
+        if out_type == "uri_file":  # the command writes a file: its folder is made ready
+            path, target = (target, target.parent) if value.get("path") else (target / name, target)
+        else:
+            path = target
         planned[name] = {"type": out_type, "folder": str(target), "path": str(path)}
     return planned
 

@@ -23,9 +23,13 @@ UNPROTECTED_NOTICE = ("amlmagic: this machine has no mount namespaces, so the jo
 _MOUNT_INPUTS = 'for p; do mount --bind "$p" "$p" && mount -o remount,bind,ro "$p" || exit 97; done'
 # ... then runs the job's command (taken from the environment, so it needs no quoting here;
 # removed before the command sees it).
+# An output folder inside an input (a pipeline step writing under the datastore folder it reads)
+# is mounted again, writable, over the read-only one: on Azure they are separate mounts too.
+_MOUNT_OUTPUTS = ('printf "%s\\n" "$AMLMAGIC_JOB_WRITABLE" | while IFS= read -r w; do '
+                  '[ -z "$w" ] || { mount --bind "$w" "$w" && mount -o remount,bind,rw "$w"; } || exit 97; done || exit 97')
 _MOUNT_SCRIPT = (
-    f'{_MOUNT_INPUTS}; cmd=$AMLMAGIC_JOB_COMMAND; sh=$AMLMAGIC_JOB_SHELL; '
-    'unset AMLMAGIC_JOB_COMMAND AMLMAGIC_JOB_SHELL; exec "$sh" -c "$cmd"'
+    f'{_MOUNT_INPUTS}; {_MOUNT_OUTPUTS}; cmd=$AMLMAGIC_JOB_COMMAND; sh=$AMLMAGIC_JOB_SHELL; '
+    'unset AMLMAGIC_JOB_COMMAND AMLMAGIC_JOB_SHELL AMLMAGIC_JOB_WRITABLE; exec "$sh" -c "$cmd"'
 )
 
 
@@ -53,12 +57,18 @@ def namespaces_available() -> bool:
         return done.returncode == 0 and not os.path.exists(os.path.join(probe, "written"))
 
 
-def readonly_command(shell: str, command: str, paths: list[str], env: dict) -> list[str] | None:
+def readonly_command(shell: str, command: str, paths: list[str], env: dict,
+                     writable: list[str] = ()) -> list[str] | None:
     """The argv that runs `command` with `paths` read-only (and sets what it needs in `env`), or
-    None when there is nothing to protect or no way to protect it."""
+    None when there is nothing to protect or no way to protect it. `writable` folders (outputs)
+    stay writable where they sit inside a read-only path."""
     paths = [p for p in dict.fromkeys(paths) if os.path.exists(p)]
     if not paths or not namespaces_available():
         return None
+    inside = [w for w in dict.fromkeys(writable) if os.path.isdir(w)
+              and any(os.path.commonpath([os.path.realpath(w), os.path.realpath(p)]) == os.path.realpath(p)
+                      for p in paths)]
     env["AMLMAGIC_JOB_COMMAND"] = command
     env["AMLMAGIC_JOB_SHELL"] = shell
+    env["AMLMAGIC_JOB_WRITABLE"] = "\n".join(inside)
     return [*_unshare_argv(), "/bin/sh", "-c", _MOUNT_SCRIPT, "amlmagic-inputs", *paths]

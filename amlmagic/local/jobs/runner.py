@@ -186,13 +186,14 @@ class _Runner:
         shell = shutil.which("bash") or "/bin/sh"
         base_env = self._environ(bin_dir, mlflow_env)
         inputs = [i["local_path"] for i in plan["inputs"].values() if isinstance(i, dict) and i.get("local_path")]
+        outputs = [out["folder"] for out in plan["outputs"].values()]
         update_status(self.folder, "Running")
         if self.canceled:
             return "Canceled", None, None
         leaders: dict[int, int] = {}  # node rank -> its process group
         for launch in launches:
             env = {**base_env, **launch["env"]}
-            protected = readonly_command(shell, plan["command"], inputs, env)
+            protected = readonly_command(shell, plan["command"], inputs, env, outputs)
             argv = protected or [shell, "-c", plan["command"]]
             with open(self.folder / "user_logs" / launch["log"], "ab") as log:
                 if inputs and protected is None:

@@ -66,10 +66,14 @@ class JobOperations:
             except ImportError:
                 raise BackendError("sweep jobs are not available in this version of the local backend") from None
             name = submit_sweep(self._root, spec, name=getattr(job, "name", None), base_path=base_path)
+        elif job_type == "pipeline":
+            from ..pipeline.controller import submit_pipeline
+
+            name = submit_pipeline(self._root, spec, name=getattr(job, "name", None), base_path=base_path)
         elif job_type == "command":
             name = submit_plan(self._root, spec, name=getattr(job, "name", None), base_path=base_path)
         else:
-            raise ValidationError(f"job type {job_type!r} cannot run locally: use a command or sweep job")
+            raise ValidationError(f"job type {job_type!r} cannot run locally: use a command, sweep or pipeline job")
         return self.get(name)
 
     # -- read --------------------------------------------------------------------------------

@@ -94,7 +94,8 @@ def _code_path(spec: Mapping[str, Any], base: Path) -> Path | None:
 
 
 def submit_sweep(workspace_root: str | os.PathLike, spec: Mapping[str, Any], *, name: str | None = None,
-                 base_path: str | os.PathLike | None = None, start: bool = True) -> str:
+                 base_path: str | os.PathLike | None = None, start: bool = True,
+                 parent_job_name: str | None = None) -> str:
     """Create the sweep job (status Running) and start its detached controller; returns its name."""
     from ..jobs.plan import build_plan
     from ..tracking import prepare_run
@@ -127,7 +128,7 @@ def submit_sweep(workspace_root: str | os.PathLike, spec: Mapping[str, Any], *, 
         record = {
             "spec": {**spec, "name": name, "experiment_name": experiment, "limits": limits},
             "meta": {"created_at": now_iso(), "created_by": current_user(), "base_path": str(base),
-                     "parent_job_name": None, "type": "sweep", "compute": plan["compute"]["name"],
+                     "parent_job_name": parent_job_name, "type": "sweep", "compute": plan["compute"]["name"],
                      "pool_size": plan["compute"]["max_instances"]},
         }
         write_json_atomic(staging / "record.json", record)

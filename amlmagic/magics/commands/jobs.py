@@ -41,10 +41,10 @@ def _follow(ctx, name: str) -> Any:
 
 
 def _monitor(client, name: str) -> Any:
-    from ...widgets import JobMonitor, SweepMonitor
+    from ...widgets import JobMonitor, PipelineGraph, SweepMonitor
 
     job = client.jobs.get(name)
-    return (SweepMonitor if job.type == "sweep" else JobMonitor)(client, name)
+    return {"sweep": SweepMonitor, "pipeline": PipelineGraph}.get(job.type, JobMonitor)(client, name)
 
 
 def job_show(ctx) -> Any:
