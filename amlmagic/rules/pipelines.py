@@ -7,8 +7,10 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-__all__ = ["BINDING", "parse_binding", "step_edges", "layers"]
+__all__ = ["BINDING", "REUSE_REASON", "REUSED", "REUSED_RUN", "parse_binding", "step_edges", "layers"]
 
+# A reused step's properties, as Azure sets them; and ours: why a step ran or was reused.
+REUSED, REUSED_RUN, REUSE_REASON = "azureml.isreused", "azureml.reusedrunid", "amlmagic.reuse"
 BINDING = re.compile(r"^\$\{\{\s*parent\.(inputs|outputs|jobs)\.([A-Za-z0-9_.\-]+)\s*\}\}$")
 
 

@@ -17,16 +17,14 @@ from typing import Any
 import traitlets as t
 from ipywidgets import widget_serialization
 
-from ..rules import is_terminal, status_text
+from ..rules import REUSE_REASON, REUSED, REUSED_RUN, is_terminal, status_text
 from ..rules.pipelines import layers, step_edges
+from .graph_svg import graph_svg, png_graph
 from .polled import PolledJobWidget
 from .sources import job_times_ms
 from .static import esc, html_card
-from .graph_svg import graph_svg, png_graph
 
 __all__ = ["PipelineGraph", "graph_layout"]
-
-REUSED = "azureml.isreused"
 
 
 def graph_layout(keys: list[str], edges: list[tuple[str, str, str, str]]) -> dict[str, tuple[int, int]]:
@@ -80,8 +78,7 @@ class PipelineGraph(PolledJobWidget):
                 "key": key, "job": child.name if child is not None else "",
                 "status": status_text(child) if child is not None else "NotStarted",
                 "reused": str(props.get(REUSED, "")).lower() == "true",
-                "reason": props.get("amlmagic.reuse") or (f"reused {props['azureml.reusedrunid']}"
-                                                          if props.get("azureml.reusedrunid") else ""),
+                "reason": props.get(REUSE_REASON) or (f"reused {props[REUSED_RUN]}" if props.get(REUSED_RUN) else ""),
                 "elapsed_s": round(((end or now) - start) / 1000, 1) if start else None,
                 "column": column, "row": row,
             })

@@ -221,8 +221,12 @@ class JobOperations:
         NotFoundError for an unknown job."""
         from ..tracking import MetricsReader
 
-        self.local_dir(name)
-        return MetricsReader(self._root, name)
+        return MetricsReader(self._root, self._original(name))
+
+    def _original(self, name: str) -> str:
+        """The job whose results a reused pipeline step shows (`azureml.reusedrunid`): metrics and
+        downloads follow it, as azure-ai-ml's download does; else the job itself."""
+        return read_record(self.local_dir(name))["meta"].get("reused_from") or name
 
     def code_source(self, name: str) -> Path | None:
         """The folder the job's `code:` was submitted from (a sweep: its trial's), resolved
@@ -298,8 +302,9 @@ class JobOperations:
     def download(self, name: str, download_path: str | os.PathLike = ".", output_name: str | None = None,
                  all: bool = False, **_: Any) -> Path:
         """Like MLClient's: the default output to <path>/artifacts/, a named output to
-        <path>/named-outputs/<name>/; `all` downloads both."""
-        folder = self.local_dir(name)
+        <path>/named-outputs/<name>/; `all` downloads both. A reused pipeline step downloads
+        what its original wrote."""
+        folder = self.local_dir(self._original(name))
         target = Path(download_path).expanduser().resolve()
         plan_outputs = (read_record(folder)["spec"].get("outputs") or {})
         wanted = list(plan_outputs) if all else [output_name] if output_name not in (None, "default", "artifacts") else []

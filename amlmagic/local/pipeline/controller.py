@@ -24,10 +24,8 @@ import hashlib
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,11 +33,13 @@ from typing import Any, Mapping
 
 from ...errors import AlreadyExistsError, AmlMagicError
 from ...names import generate_job_name, validate_job_name
-from ...rules import TERMINAL_STATUSES
+from ...rules import REUSE_REASON, TERMINAL_STATUSES
+from ..jobs.cancel import cancel_job
 from ..jobs.plan import build_plan, submit_plan
 from ..jobs.state import job_dir, jobs_root, own_job, read_record, read_status, record_launched_pid, update_status
+from ..osutil import launch_detached, read_json, write_json_atomic
 from ..snapshots import snapshot_code
-from ..store import Store, read_json, write_json_atomic
+from ..store import Store
 from ..workspace import current_user, now_iso
 from .graph import Graph, build_graph
 from .reuse import explain, find_reusable, fingerprint, fingerprint_parts, previous, remember
@@ -49,7 +49,6 @@ __all__ = ["submit_pipeline", "launch_controller", "PipelineController", "STATE_
 
 STATE_FILE = "pipeline_state.json"
 POLL_SECONDS = 0.02
-_PACKAGE_PARENT = str(Path(__file__).resolve().parents[3])
 
 
 def continue_on_failure(settings: Mapping[str, Any]) -> bool:
@@ -160,17 +159,11 @@ def _resolved_spec(store: Store, spec: Mapping[str, Any], graph: Graph) -> dict:
 
 
 def launch_controller(folder: Path) -> int:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_PARENT, env.get("PYTHONPATH")) if p)
-    with open(Path(folder) / "controller.log", "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "amlmagic.local.pipeline.controller", str(folder)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-            start_new_session=True, close_fds=True, cwd=str(folder),
-        )
-    record_launched_pid(Path(folder), proc.pid)
-    threading.Thread(target=proc.wait, name=f"amlmagic-reap-{proc.pid}", daemon=True).start()
-    return proc.pid
+    """Start the controller in its own session (it outlives the kernel); record its pid."""
+    folder = Path(folder)
+    pid = launch_detached("amlmagic.local.pipeline.controller", str(folder), log=folder / "controller.log", cwd=folder)
+    record_launched_pid(folder, pid)
+    return pid
 
 
 class PipelineController:
@@ -243,7 +236,7 @@ class PipelineController:
                     submit_sweep(self.store.root, spec, name=job_name, base_path=self.base, parent_job_name=self.name)
                 else:
                     submit_plan(self.store.root, spec, name=job_name, base_path=self.base, parent_job_name=self.name,
-                                meta={"properties": {"amlmagic.reuse": f"ran: {why}"}})
+                                meta={"properties": {REUSE_REASON: f"ran: {why}"}})
             except AmlMagicError as exc:  # e.g. a datastore path the steps before it did not write
                 entry.update({"status": "Failed", "job": None, "reason": f"could not start: {exc}"})
                 self.log(f"step {key}: could not start: {exc}")
@@ -315,9 +308,7 @@ class PipelineController:
             time.sleep(POLL_SECONDS)
 
     def _stop(self, status: str) -> str:
-        from ..sweep.trials import cancel_job
-
-        for key, entry in self._steps().items():
+        for entry in self._steps().values():
             if entry["status"] == "Running":
                 cancel_job(self.store.root, entry["job"])
         deadline = time.monotonic() + 30

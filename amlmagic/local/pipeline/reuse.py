@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ...rules import parse_asset_ref
-from ..store import Store, write_json_atomic
+from ..osutil import write_json_atomic
+from ..store import Store
 from ..uploads import content_hash
 from ..uris import is_remote_uri, resolve_uri
 

@@ -15,8 +15,9 @@ import shutil
 from pathlib import Path
 from typing import Any, Mapping
 
+from ...rules import REUSE_REASON, REUSED, REUSED_RUN
 from ..jobs.state import job_dir, jobs_root
-from ..store import write_json_atomic
+from ..osutil import write_json_atomic
 from ..uploads import DEFAULT_DATASTORE
 from ..workspace import current_user, now_iso
 from .graph import Graph, Step
@@ -119,7 +120,7 @@ def record_reused_job(root: Path, original: str, name: str, parent: str, spec: M
     else:
         (staging / "user_logs").mkdir()
     stamp = now_iso()
-    properties = {"azureml.isreused": "true", "azureml.reusedrunid": original, "amlmagic.reuse": reason}
+    properties = {REUSED: "true", REUSED_RUN: original, REUSE_REASON: reason}
     write_json_atomic(staging / "record.json", {
         "spec": {**spec, "name": name},
         "meta": {"created_at": stamp, "created_by": current_user(), "base_path": str(root), "parent_job_name": parent,
