@@ -356,3 +356,26 @@ def test_a_sweep_step_runs_with_the_sweep_engine_and_feeds_its_best_trial_downst
     assert "best q=3" in log_of(client, steps["report"].name)
     again, steps = run(client, tmp_path / "p.yml")
     assert steps["tune"].properties["azureml.isreused"] == "true" and "best q=3" in log_of(client, steps["report"].name)
+
+
+def test_a_pipeline_outlives_its_controller(client, project):
+    """A controller killed mid-run is started again when the pipeline's status is next read; the
+    new one adopts the running step and runs the rest, and no step runs twice."""
+    import os
+    import signal
+    import time
+
+    path = write_pipeline(project, side="sleep 2")
+    created = client.jobs.create_or_update(load_job(path, params_override=[{"jobs.prepare.command": "sleep 2 && python prepare.py ${{outputs.numbers}}"}]))
+    folder = client.root / "jobs" / created.name
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(client.jobs.list(parent_job_name=created.name)) < 2:
+        time.sleep(0.05)
+    pid = json.loads((folder / "status.json").read_text())["pid"]
+    os.kill(pid, signal.SIGKILL)
+    done = client.jobs.wait(created.name, timeout=120)  # reading the status revives it
+    assert done.status == "Completed", done.properties.get("error")
+    assert json.loads((folder / "status.json").read_text())["pid"] != pid
+    steps = client.jobs.list(parent_job_name=created.name)
+    assert sorted(s.display_name for s in steps) == ["prepare", "side", "total"]
+    assert "total 10" in log_of(client, next(s.name for s in steps if s.display_name == "total"))
