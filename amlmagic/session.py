@@ -16,7 +16,7 @@ from typing import Any
 
 __all__ = ["Session", "TrailEntry", "current_session", "entity_key", "reset_session", "VERSIONED_KINDS"]
 
-VERSIONED_KINDS = ("data", "environment", "model")
+VERSIONED_KINDS = ("data", "environment", "model", "component")
 
 
 def entity_key(kind: str, entity: Any = None, *, name: str | None = None, version: str | None = None,

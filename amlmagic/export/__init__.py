@@ -26,6 +26,7 @@ __all__ = ["export_session", "export_entity_yaml", "ExportResult", "MARKER"]
 
 MARKER = ".amlmagic-export"  # marks a folder this module wrote, so a new export may replace it
 _FOLDERS = {"datastore": "datastores", "compute": "computes", "environment": "environments", "data": "data",
+            "component": "components",
             "job": "jobs", "model": "models", "online-endpoint": "endpoints", "online-deployment": "deployments"}
 
 
@@ -44,7 +45,7 @@ class ExportResult(TextBlock):
 
 def _slug(item: TrailItem) -> str:
     entity = item.entity
-    if item.kind in ("data", "environment", "model"):
+    if item.kind in ("data", "environment", "model", "component"):
         return f"{entity.name}-{entity.version}"
     if item.kind == "online-deployment":
         return f"{entity.endpoint_name}-{entity.name}"

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..rules import LOCAL_COMPUTE, strip_azureml_prefix
 from ..spec.assets import asset_to_spec, is_secret_name
+from ..spec.components import component_to_spec
 from .files import Placer, local_content, original_job_code, registered_source
 from .jobspec import job_spec
 from .references import JobLink, job_output_ref
@@ -132,6 +133,60 @@ def _job(out: Exported, placer: Placer, client: Any, jobs: dict[str, str], for_a
                 value["path"] = placer.place(found, f"inputs/{input_name}/{found.name}")
 
 
+def _component_file(placer: Placer, client: Any, component: dict, relative: str, base: str | None) -> str:
+    """An inline component of a pipeline step written as its own YAML (`relative` to the
+    pipeline's), its code beside it; the step then names the file."""
+    spec = component_to_spec(component)
+    folder = Placer(placer.yaml_dir / Path(relative).parent, copy=placer.copy, exclude=placer.exclude)
+    if spec.get("code"):
+        found = local_content(client, spec["code"], base)
+        if found is not None:
+            spec["code"] = folder.place(found)
+    _put(spec, "environment", _environment(folder, client, spec.get("environment"), base,
+                                           f"{Path(relative).stem}-conda.yml"))
+    return placer.write(relative, dump_yaml(spec))
+
+
+def _pipeline(out: Exported, placer: Placer, client: Any, jobs: dict[str, str], for_azure: bool) -> None:
+    """A pipeline job: each inline component as its own file (`components/<step>.yml`), registered
+    ones by reference, local data beside the YAML, the local compute as deploy.sh's $COMPUTE."""
+    spec, item = out.spec, out.item
+    base = getattr(item.entity, "_base_path", None) or item.base_path
+    spec.pop("name", None)
+    settings = spec.get("settings") or {}
+    if for_azure and strip_azureml_prefix(str(settings.get("default_compute") or "")) in ("", LOCAL_COMPUTE):
+        spec["settings"] = {**settings, "default_compute": f"azureml:{PLACEHOLDER_COMPUTE}"}
+        out.sets.append(("settings.default_compute", "azureml:$COMPUTE"))
+    for name, value in (spec.get("inputs") or {}).items():
+        if isinstance(value, dict) and value.get("path"):
+            found = local_content(client, value["path"], base)
+            if found is not None:
+                value["path"] = placer.place(found, f"inputs/{name}/{found.name}")
+    for key, step in (spec.get("jobs") or {}).items():
+        if for_azure and strip_azureml_prefix(str(step.get("compute") or "")) == LOCAL_COMPUTE:
+            step.pop("compute")  # the pipeline's default compute ($COMPUTE) runs it
+        field_name = "trial" if step.get("type") == "sweep" else "component"
+        if isinstance(step.get(field_name), dict):
+            step[field_name] = _component_file(placer, client, step[field_name], f"components/{key}.yml", base)
+        for input_name, value in (step.get("inputs") or {}).items():
+            if isinstance(value, dict) and value.get("path") and not str(value["path"]).startswith("${{"):
+                if _link(out, f"jobs.{key}.inputs.{input_name}.path", value["path"], jobs, for_azure):
+                    continue
+                found = local_content(client, value["path"], base)
+                if found is not None:
+                    value["path"] = placer.place(found, f"inputs/{key}/{input_name}/{found.name}")
+
+
+def _component(out: Exported, placer: Placer, client: Any) -> None:
+    spec, item = out.spec, out.item
+    base = getattr(item.entity, "_base_path", None) or item.base_path
+    if spec.get("code"):
+        found = local_content(client, spec["code"], base)
+        if found is not None:
+            spec["code"] = placer.place(found)
+    _put(spec, "environment", _environment(placer, client, spec.get("environment"), base, "conda.yml"))
+
+
 def _asset(out: Exported, placer: Placer, client: Any, jobs: dict[str, str], for_azure: bool, conda_name: str) -> None:
     spec, item = out.spec, out.item
     base = getattr(item.entity, "_base_path", None) or item.base_path
@@ -164,9 +219,15 @@ def build_yaml(item: TrailItem, placer: Placer, client: Any, *, jobs: dict[str, 
                for_azure: bool = True, conda_name: str = "conda.yml") -> Exported:
     """`jobs` maps local job names to the exported ones: models and job inputs from their outputs
     keep the reference and wait for them."""
-    if item.kind == "job":
+    if item.kind == "job" and getattr(item.entity, "type", None) == "pipeline":
+        out = Exported(item, copy.deepcopy(job_spec(item.entity)))
+        _pipeline(out, placer, client, jobs or {}, for_azure)
+    elif item.kind == "job":
         out = Exported(item, copy.deepcopy(job_spec(item.entity)))
         _job(out, placer, client, jobs or {}, for_azure, conda_name)
+    elif item.kind == "component":
+        out = Exported(item, component_to_spec(item.entity))
+        _component(out, placer, client)
     else:
         out = Exported(item, copy.deepcopy(asset_to_spec(item.entity)[1]))
         _asset(out, placer, client, jobs or {}, for_azure, conda_name)

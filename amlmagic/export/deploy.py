@@ -12,6 +12,7 @@ from .build import PLACEHOLDER_COMPUTE, Exported
 __all__ = ["Step", "plan_steps", "render_deploy_sh", "render_readme", "aml_line"]
 
 _NOUNS = {"datastore": "datastore", "compute": "compute", "environment": "environment", "data": "data",
+          "component": "component",
           "job": "job", "model": "model", "online-endpoint": "online-endpoint",
           "online-deployment": "online-deployment"}
 

@@ -60,7 +60,19 @@ def _asset_ref(kind: str, text: Any) -> tuple[str, str, str | None] | None:
 def references_of(item: TrailItem, spec: dict | None = None) -> Iterator[tuple[str, str, str | None]]:
     """(kind, name, version or None) of everything the item refers to by name (`spec`: a job's
     CLI v2 dict, when the caller has it already)."""
-    if item.kind == "job":
+    if item.kind == "job" and spec is None and getattr(item.entity, "type", None) == "pipeline":
+        spec = job_spec(item.entity)
+    if item.kind == "job" and (spec or {}).get("type") == "pipeline":
+        found = []
+        for step in (spec.get("jobs") or {}).values():
+            component = step.get("trial" if step.get("type") == "sweep" else "component")
+            if isinstance(component, str):
+                found.append(_asset_ref("component", component))
+            for value in (step.get("inputs") or {}).values():
+                if isinstance(value, dict):
+                    kind = "model" if value.get("type") in MODEL_TYPES else "data"
+                    found.append(_asset_ref(kind, value.get("path")))
+    elif item.kind == "job":
         spec = spec or job_spec(item.entity)
         command = spec.get("trial") or spec
         found = [_asset_ref("environment", command.get("environment"))]
@@ -85,7 +97,8 @@ def references_of(item: TrailItem, spec: dict | None = None) -> Iterator[tuple[s
 def _fetch(client: Any, kind: str, name: str, version: str | None) -> Any:
     if kind == "compute":
         return client.compute.get(name)
-    operations = {"environment": client.environments, "data": client.data, "model": client.models}[kind]
+    operations = {"environment": client.environments, "data": client.data, "model": client.models,
+                  "component": client.components}[kind]
     return operations.get(name, version=version, label=None if version else "latest")
 
 

@@ -20,7 +20,8 @@ __all__ = ["TrailItem", "final_items", "entity_kind", "ORDER"]
 
 # deploy.sh's default order by kind; references.deploy_order moves a thing after what it uses when
 # that is of a later kind (an evaluation job after the model registered from a train job).
-ORDER = ("datastore", "compute", "environment", "data", "job", "model", "online-endpoint", "online-deployment")
+ORDER = ("datastore", "compute", "environment", "data", "component", "job", "model", "online-endpoint",
+         "online-deployment")
 
 
 @dataclass
@@ -37,9 +38,13 @@ def entity_kind(entity: Any) -> str | None:
     """The kind of an entity handed to `export_entity_yaml` (a trail entry knows its own)."""
     from azure.ai.ml.entities import Job
 
+    from azure.ai.ml.entities import Component
+
     kind = asset_kind(entity)
     if kind is not None:
         return kind
+    if isinstance(entity, Component):
+        return "component"
     return "job" if isinstance(entity, Job) else None
 
 

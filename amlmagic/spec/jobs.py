@@ -220,6 +220,8 @@ def spec_to_job(spec: dict, base_path: str | Path, params_override: list | None 
         from .pipelines import LOCAL_ONLY_KEYS
 
         for step in (spec.get("jobs") or {}).values():
+            if step.get("component_ref"):  # a registered component: named, as the user wrote it
+                step["trial" if step.get("type") == "sweep" else "component"] = step["component_ref"]
             for key in LOCAL_ONLY_KEYS:
                 step.pop(key, None)
     # The schema requires an environment, but `command(...)` built in Python may have none (the

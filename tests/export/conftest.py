@@ -22,7 +22,7 @@ import pytest
 LOADERS = {
     "data": "load_data", "environment": "load_environment", "model": "load_model", "compute": "load_compute",
     "datastore": "load_datastore", "job": "load_job", "online-endpoint": "load_online_endpoint",
-    "online-deployment": "load_online_deployment",
+    "online-deployment": "load_online_deployment", "component": "load_component",
 }
 
 _AZ_SCRIPT = """#!{python}
