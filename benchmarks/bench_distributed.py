@@ -116,7 +116,10 @@ def bench_all_reduce(client, code: Path, runs: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="CI: one run of each")
     args = parser.parse_args()
+    if args.quick:
+        args.runs = 1
     from amlmagic.local.client import LocalMLClient
 
     with tempfile.TemporaryDirectory(prefix="amlmagic-bench-dist-") as tmp:

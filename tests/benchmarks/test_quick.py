@@ -61,6 +61,15 @@ EXPECTED = {
         r"^  incremental read, 2 new pts: median [\d.]+ ms.*x under the goal\)$",
         r"^  goal <= 10\.0 ms/read: (OK|OVER GOAL)$",
     ],
+    "bench_pipeline": [
+        r"^5-step chain \(sleep [\d.]+ s each\): pipeline [\d.]+ s, shell [\d.]+ s: ratio [\d.]+ .*per step -?[\d.]+ s",
+        r"^the same pipeline reused whole: [\d.]+ s from submit to Completed .*ratio to its first run [\d.]+$",
+        r"^two independent CPU-bound steps: pipeline [\d.]+ s, sequential [\d.]+ s: ratio [\d.]+ ",
+    ],
+    "bench_distributed": [
+        r"^job start to first step: one process [\d.]+ s, DDP 2 processes [\d.]+ s .*ratio [\d.]+x",
+        r"^all_reduce 10 MB: job [\d.]+ ms, torchrun [\d.]+ ms .*ratio [\d.]+x \(goal <= 2x\)$",
+    ],
     "bench_jobs": [
         r"^hello world: direct \d+ ms, as a job \d+ ms .*ratio [\d.]+x$",
         r"^mlflow\.log_metric: in a job \d+ us/call, .*\(ratio [\d.]+x\)$",
