@@ -43,9 +43,23 @@ def field_errors(messages: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[
         return found
     if isinstance(messages, list):
         if messages and all(isinstance(m, dict) for m in messages):
-            return min((field_errors(m, path) for m in messages), key=len)
+            tries = [field_errors(m, path) for m in messages]
+            merged = _merged_choices(tries)
+            return merged if merged is not None else min(tries, key=len)
         return [pair for m in messages for pair in field_errors(m, path)]
     return [(path, " ".join(str(messages).split()))]
+
+
+def _merged_choices(tries: list[list[tuple[tuple[str, ...], str]]]) -> list[tuple[tuple[str, ...], str]] | None:
+    """A value every type of a union refused as "not in set" (distribution.type: each type
+    accepts its own name) as one error listing every allowed value; None otherwise."""
+    if len(tries) < 2 or any(len(t) != 1 for t in tries) or len({t[0][0] for t in tries}) != 1:
+        return None
+    matches = [_NOT_IN_SET.match(t[0][1]) for t in tries]
+    if not all(matches) or len({m.group(1) for m in matches}) != 1:
+        return None
+    choices = ", ".join(dict.fromkeys(c.strip(" '") for m in matches for c in m.group(2).split(",")))
+    return [(tries[0][0][0], f"Value '{matches[0].group(1)}' passed is not in set [{choices}]")]
 
 
 def _value_at(document: Any, path: tuple[str, ...]) -> Any:
