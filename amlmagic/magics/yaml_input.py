@@ -108,7 +108,9 @@ def _load(noun: str, source: Any, origin: str | None, overrides: list[dict], whe
     except (FileNotFoundError, NotFoundError) as exc:
         raise NotFoundError(f"{where}: {exc}") from None
     except Exception as exc:  # azure-ai-ml's ValidationException and schema errors
+        # AttributeError: azure-ai-ml's loaders call str methods on fields given as another type
+        # (a compute's `type: 1`): a field of the wrong type, so the YAML's fault.
         if type(exc).__name__ in ("ValidationException", "ValidationError", "UserErrorException",
-                                  "MlException", "ValueError", "TypeError", "KeyError"):
+                                  "MlException", "ValueError", "TypeError", "KeyError", "AttributeError"):
             raise ValidationError(_one_line(exc, where, document)) from None
         raise
