@@ -66,3 +66,14 @@ def test_used_up_put_is_a_mismatch_naming_request_and_closest_entries():
 def test_request_key_drops_only_ignored_query():
     key = request_key("get", "https://h/A/B?api-version=1&$top=1&hash=abc")
     assert key.method == "GET" and key.segments == ("a", "b") and key.query == (("$top", "1"),)
+
+
+def test_a_poll_past_the_end_of_its_recording_stops_after_max_repeats():
+    from amlmagic.backends.replay.matching import MAX_REPEATS
+
+    poll = WS + "/operations/1?api-version=1"
+    player = Player([entry("GET", poll, body={"status": "Creating"})])
+    answers = [player.answer("GET", poll)["ResponseBody"]["status"] for _ in range(1 + MAX_REPEATS)]
+    assert answers == ["Creating"] * (1 + MAX_REPEATS)  # the last answer repeats, a bounded number of times
+    with pytest.raises(ReplayMismatchError, match="The recording ends here"):
+        player.answer("GET", poll)

@@ -10,7 +10,9 @@ Rules (from replaying real azure-ai-ml traffic, see ../shared/recordings/README.
   uploaded folder depends on the bytes on the user's disk (line endings, checkouts), so it
   cannot identify the request any better than a sanitized id;
 - identical repeated requests (polling) walk through their matching entries in order; once they
-  are all used, GET and HEAD repeat the last one (a notebook may look one more time).
+  are all used, GET and HEAD repeat the last one (a notebook may look one more time), at most
+  MAX_REPEATS times **(our rule)**: a poller whose recording ends mid-operation would otherwise
+  poll a recorded "InProgress" forever.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ...errors import ReplayMismatchError
 
-__all__ = ["RequestKey", "request_key", "segment_matches", "Player"]
+__all__ = ["RequestKey", "request_key", "segment_matches", "Player", "MAX_REPEATS"]
+
+MAX_REPEATS = 20
 
 # Query parameters that never identify a request.
 IGNORED_QUERY = frozenset(
@@ -116,6 +120,7 @@ class Player:
         self._keys = [request_key(e["RequestMethod"], e["RequestUri"]) for e in entries]
         self._used = [False] * len(entries)
         self._last_for: dict[RequestKey, int] = {}
+        self._repeats: dict[RequestKey, int] = {}  # answers past the last matching entry, per request
         self._lock = threading.Lock()
         self.answered: list[int] = []  # indexes of the entries served, in order
 
@@ -130,8 +135,13 @@ class Player:
                     return self.entries[index]
             if key.method in _REPEATABLE and key in self._last_for:
                 index = self._last_for[key]
-                self.answered.append(index)
-                return self.entries[index]
+                self._repeats[key] = self._repeats.get(key, 0) + 1
+                if self._repeats[key] <= MAX_REPEATS:
+                    self.answered.append(index)
+                    return self.entries[index]
+                raise ReplayMismatchError(
+                    f"The recording ends here: {key.describe()} was answered {MAX_REPEATS} more times with its last "
+                    "recorded answer and is still asked. Record the session until the operation finishes.")
         raise ReplayMismatchError(self._mismatch_message(key))
 
     def unused(self) -> list[dict]:
