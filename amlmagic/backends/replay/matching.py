@@ -96,16 +96,17 @@ def segment_matches(recorded: str, actual: str) -> bool:
 def keys_match(recorded: RequestKey, actual: RequestKey) -> bool:
     if recorded.method != actual.method or len(recorded.segments) != len(actual.segments):
         return False
-    if not all(segment_matches(r, a) for r, a in zip(recorded.segments, actual.segments)):
+    if not all(segment_matches(r, a) for r, a in zip(recorded.segments, actual.segments, strict=True)):
         return False
     if [k for k, _ in recorded.query] != [k for k, _ in actual.query]:
         return False
-    return all(segment_matches(rv.lower(), av) for (_, rv), (_, av) in zip(recorded.query, actual.query))
+    return all(segment_matches(rv.lower(), av) for (_, rv), (_, av) in zip(recorded.query, actual.query, strict=True))
 
 
 def _similarity(recorded: RequestKey, actual: RequestKey) -> float:
     score = 2.0 if recorded.method == actual.method else 0.0
-    same = sum(1 for r, a in zip(recorded.segments, actual.segments) if segment_matches(r, a))
+    # paths of different lengths compare over their common prefix
+    same = sum(1 for r, a in zip(recorded.segments, actual.segments, strict=False) if segment_matches(r, a))
     score += same / max(len(recorded.segments), len(actual.segments), 1) * 4
     score -= abs(len(recorded.segments) - len(actual.segments)) * 0.1
     return score
@@ -145,7 +146,7 @@ class Player:
         raise ReplayMismatchError(self._mismatch_message(key))
 
     def unused(self) -> list[dict]:
-        return [e for e, used in zip(self.entries, self._used) if not used]
+        return [e for e, used in zip(self.entries, self._used, strict=True) if not used]
 
     def _mismatch_message(self, key: RequestKey) -> str:
         ranked = sorted(range(len(self._keys)), key=lambda i: -_similarity(self._keys[i], key))[:2]
