@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import BackendError, UsageError
-from .adapter import AzureMLClient
 
 __all__ = ["connect_azure", "connect_replay", "backend_name", "stop_replay", "StaticTokenCredential"]
 
@@ -129,6 +128,8 @@ def connect_azure(
         if recorder:
             recorder.stop()
         raise
+    from .adapter import AzureMLClient
+
     setattr(client, _BACKEND_ATTR, "azure")
     client._amlmagic_recorder = recorder
     return AzureMLClient(client, "azure")
@@ -191,6 +192,8 @@ def connect_replay(paths: list[str | Path]):
         polling_interval=0,  # long-running operations: no 30 s sleeps between polls
         enable_telemetry=False,
     )
+    from .adapter import AzureMLClient
+
     setattr(client, _BACKEND_ATTR, "replay")
     client._amlmagic_player = player
     return AzureMLClient(client, "replay", poll_interval=0)  # replayed polls answer at once
