@@ -228,7 +228,10 @@ class FakeAzureML:
         if job is not None:  # the job resource follows its run, as on Azure
             job.setdefault("properties", {})["status"] = status
         logs = {"user_logs/std_log.txt": f"{self.url}/logs/{run_id}/std_log.txt"}
-        return 200, {"runId": run_id, "status": status, "logFiles": logs, "warnings": [], "error": None}
+        error = None
+        if status == "Failed":  # run history's error of a failed run, as Azure reports a user error
+            error = {"error": {"code": "UserError", "message": "Execution failed: the command exited with code 1"}}
+        return 200, {"runId": run_id, "status": status, "logFiles": logs, "warnings": [], "error": error}
 
     def _next_status(self, run_id: str) -> str:
         """The run's next status: each read walks one step, the last one stays."""
