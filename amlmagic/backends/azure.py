@@ -131,7 +131,6 @@ def connect_azure(
     from .adapter import AzureMLClient
 
     setattr(client, _BACKEND_ATTR, "azure")
-    client._amlmagic_recorder = recorder
     return AzureMLClient(client, "azure")
 
 
