@@ -10,14 +10,11 @@ from __future__ import annotations
 import codecs
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import translating
 from .metrics import AzureMetricsReader
 from .wrap import TranslatedOperations, translate_result
-
-if TYPE_CHECKING:
-    from .adapter import AzureMLClient
 
 __all__ = ["AzureJobOperations", "STD_LOG"]
 
@@ -26,9 +23,9 @@ _MAX_POLL_SECONDS = 30.0
 
 
 class AzureJobOperations(TranslatedOperations):
-    def __init__(self, inner: Any, client: AzureMLClient):
+    def __init__(self, inner: Any, client: Any):
         super().__init__(inner)
-        self._client = client
+        self._client = client  # the AzureMLClient: its compute default, poll interval and MLClient
 
     def create_or_update(self, job: Any, **kwargs: Any) -> Any:
         """MLClient's create_or_update; a job without `compute:` gets the session's default
