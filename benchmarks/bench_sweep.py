@@ -32,10 +32,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from amlmagic.local.jobs.plan import submit_plan  # noqa: E402
-from amlmagic.local.jobs.state import TERMINAL, job_dir, raw_status, read_status  # noqa: E402
+from amlmagic.local.jobs.state import job_dir, raw_status, read_status  # noqa: E402
 from amlmagic.local.sweep.controller import STATE_FILE, submit_sweep  # noqa: E402
 from amlmagic.local.tracking import read_metrics  # noqa: E402
 from amlmagic.local.workspace import LocalWorkspace  # noqa: E402
+from amlmagic.rules import TERMINAL_STATUSES  # noqa: E402
 
 TRAIN = '''\
 import argparse, os, time
@@ -58,7 +59,7 @@ for k in range(1, a.steps + 1):
 def wait_status(folder: Path, poll: float) -> dict:
     while True:
         status = read_status(folder)
-        if status["status"] in TERMINAL:
+        if status["status"] in TERMINAL_STATUSES:
             return status
         time.sleep(poll)
 

@@ -11,7 +11,6 @@ the functions that need them.
 
 from __future__ import annotations
 
-from .adapter import AzureMLClient
 from .azure import StaticTokenCredential, backend_name, connect_azure, connect_replay, stop_replay
 from .errors import explain_azure_error, translate_azure_error
 from .metrics import AzureMetricsReader
@@ -27,3 +26,11 @@ __all__ = [
     "AzureMetricsReader",
     "StaticTokenCredential",
 ]
+
+
+def __getattr__(name: str):
+    if name == "AzureMLClient":  # the adapter and its groups load with the first client
+        from .adapter import AzureMLClient
+
+        return AzureMLClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

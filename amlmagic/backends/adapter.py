@@ -16,7 +16,6 @@ from functools import cached_property
 from typing import Any
 
 from .assets import AzureDataOperations, AzureDatastoreOperations, AzureEnvironmentOperations, AzureModelOperations
-from .errors import translating
 from .jobs import AzureJobOperations
 from .wrap import TranslatedOperations, translated_call
 
@@ -88,8 +87,7 @@ class AzureMLClient:
         translation; its other attributes (subscription_id, ...) as they are."""
         if name.startswith("__") or name == "ml_client":
             raise AttributeError(name)
-        with translating():
-            attribute = getattr(self.ml_client, name)
+        attribute = getattr(self.ml_client, name)  # AttributeError stays one: hasattr() must work
         if _is_operation_group(attribute):
             group = TranslatedOperations(attribute)
             self.__dict__[name] = group  # one wrapper per group, as MLClient keeps one group

@@ -7,12 +7,10 @@ MLClient's groups, errors translated, plus the interface's extras.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import UnsupportedError
-from ..rules import parse_asset_ref
 from .errors import translating
 from .wrap import TranslatedOperations
 
@@ -57,6 +55,8 @@ class AzureDataOperations(TranslatedOperations):
         a uri_file."""
         data = self._version(name, version)
         if self._cache is None:
+            import tempfile
+
             self._cache = Path(tempfile.mkdtemp(prefix="amlmagic-azure-data-", dir=tempfile.gettempdir()))
         folder = self._cache / data.name / str(data.version)
         if not folder.is_dir():
@@ -119,5 +119,7 @@ def _asset_ref(value: Any) -> str | None:
         return f"azureml:{name}:{version}" if name and version else None
     if "://" in value:
         return value
+    from ..rules import parse_asset_ref
+
     ref = parse_asset_ref(value)
     return f"azureml:{ref.name}:{ref.version}" if ref.version else f"azureml:{ref.name}@{ref.label or 'latest'}"

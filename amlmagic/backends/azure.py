@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import BackendError, UsageError
-from .adapter import AzureMLClient
 
 __all__ = ["connect_azure", "connect_replay", "backend_name", "stop_replay", "StaticTokenCredential"]
 
@@ -33,18 +32,34 @@ _active_replay_hook = None
 _active_recorder = None
 
 
+def _unsigned_token(scopes: tuple[str, ...], expires_on: int) -> str:
+    """An unsigned JWT for the scope's resource: azure-ai-ml decodes the token it sends with a
+    pipeline job and checks its audience (`_set_headers_with_user_aml_token`)."""
+    import base64
+    import json
+
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    audience = (scopes[0] if scopes else _ARM_SCOPE).removesuffix("/.default").removesuffix(".default")
+    claims = {"aud": audience, "tid": "00000000-0000-0000-0000-000000000000", "exp": expires_on}
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
 class StaticTokenCredential:
     """A credential for replay: a fixed fake token, no identity service involved."""
 
     def get_token(self, *scopes, **kwargs):
         from azure.core.credentials import AccessToken
 
-        return AccessToken("replay-token", int(time.time()) + 3600)
+        expires_on = int(time.time()) + 3600
+        return AccessToken(_unsigned_token(scopes, expires_on), expires_on)
 
     def get_token_info(self, *scopes, options=None):
         from azure.core.credentials import AccessTokenInfo
 
-        return AccessTokenInfo("replay-token", int(time.time()) + 3600)
+        expires_on = int(time.time()) + 3600
+        return AccessTokenInfo(_unsigned_token(scopes, expires_on), expires_on)
 
 
 def backend_name(client) -> str:
@@ -113,8 +128,9 @@ def connect_azure(
         if recorder:
             recorder.stop()
         raise
+    from .adapter import AzureMLClient
+
     setattr(client, _BACKEND_ATTR, "azure")
-    client._amlmagic_recorder = recorder
     return AzureMLClient(client, "azure")
 
 
@@ -175,6 +191,8 @@ def connect_replay(paths: list[str | Path]):
         polling_interval=0,  # long-running operations: no 30 s sleeps between polls
         enable_telemetry=False,
     )
+    from .adapter import AzureMLClient
+
     setattr(client, _BACKEND_ATTR, "replay")
     client._amlmagic_player = player
     return AzureMLClient(client, "replay", poll_interval=0)  # replayed polls answer at once

@@ -82,6 +82,9 @@ def explain_azure_error(exc: BaseException) -> str:
     body = _error_body(exc)
     code = body.get("code") or getattr(getattr(exc, "error", None), "code", None) or ""
     message = body.get("message") or getattr(getattr(exc, "error", None), "message", None)
+    failed = _failed_run_message(exc)
+    if not message and failed:
+        message = failed
     report = _sdk_report_details(exc)
     if not message and report:
         message = "Invalid fields: " + "; ".join(report)
@@ -106,6 +109,21 @@ def _sdk_report_details(exc: BaseException) -> list[str]:
         return []
     details = text.split("Details:", 1)[1].split("Resolutions:", 1)[0]
     return [line.strip()[3:].strip() for line in details.splitlines() if line.strip().startswith("(x)")]
+
+
+def _failed_run_message(exc: BaseException) -> str | None:
+    """The run's own error of azure-ai-ml's JobException for a failed job ("Exception : \n {json}")."""
+    text = str(getattr(exc, "message", "") or "")
+    if not text.startswith("Exception :"):
+        return None
+    try:
+        error = json.loads(text[len("Exception :"):])
+    except ValueError:
+        return None
+    while isinstance(error, dict) and isinstance(error.get("error"), dict):
+        error = error["error"]
+    message = error.get("message") if isinstance(error, dict) else None
+    return f"the job failed: {message}" if message else None
 
 
 def _sdk_error_type(exc: BaseException) -> type[AmlMagicError] | None:

@@ -10,15 +10,11 @@ from __future__ import annotations
 import codecs
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..rules import compute_for, is_terminal
 from .errors import translating
 from .metrics import AzureMetricsReader
 from .wrap import TranslatedOperations, translate_result
-
-if TYPE_CHECKING:
-    from .adapter import AzureMLClient
 
 __all__ = ["AzureJobOperations", "STD_LOG"]
 
@@ -27,13 +23,15 @@ _MAX_POLL_SECONDS = 30.0
 
 
 class AzureJobOperations(TranslatedOperations):
-    def __init__(self, inner: Any, client: AzureMLClient):
+    def __init__(self, inner: Any, client: Any):
         super().__init__(inner)
-        self._client = client
+        self._client = client  # the AzureMLClient: its compute default, poll interval and MLClient
 
     def create_or_update(self, job: Any, **kwargs: Any) -> Any:
         """MLClient's create_or_update; a job without `compute:` gets the session's default
         (`compute.use`), by the rule in amlmagic.rules.compute_for."""
+        from ..rules import compute_for
+
         default = self._client.compute.get_default()
         if default and hasattr(job, "compute") and not getattr(job, "compute", None):
             job.compute = compute_for(None, default)
@@ -44,6 +42,8 @@ class AzureJobOperations(TranslatedOperations):
     def wait(self, name: str, timeout: float | None = None) -> Any:
         """Poll get() until the job is in a terminal status or `timeout` seconds pass; the job.
         The delay starts at the client's poll interval and grows by half up to 30 s."""
+        from ..rules import is_terminal
+
         deadline = None if timeout is None else time.monotonic() + timeout
         delay = self._client.poll_interval
         job = self.get(name)

@@ -14,8 +14,8 @@ import ssl
 import tempfile
 import threading
 import uuid
-from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 __all__ = ["FakeAzureML", "cloud_kwargs", "self_signed_cert"]
@@ -23,11 +23,12 @@ __all__ = ["FakeAzureML", "cloud_kwargs", "self_signed_cert"]
 
 def self_signed_cert(folder: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 (azure-core sends bearer tokens over https only)."""
+    import ipaddress
+
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
-    import ipaddress
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
@@ -240,7 +241,10 @@ class FakeAzureML:
         if job is not None:  # the job resource follows its run, as on Azure
             job.setdefault("properties", {})["status"] = status
         logs = {"user_logs/std_log.txt": f"{self.url}/logs/{run_id}/std_log.txt"}
-        return 200, {"runId": run_id, "status": status, "logFiles": logs, "warnings": [], "error": None}
+        error = None
+        if status == "Failed":  # run history's error of a failed run, as Azure reports a user error
+            error = {"error": {"code": "UserError", "message": "Execution failed: the command exited with code 1"}}
+        return 200, {"runId": run_id, "status": status, "logFiles": logs, "warnings": [], "error": error}
 
     def _next_status(self, run_id: str) -> str:
         """The run's next status: each read walks one step, the last one stays."""

@@ -186,3 +186,20 @@ def test_model_lineage_names_the_job_its_data_and_environment(client, fake_azure
         "job": "trainer", "data": ["azureml:iris:1"], "environment": "azureml:sklearn-env:1"}
     assert client.models.lineage("from-path", "1") == {}
     assert client.models.registered_source("from-path", "1") is None
+
+
+def test_probing_for_a_missing_attribute_is_an_attribute_error(client):
+    assert not hasattr(client, "no_such_group") and not hasattr(client.jobs, "no_such_method")
+    assert hasattr(client, "subscription_id") and hasattr(client.jobs, "begin_cancel")
+
+
+def test_streaming_a_failed_job_says_why_in_one_line(client, fake_azure, capsys):
+    from azure.ai.ml import command
+
+    client.jobs.create_or_update(command(name="failing", command="exit 1", compute="cpu-cluster",
+                                         environment="azureml:sklearn-env:1"))
+    fake_azure.run_status["failing"] = ["Failed"]
+    with pytest.raises(BackendError) as info:
+        client.jobs.stream("failing")
+    assert str(info.value) == ("JobException: the job failed: Execution failed: the command exited with code 1")
+    assert "RunId: failing" in capsys.readouterr().out

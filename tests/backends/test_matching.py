@@ -87,3 +87,14 @@ def test_a_partly_used_collapsed_entry_is_not_unused_and_a_put_is_not_repeated()
         player.answer("PUT", uri)
     assert player.unused() == [player.entries[2]]
     assert len(player.mismatches) == 1 and player.mismatches[0].startswith("Replay has no recorded answer for PUT")
+
+
+def test_a_poll_past_the_end_of_its_recording_stops_after_max_repeats():
+    from amlmagic.backends.replay.matching import MAX_REPEATS
+
+    poll = WS + "/operations/1?api-version=1"
+    player = Player([entry("GET", poll, body={"status": "Creating"})])
+    answers = [player.answer("GET", poll)["ResponseBody"]["status"] for _ in range(1 + MAX_REPEATS)]
+    assert answers == ["Creating"] * (1 + MAX_REPEATS)  # the last answer repeats, a bounded number of times
+    with pytest.raises(ReplayMismatchError, match="The recording ends here"):
+        player.answer("GET", poll)

@@ -143,10 +143,25 @@ def errors_not_found_and_validation(client: AmlClient, world: World) -> None:
     assert "\n" not in str(info.value)
 
 
+def online_endpoint_create_show_list(client: AmlClient, world: World) -> None:
+    from azure.ai.ml.entities import ManagedOnlineEndpoint
+
+    created = client.online_endpoints.begin_create_or_update(
+        ManagedOnlineEndpoint(name="contract-ep", auth_mode="key", description="contract endpoint")).result()
+    assert (created.name, created.auth_mode, created.provisioning_state) == ("contract-ep", "key", "Succeeded")
+    shown = client.online_endpoints.get("contract-ep")
+    assert (shown.name, shown.auth_mode, shown.description) == ("contract-ep", "key", "contract endpoint")
+    assert shown.scoring_uri
+    assert "contract-ep" in [e.name for e in client.online_endpoints.list()]
+    with pytest.raises(NotFoundError):
+        client.online_endpoints.get("no-such-endpoint")
+
+
 SCENARIOS = {
     "data_create_show_list": data_create_show_list,
     "environment_create_show_list": environment_create_show_list,
     "model_create_show_list": model_create_show_list,
     "job_show_list_stream_metrics_log": job_show_list_stream_metrics_log,
     "errors_not_found_and_validation": errors_not_found_and_validation,
+    "online_endpoint_create_show_list": online_endpoint_create_show_list,
 }

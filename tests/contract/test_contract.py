@@ -47,3 +47,7 @@ def test_job_show_list_stream_metrics_log(backend):
 
 def test_errors_not_found_and_validation(backend):
     SCENARIOS["errors_not_found_and_validation"](*backend)
+
+
+def test_online_endpoint_create_show_list(backend):
+    SCENARIOS["online_endpoint_create_show_list"](*backend)

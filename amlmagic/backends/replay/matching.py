@@ -11,7 +11,9 @@ Rules (from replaying real azure-ai-ml traffic, see ../shared/recordings/README.
   cannot identify the request any better than a sanitized id;
 - identical repeated requests (polling) walk through their matching entries in order; an entry
   with `"Count": n` (the recorder collapses n identical exchanges into one) answers n of them;
-  once they are all used, GET and HEAD repeat the last one (a notebook may look one more time).
+  once they are all used, GET and HEAD repeat the last one (a notebook may look one more time),
+  at most MAX_REPEATS times **(our rule)**: a poller whose recording ends mid-operation would
+  otherwise poll a recorded "InProgress" forever.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ...errors import ReplayMismatchError
 
-__all__ = ["RequestKey", "request_key", "segment_matches", "Player"]
+__all__ = ["RequestKey", "request_key", "segment_matches", "Player", "MAX_REPEATS"]
+
+MAX_REPEATS = 20
 
 # Query parameters that never identify a request.
 IGNORED_QUERY = frozenset(
@@ -93,16 +97,17 @@ def segment_matches(recorded: str, actual: str) -> bool:
 def keys_match(recorded: RequestKey, actual: RequestKey) -> bool:
     if recorded.method != actual.method or len(recorded.segments) != len(actual.segments):
         return False
-    if not all(segment_matches(r, a) for r, a in zip(recorded.segments, actual.segments)):
+    if not all(segment_matches(r, a) for r, a in zip(recorded.segments, actual.segments, strict=True)):
         return False
     if [k for k, _ in recorded.query] != [k for k, _ in actual.query]:
         return False
-    return all(segment_matches(rv.lower(), av) for (_, rv), (_, av) in zip(recorded.query, actual.query))
+    return all(segment_matches(rv.lower(), av) for (_, rv), (_, av) in zip(recorded.query, actual.query, strict=True))
 
 
 def _similarity(recorded: RequestKey, actual: RequestKey) -> float:
     score = 2.0 if recorded.method == actual.method else 0.0
-    same = sum(1 for r, a in zip(recorded.segments, actual.segments) if segment_matches(r, a))
+    # paths of different lengths compare over their common prefix
+    same = sum(1 for r, a in zip(recorded.segments, actual.segments, strict=False) if segment_matches(r, a))
     score += same / max(len(recorded.segments), len(actual.segments), 1) * 4
     score -= abs(len(recorded.segments) - len(actual.segments)) * 0.1
     return score
@@ -121,6 +126,7 @@ class Player:
         self._counts = [max(int(e.get("Count") or 1), 1) for e in entries]
         self._left = list(self._counts)  # answers each entry still gives before it is used up
         self._last_for: dict[RequestKey, int] = {}
+        self._repeats: dict[RequestKey, int] = {}  # answers past the last matching entry, per request
         self._lock = threading.Lock()
         self.answered: list[int] = []  # indexes of the entries served, in order
         self.mismatches: list[str] = []  # the message of every request no entry answered
@@ -136,16 +142,22 @@ class Player:
                     return self.entries[index]
             if key.method in _REPEATABLE and key in self._last_for:
                 index = self._last_for[key]
-                self.answered.append(index)
-                return self.entries[index]
-            message = self._mismatch_message(key)
+                self._repeats[key] = self._repeats.get(key, 0) + 1
+                if self._repeats[key] <= MAX_REPEATS:
+                    self.answered.append(index)
+                    return self.entries[index]
+                message = (f"The recording ends here: {key.describe()} was answered {MAX_REPEATS} more times with "
+                           "its last recorded answer and is still asked. Record the session until the operation "
+                           "finishes.")
+            else:
+                message = self._mismatch_message(key)
             self.mismatches.append(message)
         raise ReplayMismatchError(message)
 
     def unused(self) -> list[dict]:
         """The entries no request was answered with (a collapsed entry served fewer times than its
         count is used: polling may legitimately end sooner)."""
-        return [e for e, left, count in zip(self.entries, self._left, self._counts) if left == count]
+        return [e for e, left, count in zip(self.entries, self._left, self._counts, strict=True) if left == count]
 
     def _mismatch_message(self, key: RequestKey) -> str:
         ranked = sorted(range(len(self._keys)), key=lambda i: -_similarity(self._keys[i], key))[:2]
