@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from ..errors import UsageError
 from ..session import Session
 from .parser import Command
-from ..errors import UsageError
 from .yaml_input import load_entity, load_fields, parse_overrides
 
 __all__ = ["Context"]
