@@ -120,7 +120,7 @@ class Recorder:
                 self._raw.append(entry)
                 self._counts.append(1)
             clean = [sanitizer.entry(e) for e in self._raw]
-            for written, count in zip(clean, self._counts):
+            for written, count in zip(clean, self._counts, strict=True):
                 if count > 1:
                     written["Count"] = count
             write_recording(self.path, clean)

@@ -34,21 +34,32 @@ def content_hash(path: Path) -> str:
 _SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
 
 
-def check_regular(source: Path) -> None:
+def check_regular(source: Path, walk: bool = True) -> None:
     """Refuse content that is not regular files and folders (a device, a pipe that would block
-    the read forever, a socket, a dangling link, /proc), before anything is read or copied."""
+    the read forever, a socket, a dangling link, /proc), before anything is read or copied;
+    `walk=False` checks `source` alone."""
     if any(source == folder or folder in source.parents for folder in _SYSTEM_FOLDERS):
         raise ValidationError(f"{source} is on a system filesystem ({source.parts[1]}), not content: "
                               "register regular files and folders")
-    entries = [source] if not source.is_dir() else [source, *source.rglob("*")]
-    for entry in entries:
-        try:
-            mode = entry.stat().st_mode  # through links: a link to a file is that file
-        except OSError:
-            raise ValidationError(f"{entry} cannot be read (a dangling link?): fix or remove it") from None
-        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-            raise ValidationError(f"{entry} is not a regular file (a device, pipe or socket): only regular files "
-                                  "and folders can be registered; remove it or register another path")
+    _check_entry(source)
+    folders = [str(source)] if walk and source.is_dir() else []
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:  # the entry's type comes with the listing: no stat for plain ones
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                elif not entry.is_file(follow_symlinks=False):
+                    _check_entry(Path(entry.path))  # a link (to what?) or a special file
+
+
+def _check_entry(entry: Path) -> None:
+    try:
+        mode = entry.stat().st_mode  # through links: a link to a file is that file
+    except OSError:
+        raise ValidationError(f"{entry} cannot be read (a dangling link?): fix or remove it") from None
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise ValidationError(f"{entry} is not a regular file (a device, pipe or socket): only regular files "
+                              "and folders can be registered; remove it or register another path")
 
 
 def upload_local_path(store: Store, source: Path) -> str:

@@ -37,7 +37,7 @@ class DataOperations(VersionedOperations):
         local = resolve_uri(self._store, source)
         if not local.exists():
             raise NotFoundError(f"data path {source} does not exist: check -p/--path")
-        check_regular(local)  # /proc, a device, pipe or socket: refused as such, not as the wrong type
+        check_regular(local, walk=False)  # /proc, a device, pipe or socket: refused as such, not as a wrong type
         if data_type == "uri_file" and not local.is_file():
             raise ValidationError(f"uri_file needs a file but {source} is a folder: use -t uri_folder")
         if data_type in ("uri_folder", "mltable") and not local.is_dir():
