@@ -120,7 +120,7 @@ def test_an_unchanged_pipeline_is_reused_whole_and_a_code_change_reruns_what_it_
     assert steps["total"].properties["amlmagic.reuse"] == "ran: code: total.py changed"
     assert "total 10" in log_of(client, steps["total"].name)  # it read the reused step's output
 
-    fourth, steps = run(client, path, **{"inputs.factor": 3})
+    _, steps = run(client, path, **{"inputs.factor": 3})
     assert steps["total"].properties["amlmagic.reuse"] == "ran: input factor: 10 -> 3"
     assert steps["prepare"].properties.get("azureml.isreused") == "true"
 
