@@ -121,3 +121,16 @@ def test_concurrent_processes_get_unique_gap_free_versions(client, folder):
     assert [w.wait(timeout=240) for w in writers] == [0, 0, 0, 0]
     versions = sorted(int(d.version) for d in client.data.list(name="shared"))
     assert versions == list(range(1, 17))
+
+
+def test_a_model_from_a_datastore_path_keeps_that_path_as_azure_does(client):
+    from azure.ai.ml.entities import Model
+
+    folder = client.root / "datastores" / "workspaceblobstore" / "models" / "m1"
+    folder.mkdir(parents=True)
+    (folder / "model.pkl").write_bytes(b"weights")
+    uri = "azureml://datastores/workspaceblobstore/paths/models/m1/"
+    model = client.models.create_or_update(Model(name="m", path=uri))
+    assert client.models.get("m", "1").path == model.path == uri
+    assert (client.models.local_path("m", "1") / "model.pkl").read_bytes() == b"weights"
+    assert client.models.lineage("m", "1") == {} and client.models.registered_source("m", "1") is None

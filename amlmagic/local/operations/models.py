@@ -48,6 +48,8 @@ class ModelOperations(VersionedOperations):
         if job:  # Azure keeps the job's output as the model's location; so do we
             path = source
             lineage = self._job_lineage(job["job"])
+        elif source.startswith("azureml://datastores/"):  # kept as registered, as Azure (and data) do
+            path = source
         else:
             path = upload_local_path(self._store, local)
         spec = {"type": model_type, "path": path}
