@@ -33,11 +33,7 @@ def test_environment_create_show_list(backend):
     SCENARIOS["environment_create_show_list"](*backend)
 
 
-def test_model_create_show_list(backend, request):
-    if backend[0].backend == "local":
-        # A divergence the suite found, left to the local engine's owner: Azure keeps a model's
-        # azureml://datastores/ path as registered; local copies the files into its model store.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="local rewrites a datastore model path"))
+def test_model_create_show_list(backend):
     SCENARIOS["model_create_show_list"](*backend)
 
 
