@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from .rules import is_terminal, status_text
 
@@ -106,14 +106,14 @@ class JobWatcher:
     count: the folder may hold an earlier run's jobs."""
 
     def __init__(self, notebook_dir: Path, out: TextIO | None = None, since: float | None = None,
-                 interval: float = 1.0, make_client: Callable[[Path], Any] | None = None):
+                 interval: float = 1.0):
         self.workspace = Path(notebook_dir) / ".amlmagic"
         self.out = out or sys.stdout
         self.since = time.time() if since is None else since
         self.interval = interval
-        self.make_client = make_client or _local_client
         self.client: Any = None
-        self.shown: dict[str, str] = {}
+        self.shown: dict[str, str] = {}  # job name (or "" for a failed poll) -> its last line
+        self.ended: set[str] = set()
         self._running = threading.Event()
         self._stopped = threading.Event()
         self._lock = threading.Lock()  # one poll at a time (the thread's and pause()'s)
@@ -145,7 +145,9 @@ class JobWatcher:
 
     def _client(self) -> Any:
         if self.client is None and self.workspace.is_dir():  # once the notebook has connected
-            self.client = self.make_client(self.workspace)
+            from .local.client import LocalMLClient
+
+            self.client = LocalMLClient(self.workspace)
         return self.client
 
     def poll(self) -> None:
@@ -158,22 +160,20 @@ class JobWatcher:
                     return
                 for job in reversed(client.jobs.list()):  # oldest first
                     created = getattr(getattr(job, "creation_context", None), "created_at", None)
-                    if created is None or created.timestamp() < self.since:
+                    if job.name in self.ended or created is None or created.timestamp() < self.since:
                         continue
                     trials = (list(client.jobs.list(parent_job_name=job.name))
                               if getattr(job, "type", None) == "sweep" else None)
-                    line = job_line(job, trials)
-                    if self.shown.get(job.name) != line:
-                        self.shown[job.name] = line
-                        print(INDENT + line, file=self.out, flush=True)
+                    self._show(job.name, job_line(job, trials))
+                    if is_terminal(job):  # its line will not change again
+                        self.ended.add(job.name)
             except Exception as exc:  # never let progress reporting break the run
-                print(f"{INDENT}(job progress unavailable: {type(exc).__name__}: {exc})", file=self.out, flush=True)
+                self._show("", f"(job progress unavailable: {type(exc).__name__}: {exc})")
 
-
-def _local_client(workspace: Path) -> Any:
-    from .local.client import LocalMLClient
-
-    return LocalMLClient(workspace)
+    def _show(self, key: str, line: str) -> None:
+        if self.shown.get(key) != line:
+            self.shown[key] = line
+            print(INDENT + line, file=self.out, flush=True)
 
 
 def filtered_stderr(target: TextIO | None = None) -> tuple[Any, threading.Thread]:
