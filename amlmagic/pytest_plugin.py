@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-__all__ = ["make_client", "aml_client", "aml_connection"]
+__all__ = ["aml_client", "aml_connection", "make_client"]
 
 MARKER = "aml_recording"
 _STATE = pytest.StashKey[dict]()

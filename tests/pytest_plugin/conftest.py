@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["REPO", "run_user_tests", "user_project", "USER_TEST"]
+__all__ = ["REPO", "USER_TEST", "run_user_tests", "user_project"]
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
