@@ -23,19 +23,20 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-__all__ = ["make_client", "aml_client", "aml_connection"]
+__all__ = ["aml_client", "aml_connection", "make_client"]
 
 MARKER = "aml_recording"
 _STATE = pytest.StashKey[dict]()
 _PASSED = pytest.StashKey[bool]()
 _RECORDED = pytest.StashKey[list]()
-# Where --aml-record finds the workspace when no config.json and no aml_connection override.
+# Where --aml-record finds the workspace (before config.json) unless aml_connection is overridden.
 _WORKSPACE_ENV = {"subscription_id": "AZURE_SUBSCRIPTION_ID", "resource_group": "AZURE_RESOURCE_GROUP",
                   "workspace": "AZUREML_WORKSPACE_NAME"}
 
@@ -68,7 +69,9 @@ def make_client(mode: str, *, workspace: Path | None = None, recording: Path | N
         return connect_replay([recording])
     if mode == "record":
         return connect_azure(**{"show": show, **(connection or {})}, record_path=recording)
-    raise ValueError(f"unknown aml_client mode {mode!r}: local, replay or record")
+    from .errors import UsageError
+
+    raise UsageError(f"unknown aml_client mode {mode!r}: give local, replay or record")
 
 
 @pytest.fixture

@@ -11,8 +11,14 @@ import tempfile
 from pathlib import Path
 
 from azure.ai.ml import MLClient, command
-from azure.ai.ml.entities import (AmlCompute, CodeConfiguration, Environment, ManagedOnlineDeployment, ManagedOnlineEndpoint,
-                                  Model)
+from azure.ai.ml.entities import (
+    AmlCompute,
+    CodeConfiguration,
+    Environment,
+    ManagedOnlineDeployment,
+    ManagedOnlineEndpoint,
+    Model,
+)
 from azure.identity import DefaultAzureCredential
 
 SRC = Path(__file__).resolve().parent / "src"

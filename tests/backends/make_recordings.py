@@ -415,14 +415,7 @@ def main(names: list[str] | None = None) -> None:
     import tempfile
 
     RECORDINGS.mkdir(exist_ok=True)
-    if not names or "example_pytest_plugin" in names:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = record_example(Path(tmp), "AmlMagicRecordingExample")
-        print(f"example_pytest_plugin: {len(load_recording(path)['Entries'])} entries")
-        names = [n for n in names or [] if n != "example_pytest_plugin"] if names else None
-        if names == []:
-            return
-    every = [*SCENARIOS, *MAGIC_SCENARIOS, *contract_scenarios()]
+    every = [*SCENARIOS, *MAGIC_SCENARIOS, *contract_scenarios(), "example_pytest_plugin"]
     unknown = sorted(set(names or []) - set(every))
     if unknown:
         raise SystemExit(f"unknown scenarios {unknown}: choose from {every}")
@@ -430,9 +423,12 @@ def main(names: list[str] | None = None) -> None:
         if names and name not in names:
             continue
         with tempfile.TemporaryDirectory() as tmp:
-            record_scenario(name, RECORDINGS / f"{name}.json", Path(tmp), f"AmlMagicRecording{index}")
-        print(f"{name}: {len(load_recording(RECORDINGS / f'{name}.json')['Entries'])} entries")
-
+            if name == "example_pytest_plugin":
+                path = record_example(Path(tmp), f"AmlMagicRecording{index}")
+            else:
+                path = RECORDINGS / f"{name}.json"
+                record_scenario(name, path, Path(tmp), f"AmlMagicRecording{index}")
+        print(f"{name}: {len(load_recording(path)['Entries'])} entries")
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -8,11 +8,20 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["REPO", "run_user_tests", "user_project", "USER_TEST"]
+__all__ = ["REPO", "USER_TEST", "run_user_tests", "user_project"]
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "tests" / "backends"))  # fake_azureml, make_recordings
+
+# pytester puts sys.modules back after each test, so a module first imported during one is imported
+# afresh in the next; cryptography's Rust-backed classes then fail their isinstance checks. The fake
+# server's certificate code imports these: import them once, before any pytester snapshot.
+import cryptography.hazmat.primitives.asymmetric.ec  # noqa: E402,F401
+import cryptography.hazmat.primitives.hashes  # noqa: E402,F401
+import cryptography.hazmat.primitives.serialization  # noqa: E402,F401
+import cryptography.x509  # noqa: E402,F401
+import cryptography.x509.oid  # noqa: E402,F401
 
 
 

@@ -7,9 +7,9 @@ import importlib.metadata
 import json
 import subprocess
 import sys
-import tomllib
 
 import pytest
+import tomllib
 from conftest import REPO
 
 pytest_plugins = ["pytester"]

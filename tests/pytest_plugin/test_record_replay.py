@@ -176,6 +176,6 @@ def test_what_a_failing_replay_tells_the_user(run_user_tests, pytester):
 
 def _failure_of(out: str, test: str) -> str:
     """The report section of one failed or erroring test."""
-    match = re.search(rf"_+ (?:ERROR at setup of )?{test} _+\n(.*?)(?=\n_{{5,}} |\n=+ )", out, re.S)
+    match = re.search(rf"_+ (?:ERROR at setup of )?{test} _+\n(.*?)(?=\n_{{5,}} |\n=+ )", out, re.DOTALL)
     assert match, f"no failure section for {test} in:\n{out}"
     return match.group(1)

@@ -17,7 +17,7 @@ import ipaddress
 import socket
 import threading
 
-__all__ = ["OfflineGuard", "NetworkBlockedError"]
+__all__ = ["NetworkBlockedError", "OfflineGuard"]
 
 _LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", ""}
 
@@ -71,7 +71,7 @@ class OfflineGuard:
         self._saved.append((owner, name, getattr(owner, name)))
         setattr(owner, name, replacement)
 
-    def __enter__(self) -> "OfflineGuard":
+    def __enter__(self) -> OfflineGuard:
         guard = self
         real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
         real_sendto, real_getaddrinfo = socket.socket.sendto, socket.getaddrinfo

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from train_and_deploy import train_and_deploy  # noqa: E402
+from train_and_deploy import train_and_deploy
 
 POINTS = [[1, 2.1], [2, 3.9], [3, 6.0]]  # slope 1.9929 by least squares
 
