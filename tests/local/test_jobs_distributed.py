@@ -333,3 +333,62 @@ def test_export_keeps_distribution_and_resources(tmp_path):
     overridden = job_to_spec(load_job(tmp_path / "job.yml", params_override=[
         {"distribution": {"type": "pytorch", "process_count_per_instance": 4}}]))
     assert overridden["distribution"] == {"type": "pytorch", "process_count_per_instance": 4}
+
+
+SWEEP_TRIAL = """\
+import json, os, mlflow
+rank = int(os.environ["RANK"])
+mlflow.log_metric("score", float(os.environ["AZUREML_SWEEP_q"]) + rank, step=rank)
+print(json.dumps({k: os.environ[k] for k in ("RANK", "WORLD_SIZE", "AZUREML_SWEEP_q", "OMP_NUM_THREADS")}), flush=True)
+"""
+
+
+def test_a_sweep_runs_distributed_trials(client, tmp_path):
+    from azure.ai.ml import load_job
+
+    write(tmp_path, {"src/trial.py": SWEEP_TRIAL, "sweep.yml": """\
+        type: sweep
+        trial:
+          code: ./src
+          command: python trial.py
+          environment: azureml:AzureML-sklearn-1.5@latest
+          distribution:
+            type: pytorch
+            process_count_per_instance: 2
+        compute: local
+        sampling_algorithm: grid
+        search_space:
+          q:
+            type: choice
+            values: [1, 2]
+        objective:
+          goal: maximize
+          primary_metric: score
+        limits:
+          max_total_trials: 2
+          max_concurrent_trials: 2
+        """})
+    sweep = client.jobs.create_or_update(load_job(tmp_path / "sweep.yml"))
+    assert client.jobs.wait(sweep.name, timeout=180).status == "Completed"
+    trials = client.jobs.list(parent_job_name=sweep.name)
+    assert len(trials) == 2
+    for trial in trials:
+        assert trial.status == "Completed"
+        seen = [json.loads(client.jobs.read_log(trial.name, log=n)[0]) for n in client.jobs.log_names(trial.name)]
+        assert [(s["RANK"], s["WORLD_SIZE"]) for s in seen] == [("0", "2"), ("1", "2")]
+        # two trials of two processes at once: the cores are split four ways
+        assert {s["OMP_NUM_THREADS"] for s in seen} == {str(max(1, (os.cpu_count() or 1) // 4))}
+        assert len(client.jobs.metrics(trial.name)["score"]) == 2  # both ranks log into the trial's run
+
+
+def test_a_distributed_trial_splits_its_threads_among_its_processes():
+    from amlmagic.local.sweep.trials import trial_processes, trial_spec, trial_threads
+
+    sweep = {"trial": {"command": "python t.py", "distribution": {"type": "pytorch", "process_count_per_instance": 2},
+                       "resources": {"instance_count": 2}},
+             "limits": {"max_total_trials": 8, "max_concurrent_trials": 2}}
+    assert trial_processes(sweep) == 4
+    assert trial_threads(sweep, None, cores=16)["OMP_NUM_THREADS"] == "2"  # 16 cores / (2 trials x 4 processes)
+    assert trial_spec(sweep, None)["distribution"] == sweep["trial"]["distribution"]
+    assert trial_spec({**sweep, "trial": {"command": "x"}, "resources": {"instance_count": 3}}, None)["resources"] == {
+        "instance_count": 3}  # the sweep's resources when the trial has none
