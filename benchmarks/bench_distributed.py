@@ -102,9 +102,12 @@ def bench_first_step(client, code: Path, runs: int) -> None:
 
 def run_torchrun(script: Path) -> str:
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(script)],
-        capture_output=True, text=True, check=True, env=env).stdout
+        capture_output=True, text=True, env=env)
+    if done.returncode:
+        raise RuntimeError(f"torchrun failed with code {done.returncode}:\n{done.stderr[-3000:]}")
+    return done.stdout
 
 
 def bench_all_reduce(client, code: Path, runs: int) -> None:
