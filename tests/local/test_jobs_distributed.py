@@ -12,14 +12,15 @@ import socket
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
-
 import pytest
-from support import wait_for
-from tests.local.test_jobs import CURATED, client, cluster, log_of, poll, status_file, submit, write  # noqa: F401
+
+from tests.local import test_jobs
+from tests.local.test_jobs import CURATED, log_of, poll, status_file, submit, write
 
 from amlmagic.errors import ValidationError
 from amlmagic.local.jobs.state import process_alive
+
+client, cluster = test_jobs.client, test_jobs.cluster  # the job engine tests' fixtures
 
 # Prints what the rank sees, as JSON, then its process group (a simulated node).
 SHOW_ENV = """\

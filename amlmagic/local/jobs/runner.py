@@ -252,7 +252,8 @@ class _Runner:
         if self.canceled:
             return "Canceled", None, codes[0]
         if self.timed_out:
-            return "Canceled", f"the job ran longer than limits.timeout ({plan['timeout']} s) and was canceled", codes[0]
+            return ("Canceled", f"the job ran longer than limits.timeout ({plan['timeout']} s) and was canceled",
+                    codes[0])
         if failed is None:
             return "Completed", None, 0
         launch, code = launches[failed], codes[failed]
