@@ -22,12 +22,12 @@ from amlmagic.local.jobs.state import process_alive
 
 client, cluster = test_jobs.client, test_jobs.cluster  # the job engine tests' fixtures
 
-# Prints what the rank sees, as JSON, then its process group (a simulated node).
+# Prints what the rank sees, as JSON, and its session.
 SHOW_ENV = """\
 import json, os
 keys = [k for k in os.environ if k.startswith(("AZ_BATCH", "AZUREML_", "OMPI_COMM_WORLD", "TF_CONFIG"))]
 keys += ["MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK", "LOCAL_RANK", "NODE_RANK", "OMP_NUM_THREADS"]
-print(json.dumps({**{k: os.environ.get(k) for k in keys}, "pgid": os.getpgid(0)}), flush=True)
+print(json.dumps({**{k: os.environ.get(k) for k in keys}, "sid": os.getsid(0)}), flush=True)
 """
 
 # Trains a small linear model with DDP over gloo and all-reduces a tensor; rank 0 writes the result.
@@ -127,8 +127,9 @@ def test_pytorch_variables_ranks_and_nodes(client, cluster, tmp_path):
         assert s["AZUREML_CR_NODE_RANK"] == s["NODE_RANK"] and s["AZUREML_PROCESS_NAME"] == f"rank_{s['RANK']}"
         assert s["AZ_BATCH_HOST_LIST"] == "127.0.0.1,127.0.0.1"
     assert status_file(client, job.name)["master_port"] == int(port)
-    # each simulated node is a process group of its own
-    assert seen[0]["pgid"] == seen[1]["pgid"] != seen[2]["pgid"] == seen[3]["pgid"]
+    # every rank is a session of its own (the kernel's CPU share of a separate program)
+    sessions = {s["sid"] for s in seen}
+    assert len(sessions) == 4 and sessions == set(status_file(client, job.name)["child_pids"])
     # four processes on this machine: the cores are split among them, at least one thread each
     assert {s["OMP_NUM_THREADS"] for s in seen} == {str(max(1, (os.cpu_count() or 1) // 4))}
 
