@@ -38,6 +38,7 @@ opt.zero_grad()
 opt.step()
 if dist.get_rank() == 0:
     print("FIRST_STEP", time.time(), flush=True)
+dist.barrier()  # every rank done with gloo before any tears it down
 dist.destroy_process_group()
 """
 
@@ -57,6 +58,7 @@ for _ in range(20):
     times.append(time.perf_counter() - t)
 if dist.get_rank() == 0:
     print("ALL_REDUCE_MS", statistics.median(times) * 1000, flush=True)
+dist.barrier()  # every rank done with gloo before any tears it down
 dist.destroy_process_group()
 """
 

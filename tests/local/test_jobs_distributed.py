@@ -60,6 +60,7 @@ if rank == 0:
     with open(os.path.join(sys.argv[1], "result.json"), "w") as f:
         json.dump({"weight": model.weight.detach().tolist(), "bias": model.bias.item(),
                    "sum": total.item(), "world": world}, f)
+dist.barrier()  # every rank done with gloo before any tears it down
 dist.destroy_process_group()
 """
 

@@ -194,6 +194,7 @@ def train(args):
     if world > 1:
         import torch.distributed as dist
 
+        dist.barrier()  # every rank done with gloo before any tears it down
         dist.destroy_process_group()
         if rank != 0:
             return None
