@@ -66,8 +66,9 @@ class JobOperations(Protocol):
         ...
 
     def read_log(self, name: str, offset: int = 0) -> tuple[str, int]:
-        """Extra. Text appended to the job's `user_logs/std_log.txt` since byte `offset`, and the new
-        offset (what `az ml job stream` prints). ("", offset) while the log does not exist yet;
+        """Extra. Text appended to the job's `user_logs/std_log.txt` (a distributed job: rank 0's
+        `std_log_process_00.txt`, the log `az ml job stream` follows, rules/logs.py) since byte
+        `offset`, and the new offset (what `az ml job stream` prints). ("", offset) while the log does not exist yet;
         NotFoundError for an unknown job."""
         ...
 

@@ -170,6 +170,18 @@ print(train_job.name, train_job.status)
 if train_job.status != "Completed":  # stop here: the next steps need its model
     raise RuntimeError(f"the job ended {train_job.status}: read its log with %aml job stream -n {train_job.name}")
 """),
+    md("""
+The same job runs **distributed** by adding a `distribution` section: `train.py` joins a PyTorch
+process group from the variables Azure ML sets (`RANK`, `WORLD_SIZE`, `MASTER_ADDR`, ...), splits
+every batch among the processes and lets `DistributedDataParallel` (gloo) average the gradients;
+rank 0 logs and saves the model. Locally the processes run on this machine, each with its own log
+(`user_logs/std_log_process_00.txt`, ...; the stream follows rank 0); on a cluster add
+`resources.instance_count` for more nodes. The notebook trains with one process; the line below,
+uncommented, trains with two.
+"""),
+    code("""
+# train_job = %aml job create -f mnist/train-job.yml --stream --set inputs.epochs={EPOCHS} distribution.type=pytorch distribution.process_count_per_instance=2
+"""),
     code("""
 # every metric's series: {name: [(step, timestamp_ms, value), ...]}
 train_metrics = %aml job metrics -n {train_job.name}

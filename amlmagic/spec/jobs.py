@@ -163,6 +163,9 @@ def _sweep_fields(job: Any) -> dict:
     for field in ("search_space", "sampling_algorithm", "objective", "limits", "early_termination"):
         if raw.get(field) not in (None, {}):
             spec[field] = raw[field]
+    resources = _resources_to_spec(raw.get("resources"))
+    if resources:
+        spec["resources"] = resources
     # The YAML schema requires limits; a sweep built in Python may have none: Azure's default.
     spec.setdefault("limits", {"max_total_trials": 1000})
     policy = spec.get("early_termination")

@@ -182,3 +182,22 @@ def test_export_flag_on_a_job_cell_writes_a_yaml_that_submits_again(workspace):
     assert client.jobs.wait(second.name).status == "Completed"
     assert job_to_spec(second)["command"] == job_to_spec(first)["command"]
     assert client.jobs.wait(first.name).status == "Completed"
+
+
+def test_a_distributed_job_exports_its_distribution_and_resources_unchanged(workspace, tmp_path_factory):
+    (workspace / "src").mkdir()
+    (workspace / "src" / "train.py").write_text("import os\nprint(os.environ['RANK'])\n")
+    cell = ("command: python train.py\ncode: ./src\nenvironment:\n  image: python:3.11-slim\ncompute: local\n"
+            "distribution:\n  type: pytorch\n  process_count_per_instance: 2\n"
+            "resources:\n  instance_count: 1\n  shm_size: 2g\n")
+    job = run_aml("job create", cell)
+    client = current_session().client
+    assert client.jobs.wait(job.name).status == "Completed"
+    folder = tmp_path_factory.mktemp("export")
+    path, _out = export_one(client.jobs.get(job.name), folder)
+    exported = yaml.safe_load(path.read_text())
+    assert exported["distribution"] == {"type": "pytorch", "process_count_per_instance": 2}
+    assert exported["resources"] == {"instance_count": 1, "shm_size": "2g"}
+    again = load_job(str(path))
+    assert job_to_spec(again)["distribution"] == exported["distribution"]
+    assert job_to_spec(again)["resources"] == exported["resources"]

@@ -17,14 +17,17 @@ import pytest
 
 from amlmagic.errors import ValidationError
 from amlmagic.local.jobs.state import process_alive
-from tests.local.test_jobs import CURATED, client, cluster, log_of, poll, status_file, submit, write  # noqa: F401
+from tests.local import test_jobs
+from tests.local.test_jobs import CURATED, log_of, poll, status_file, submit, write
 
-# Prints what the rank sees, as JSON, then its process group (a simulated node).
+client, cluster = test_jobs.client, test_jobs.cluster  # the job engine tests' fixtures
+
+# Prints what the rank sees, as JSON, and its session.
 SHOW_ENV = """\
 import json, os
 keys = [k for k in os.environ if k.startswith(("AZ_BATCH", "AZUREML_", "OMPI_COMM_WORLD", "TF_CONFIG"))]
 keys += ["MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK", "LOCAL_RANK", "NODE_RANK", "OMP_NUM_THREADS"]
-print(json.dumps({**{k: os.environ.get(k) for k in keys}, "pgid": os.getpgid(0)}), flush=True)
+print(json.dumps({**{k: os.environ.get(k) for k in keys}, "sid": os.getsid(0)}), flush=True)
 """
 
 # Trains a small linear model with DDP over gloo and all-reduces a tensor; rank 0 writes the result.
@@ -57,6 +60,7 @@ if rank == 0:
     with open(os.path.join(sys.argv[1], "result.json"), "w") as f:
         json.dump({"weight": model.weight.detach().tolist(), "bias": model.bias.item(),
                    "sum": total.item(), "world": world}, f)
+dist.barrier()  # every rank done with gloo before any tears it down
 dist.destroy_process_group()
 """
 
@@ -124,8 +128,9 @@ def test_pytorch_variables_ranks_and_nodes(client, cluster, tmp_path):
         assert s["AZUREML_CR_NODE_RANK"] == s["NODE_RANK"] and s["AZUREML_PROCESS_NAME"] == f"rank_{s['RANK']}"
         assert s["AZ_BATCH_HOST_LIST"] == "127.0.0.1,127.0.0.1"
     assert status_file(client, job.name)["master_port"] == int(port)
-    # each simulated node is a process group of its own
-    assert seen[0]["pgid"] == seen[1]["pgid"] != seen[2]["pgid"] == seen[3]["pgid"]
+    # every rank is a session of its own (the kernel's CPU share of a separate program)
+    sessions = {s["sid"] for s in seen}
+    assert len(sessions) == 4 and sessions == set(status_file(client, job.name)["child_pids"])
     # four processes on this machine: the cores are split among them, at least one thread each
     assert {s["OMP_NUM_THREADS"] for s in seen} == {str(max(1, (os.cpu_count() or 1) // 4))}
 
@@ -201,7 +206,7 @@ def test_a_failing_rank_fails_the_job_and_stops_the_others(client, tmp_path):
     state = status_file(client, job.name)
     _, rank0, grandchild = client.jobs.read_log(job.name)[0].split()[:3]
     for pid in [*state["child_pids"], int(rank0), int(grandchild)]:
-        poll(lambda: not process_alive(pid, None), timeout=10)
+        poll(lambda pid=pid: not process_alive(pid, None), timeout=10)
     assert not any(alive_in_group(g) for g in state["process_groups"])
     with socket.socket() as probe:  # the master port is free again
         probe.bind(("127.0.0.1", state["master_port"]))
@@ -216,7 +221,7 @@ def test_cancel_stops_every_rank(client, tmp_path):
     client.jobs.cancel(job.name)
     assert client.jobs.get(job.name).status == "Canceled"
     for pid in pids:
-        poll(lambda: not process_alive(pid, None), timeout=10)
+        poll(lambda pid=pid: not process_alive(pid, None), timeout=10)
 
 
 def test_after_a_machine_restart_the_job_is_failed(client, tmp_path):
@@ -331,3 +336,62 @@ def test_export_keeps_distribution_and_resources(tmp_path):
     overridden = job_to_spec(load_job(tmp_path / "job.yml", params_override=[
         {"distribution": {"type": "pytorch", "process_count_per_instance": 4}}]))
     assert overridden["distribution"] == {"type": "pytorch", "process_count_per_instance": 4}
+
+
+SWEEP_TRIAL = """\
+import json, os, mlflow
+rank = int(os.environ["RANK"])
+mlflow.log_metric("score", float(os.environ["AZUREML_SWEEP_q"]) + rank, step=rank)
+print(json.dumps({k: os.environ[k] for k in ("RANK", "WORLD_SIZE", "AZUREML_SWEEP_q", "OMP_NUM_THREADS")}), flush=True)
+"""
+
+
+def test_a_sweep_runs_distributed_trials(client, tmp_path):
+    from azure.ai.ml import load_job
+
+    write(tmp_path, {"src/trial.py": SWEEP_TRIAL, "sweep.yml": """\
+        type: sweep
+        trial:
+          code: ./src
+          command: python trial.py
+          environment: azureml:AzureML-sklearn-1.5@latest
+          distribution:
+            type: pytorch
+            process_count_per_instance: 2
+        compute: local
+        sampling_algorithm: grid
+        search_space:
+          q:
+            type: choice
+            values: [1, 2]
+        objective:
+          goal: maximize
+          primary_metric: score
+        limits:
+          max_total_trials: 2
+          max_concurrent_trials: 2
+        """})
+    sweep = client.jobs.create_or_update(load_job(tmp_path / "sweep.yml"))
+    assert client.jobs.wait(sweep.name, timeout=180).status == "Completed"
+    trials = client.jobs.list(parent_job_name=sweep.name)
+    assert len(trials) == 2
+    for trial in trials:
+        assert trial.status == "Completed"
+        seen = [json.loads(client.jobs.read_log(trial.name, log=n)[0]) for n in client.jobs.log_names(trial.name)]
+        assert [(s["RANK"], s["WORLD_SIZE"]) for s in seen] == [("0", "2"), ("1", "2")]
+        # two trials of two processes at once: the cores are split four ways
+        assert {s["OMP_NUM_THREADS"] for s in seen} == {str(max(1, (os.cpu_count() or 1) // 4))}
+        assert len(client.jobs.metrics(trial.name)["score"]) == 2  # both ranks log into the trial's run
+
+
+def test_a_distributed_trial_splits_its_threads_among_its_processes():
+    from amlmagic.local.sweep.trials import trial_processes, trial_spec, trial_threads
+
+    sweep = {"trial": {"command": "python t.py", "distribution": {"type": "pytorch", "process_count_per_instance": 2},
+                       "resources": {"instance_count": 2}},
+             "limits": {"max_total_trials": 8, "max_concurrent_trials": 2}}
+    assert trial_processes(sweep) == 4
+    assert trial_threads(sweep, None, cores=16)["OMP_NUM_THREADS"] == "2"  # 16 cores / (2 trials x 4 processes)
+    assert trial_spec(sweep, None)["distribution"] == sweep["trial"]["distribution"]
+    assert trial_spec({**sweep, "trial": {"command": "x"}, "resources": {"instance_count": 3}}, None)["resources"] == {
+        "instance_count": 3}  # the sweep's resources when the trial has none

@@ -8,7 +8,8 @@ starts, with the variables Azure sets and the per-process log names Azure writes
     env = process_env(dist, table[i], ports)         # the variables process i gets
 
 Our rules (docs/distributed.md):
-- every simulated node is this machine, host 127.0.0.1; a node is a process group of its own;
+- every simulated node is this machine, host 127.0.0.1; every process is a session of its own
+  (runner.py), so the kernel gives each rank the CPU share of a separate program;
 - MASTER_PORT is a free port chosen when the job starts (Azure's nodes own port 6105, a shared
   machine does not), unless the job sets MASTER_PORT in environment_variables;
 - TensorFlow: every worker and parameter server is a node of its own, each with its own port;

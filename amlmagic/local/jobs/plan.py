@@ -7,8 +7,9 @@ sweep controller's own detached process can submit its trials through here.
 
 `spec` is the job's CLI v2 dict (amlmagic.spec.jobs.job_to_spec): command, code, environment,
 inputs, outputs, compute, environment_variables, display_name, experiment_name, description,
-tags, limits.timeout, distribution, resources.instance_count (distribution.py). Any error is raised before anything is written (one-line message naming
-the field); the job folder appears at once, complete, by renaming a staging folder.
+tags, limits.timeout, distribution, resources.instance_count (distribution.py). Any error is
+raised before anything is written (one-line message naming the field); the job folder appears
+at once, complete, by renaming a staging folder.
 """
 
 from __future__ import annotations

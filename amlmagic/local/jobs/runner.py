@@ -2,9 +2,9 @@
 
 It executes the job's plan.json (plan.py) and never imports azure.ai.ml:
 Preparing (MLflow run, environment realized) -> Queued (slots of the compute pool, one per
-process) -> Running (the command in bash, output to user_logs/std_log.txt, in its own process
-group; a distributed job starts one process per rank, each logging to its own file and each node
-a process group, and the first process to fail stops the others: distribution.py) -> Finalizing
+process) -> Running (the command in bash, output to user_logs/std_log.txt, in its own session;
+a distributed job starts one such process per rank, each logging to its own file, and the first
+process to fail stops the others: distribution.py) -> Finalizing
 (./outputs and ./logs moved into the artifacts, the MLflow run ended) -> Completed | Failed |
 Canceled. SIGTERM (begin_cancel) stops the whole process tree and ends the job Canceled.
 """
@@ -46,11 +46,6 @@ def log_tail(path: Path, chars: int = _TAIL_CHARS) -> str:
         return ""
 
 
-def _in_group(leader: int) -> dict:
-    """Popen arguments that start the process in group `leader` (0: a new group it leads)."""
-    if sys.version_info >= (3, 11):
-        return {"process_group": leader}
-    return {"preexec_fn": lambda: os.setpgid(0, leader)}
 
 
 class _Runner:
@@ -190,7 +185,6 @@ class _Runner:
         update_status(self.folder, "Running")
         if self.canceled:
             return "Canceled", None, None
-        leaders: dict[int, int] = {}  # node rank -> its process group
         for launch in launches:
             env = {**base_env, **launch["env"]}
             protected = readonly_command(shell, plan["command"], inputs, env, outputs)
@@ -199,25 +193,28 @@ class _Runner:
                 if inputs and protected is None:
                     log.write(UNPROTECTED_NOTICE.encode())
                     log.flush()
+                # Our rule: every process is a session (so a process group) of its own, as every
+                # job's command is: the kernel shares the CPU between sessions (autogroups), and
+                # ranks in one session got one process's share (docs/distributed.md).
                 child = subprocess.Popen(
                     argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                    **_in_group(leaders.get(launch["node_rank"], 0)),
+                    start_new_session=True,
                 )
-            leaders.setdefault(launch["node_rank"], child.pid)
             self.children.append(child)
-        self.groups = list(leaders.values())
+        self.groups = [c.pid for c in self.children]
         update_status(self.folder, None, child_pid=self.children[0].pid,
                       child_pids=[c.pid for c in self.children], process_groups=self.groups,
                       **({"master_port": int(launches[0]["env"].get("MASTER_PORT", 0)) or None} if dist else {}))
         if self.canceled:  # SIGTERM arrived between the check and Popen
             self._stop_processes()
         failed = self._wait_all(plan.get("timeout"))
-        self._kill_groups()  # whatever a process left behind in its node's group
+        self._kill_groups()  # whatever a process left behind in its group
         codes = [c.returncode for c in self.children]
         if self.canceled:
             return "Canceled", None, codes[0]
         if self.timed_out:
-            return "Canceled", f"the job ran longer than limits.timeout ({plan['timeout']} s) and was canceled", codes[0]
+            return ("Canceled", f"the job ran longer than limits.timeout ({plan['timeout']} s) and was canceled",
+                    codes[0])
         if failed is None:
             return "Completed", None, 0
         launch, code = launches[failed], codes[failed]

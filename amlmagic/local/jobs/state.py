@@ -140,7 +140,7 @@ def read_status(folder: Path) -> dict:
             folder, "Canceled" if canceled else "Failed",
             error=None if canceled else (
                 f"the job's runner process (pid {pid}) ended without a final status: it was killed "
-                "or the machine restarted; see user_logs/std_log.txt and runner.log in the job folder"
+                "or the machine restarted; see the logs in user_logs/ and runner.log in the job folder"
             ),
         )
     return current

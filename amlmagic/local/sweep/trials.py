@@ -23,13 +23,14 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
+from ...errors import AmlMagicError
 from ...rules import TERMINAL_STATUSES
 from ..jobs.cancel import cancel_job
 from ..jobs.state import job_dir, read_status, update_status
 
 __all__ = [
     "HYPERPARAMETERS_PROPERTY", "TERMINATION_PROPERTY", "trial_name", "trial_spec", "sweep_env",
-    "trial_meta", "trial_score", "terminate_trial", "trial_threads",
+    "trial_meta", "trial_score", "terminate_trial", "trial_threads", "trial_processes",
 ]
 
 HYPERPARAMETERS_PROPERTY = "hyperparameters"  # JSON of the trial's sampled values
@@ -46,9 +47,12 @@ def trial_spec(sweep_spec: Mapping[str, Any], code_dir: Path | None) -> dict[str
     spec: dict[str, Any] = {"type": "command", "command": trial.get("command")}
     if trial.get("code") and code_dir is not None:
         spec["code"] = str(code_dir)  # the sweep's snapshot, taken once at submit
-    for key in ("environment", "environment_variables"):
+    for key in ("environment", "environment_variables", "distribution"):
         if trial.get(key):
             spec[key] = trial[key]
+    # A distributed trial (our rule: the trial's own resources, else the sweep's).
+    if trial.get("resources") or sweep_spec.get("resources"):
+        spec["resources"] = trial.get("resources") or sweep_spec["resources"]
     for key in ("inputs", "outputs", "compute", "experiment_name", "tags"):
         if sweep_spec.get(key):
             spec[key] = sweep_spec[key]
@@ -67,17 +71,29 @@ def sweep_env(params: Mapping[str, Any]) -> dict[str, str]:
     return {f"AZUREML_SWEEP_{name}": _env_text(value) for name, value in params.items()}
 
 
+def trial_processes(sweep_spec: Mapping[str, Any]) -> int:
+    """How many processes each trial runs: one, or its distribution's world size."""
+    from ..jobs.distribution import plan_distribution, world_size
+
+    try:
+        dist = plan_distribution(trial_spec(sweep_spec, None), {"name": "local", "max_instances": None})
+    except AmlMagicError:  # checked when the sweep was submitted; a port taken since fails the trial
+        return 1
+    return world_size(dist) if dist else 1
+
+
 def trial_threads(sweep_spec: Mapping[str, Any], pool_size: int | None, cores: int | None = None) -> dict[str, str]:
     """Thread-count variables for every trial, split up front among the trials that will run at
     once: min(max_concurrent_trials, max_total_trials, the pool's max_instances) (our rule). The
     job engine splits among the jobs running when each starts, which lets the first trial take
     every core; measured here, two 2-thread trials on 2 cores trained 5.4x slower than two
-    1-thread ones. A variable the trial sets in environment_variables wins."""
+    1-thread ones. A distributed trial's share is split again among its processes. A variable the
+    trial sets in environment_variables wins."""
     from ..jobs.scheduling import THREAD_VARIABLES
 
     limits = sweep_spec.get("limits") or {}
     at_once = min(x for x in (limits.get("max_concurrent_trials"), limits.get("max_total_trials"), pool_size) if x)
-    share = str(max(1, (cores or os.cpu_count() or 1) // max(1, int(at_once))))
+    share = str(max(1, (cores or os.cpu_count() or 1) // (max(1, int(at_once)) * trial_processes(sweep_spec))))
     user = (sweep_spec.get("trial") or {}).get("environment_variables") or {}
     return {name: share for name in THREAD_VARIABLES if name not in user}
 

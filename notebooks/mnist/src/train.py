@@ -7,6 +7,11 @@
 prepare_data.py writes it). Metrics go to MLflow without start_run: the job engine sets
 MLFLOW_TRACKING_URI / MLFLOW_RUN_ID, so they land in the job's own run. val_accuracy is logged
 several times per epoch so that early termination has intervals to compare.
+
+Under a `distribution: {type: pytorch, process_count_per_instance: N}` job (Azure sets RANK and
+WORLD_SIZE per process) it trains with DistributedDataParallel over gloo: every batch is split
+among the ranks, DDP averages the gradients, so the model sees the same global batch size; rank 0
+alone evaluates, logs and saves the model.
 """
 
 import argparse
@@ -18,7 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-__all__ = ["parse_args", "find_data_root", "load_mnist", "evaluate", "save_model", "train", "main"]
+__all__ = ["parse_args", "find_data_root", "load_mnist", "evaluate", "save_model", "join_ranks", "train", "main"]
 
 MODEL_FILE, CONFIG_FILE = "model.pt", "config.json"
 
@@ -88,6 +93,18 @@ def save_model(model, model_dir, config):
     os.replace(tmp, os.path.join(model_dir, CONFIG_FILE))
 
 
+def join_ranks():
+    """(rank, world size) of this process: (0, 1) for a plain job; under a distributed job, the
+    process group is joined from the variables Azure sets (MASTER_ADDR, RANK, WORLD_SIZE, ...)."""
+    world = int(os.environ.get("WORLD_SIZE") or 1)
+    if world <= 1:
+        return 0, 1
+    import torch.distributed as dist
+
+    dist.init_process_group("gloo")
+    return dist.get_rank(), world
+
+
 class MetricLog:
     """mlflow.log_metric into the job's run, and a line on stdout (the job's std_log)."""
 
@@ -129,16 +146,21 @@ def train(args):
     if args.limit:
         train_images, train_labels = train_images[: args.limit], train_labels[: args.limit]
 
-    log = MetricLog()
+    rank, world = join_ranks()
+    log = MetricLog() if rank == 0 else None
     hyperparameters = {
         "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size, "width": args.width,
         "dropout": args.dropout, "weight_decay": args.weight_decay, "train_images": len(train_images),
-        "threads": torch.get_num_threads(),
+        "threads": torch.get_num_threads(), **({"processes": world} if world > 1 else {}),
     }
-    log.params(hyperparameters)
+    if log:
+        log.params(hyperparameters)
     model = DigitNet(width=args.width, dropout=args.dropout)
+    net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps_per_epoch = (len(train_images) + args.batch_size - 1) // args.batch_size
+    if world > 1 and len(train_images) % args.batch_size:
+        steps_per_epoch -= 1  # every rank needs a part of every batch: drop the short last one
     # OneCycleLR divides by the length of each phase: with only a few steps (tiny test data) a
     # phase can be empty. At least 8 steps; a longer schedule than the run just ends early.
     schedule = torch.optim.lr_scheduler.OneCycleLR(
@@ -152,22 +174,30 @@ def train(args):
         epoch_started = time.perf_counter()
         order = torch.randperm(len(train_images))
         for index in range(steps_per_epoch):
-            batch = order[index * args.batch_size : (index + 1) * args.batch_size]
-            loss = F.cross_entropy(model(normalize(train_images[batch])), train_labels[batch])
+            batch = order[index * args.batch_size : (index + 1) * args.batch_size][rank::world]
+            loss = F.cross_entropy(net(normalize(train_images[batch])), train_labels[batch])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             schedule.step()
             step += 1
             loss_sum, loss_count = loss_sum + loss.item(), loss_count + 1
-            if index + 1 in eval_points:
+            if index + 1 in eval_points and log:
                 log.metric("train_loss", loss_sum / loss_count, step)
                 val_accuracy = evaluate(model, val_images, val_labels)
                 log.metric("val_accuracy", val_accuracy, step)
                 loss_sum, loss_count = 0.0, 0
-        log.metric("epoch_seconds", time.perf_counter() - epoch_started, epoch + 1)
-        if args.test_each_epoch:
+        if log:
+            log.metric("epoch_seconds", time.perf_counter() - epoch_started, epoch + 1)
+        if args.test_each_epoch and log:
             log.metric("epoch_test_accuracy", evaluate(model, test_images, test_labels), epoch + 1)
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.barrier()  # every rank done with gloo before any tears it down
+        dist.destroy_process_group()
+        if rank != 0:
+            return None
     test_accuracy = evaluate(model, test_images, test_labels)
     log.metric("test_accuracy", test_accuracy, step)
     config = {
