@@ -36,9 +36,7 @@ class TrailItem:
 
 def entity_kind(entity: Any) -> str | None:
     """The kind of an entity handed to `export_entity_yaml` (a trail entry knows its own)."""
-    from azure.ai.ml.entities import Job
-
-    from azure.ai.ml.entities import Component
+    from azure.ai.ml.entities import Component, Job
 
     kind = asset_kind(entity)
     if kind is not None:

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import MNIST_DIR
 
 pytest.importorskip("torch", reason="torch is not installed (pip install amlmagic[mnist])")

@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 from azure.ai.ml import load_environment, load_job
+from conftest import MNIST_DIR
 
 from amlmagic.local.client import LocalMLClient
-from conftest import MNIST_DIR
 
 pytestmark = pytest.mark.slow
 

@@ -5,6 +5,7 @@ A small generated notebook on a real kernel (nbclient), running a tiny local job
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import subprocess
@@ -116,4 +117,4 @@ def test_progress_lines_in_order_with_times_and_no_kernel_warning(tmp_path):
     job_lines = [line.strip() for line in lines if line.startswith(" " * 8)]
     for name in {line.split()[1] for line in job_lines}:
         mine = [line for line in job_lines if line.split()[1] == name]
-        assert all(a != b for a, b in zip(mine, mine[1:])), mine
+        assert all(a != b for a, b in itertools.pairwise(mine)), mine

@@ -24,7 +24,6 @@ import cryptography.x509  # noqa: E402,F401
 import cryptography.x509.oid  # noqa: E402,F401
 
 
-
 @pytest.fixture
 def run_user_tests(pytester, monkeypatch):
     """run_user_tests(*args) -> RunResult: pytest on the pytester folder with the plugin loaded."""

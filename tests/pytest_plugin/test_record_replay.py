@@ -5,6 +5,7 @@ that goes wrong tells the user."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 
@@ -70,7 +71,7 @@ def test_recording_is_sanitized_and_collapsed_then_replays_offline(recorded, run
     # GET that reads the run's status, is the client's business: at least two, collapsed into one)
     assert [e["ResponseBody"]["status"] for e in run_polls] == ["Running", "Completed"]
     assert run_polls[0].get("Count", 1) >= 2 and run_polls[1].get("Count", 1) == 1
-    for first, second in zip(entries, entries[1:]):
+    for first, second in itertools.pairwise(entries):
         assert not (request_key(first["RequestMethod"], first["RequestUri"]) ==
                     request_key(second["RequestMethod"], second["RequestUri"]) and
                     first["ResponseBody"] == second["ResponseBody"] and first["StatusCode"] == second["StatusCode"]), \

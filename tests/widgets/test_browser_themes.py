@@ -11,8 +11,7 @@ import json
 
 import pytest
 
-from tests.widgets.browser import (chromium, jupyter_server, run_all_cells, screenshot, write_notebook,
-                                   ARTIFACTS)
+from tests.widgets.browser import ARTIFACTS, chromium, jupyter_server, run_all_cells, screenshot, write_notebook
 from tests.widgets.test_endpoint_tester import endpoint  # noqa: F401  (fixture)
 from tests.widgets.test_job_monitor import SRC
 

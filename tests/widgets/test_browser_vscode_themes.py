@@ -15,8 +15,7 @@ import time
 import pytest
 
 from tests.widgets.browser import ARTIFACTS, REPO, chromium
-from tests.widgets.test_browser_themes import (AA, BACKDROPS, CANVAS_CONTRAST, NEXT_FRAMES, TEXT_CONTRAST,
-                                               WIDGETS)
+from tests.widgets.test_browser_themes import AA, BACKDROPS, CANVAS_CONTRAST, NEXT_FRAMES, TEXT_CONTRAST, WIDGETS
 
 pytestmark = [pytest.mark.browser]
 
@@ -145,7 +144,7 @@ def test_every_widget_is_readable_in_vscode_dark_and_light(served):
         dark = _check(page, "dark")
         _set_theme(page, LIGHT_MODERN, "vscode-light")
         light = _check(page, "light")
-    for theme, (backdrops, texts, charts) in {"dark": dark, "light": light}.items():
+    for theme, (_backdrops, texts, charts) in {"dark": dark, "light": light}.items():
         assert {t["widget"] for t in texts} == {f"aml-{name}" for name in WIDGETS}
         poor = sorted((t for t in texts if t["ratio"] < AA), key=lambda t: t["ratio"])
         assert not poor, f"VS Code {theme}: {len(poor)} of {len(texts)} texts below {AA}:1: {poor[:20]}"

@@ -82,8 +82,9 @@ def test_static_fallbacks_draw_the_final_graph(finished):
     assert "data-status='Completed'" in html and "♻ reused" in html and "out → src" in html
     png = base64.b64decode(graph.static_png())
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     image = Image.open(io.BytesIO(png)).convert("RGB")
     colours = {image.getpixel((x, y)) for x in range(0, image.width, 4) for y in range(0, image.height, 4)}
