@@ -65,11 +65,16 @@ class JobOperations(Protocol):
         """Extra. Block until the job is in a terminal status (or `timeout` seconds pass); the job."""
         ...
 
-    def read_log(self, name: str, offset: int = 0) -> tuple[str, int]:
-        """Extra. Text appended to the job's `user_logs/std_log.txt` (a distributed job: rank 0's
-        `std_log_process_00.txt`, the log `az ml job stream` follows, rules/logs.py) since byte
-        `offset`, and the new offset (what `az ml job stream` prints). ("", offset) while the log does not exist yet;
-        NotFoundError for an unknown job."""
+    def read_log(self, name: str, offset: int = 0, log: str | None = None) -> tuple[str, int]:
+        """Extra. Text appended to the job's log since byte `offset`, and the new offset: by default
+        the log `az ml job stream` follows (`user_logs/std_log.txt`; a distributed job: rank 0's,
+        rules/logs.py), else `log`, one of `log_names`. ("", offset) while the log does not exist
+        yet; NotFoundError for an unknown job or log."""
+        ...
+
+    def log_names(self, name: str) -> list[str]:
+        """Extra. The job's per-process logs in `user_logs/` (one, `std_log.txt`, unless the job is
+        distributed), the streamed one first."""
         ...
 
     def metrics_reader(self, name: str) -> MetricsReader:

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..errors import NotFoundError
+from ..rules import SINGLE_PROCESS_LOG, stream_log
 from .errors import translating
 from .metrics import AzureMetricsReader
 from .wrap import TranslatedOperations, translate_result
@@ -59,7 +61,17 @@ class AzureJobOperations(TranslatedOperations):
             job = self.get(name)
         return job
 
-    def read_log(self, name: str, offset: int = 0) -> tuple[str, int]:
+    def log_names(self, name: str) -> list[str]:
+        """The run's per-process logs in user_logs/ (run history lists them), the streamed one first."""
+        with translating():
+            log_files = self.inner._runs_operations.get_run_details(name).log_files or {}
+        names = sorted(n[len("user_logs/"):] for n in log_files if n.startswith("user_logs/std_log"))
+        if not names:
+            return [SINGLE_PROCESS_LOG]
+        first = stream_log(names)
+        return [first, *(n for n in names if n != first)]
+
+    def read_log(self, name: str, offset: int = 0, log: str | None = None) -> tuple[str, int]:
         """Text appended to the job's std_log since byte `offset`, and the new offset.
 
         As `az ml job stream` (azure-ai-ml's stream_logs_until_completion): run history's details
@@ -72,7 +84,13 @@ class AzureJobOperations(TranslatedOperations):
         with translating():
             details = self.inner._runs_operations.get_run_details(name)
             log_files = details.log_files or {}
-            names = [STD_LOG] if STD_LOG in log_files else _get_sorted_filtered_logs(log_files, "command")
+            if log is not None:
+                if f"user_logs/{log}" not in log_files:
+                    raise NotFoundError(f"job {name} has no log {log!r}: its logs are "
+                                        f"{', '.join(self.log_names(name))}")
+                names = [f"user_logs/{log}"]
+            else:
+                names = [STD_LOG] if STD_LOG in log_files else _get_sorted_filtered_logs(log_files, "command")
             if not names:
                 return "", offset
             response = self.inner._requests_pipeline.get(log_files[names[0]])

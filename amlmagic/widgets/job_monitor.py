@@ -21,6 +21,8 @@ __all__ = ["JobMonitor"]
 class JobMonitor(PolledJobWidget):
     _kind = t.Unicode("job_monitor").tag(sync=True)
     log_tail = t.Unicode("").tag(sync=True)
+    log_names = t.List(t.Unicode()).tag(sync=True)  # a distributed job's per-process logs
+    log_name = t.Unicode("").tag(sync=True)  # the one shown (the streamed one, rank 0's, first)
     metric_names = t.List(t.Unicode()).tag(sync=True)
 
     def __init__(self, client: Any, job_name: str, interval: float = 0.2, start: bool = True, **kwargs: Any):
@@ -30,9 +32,22 @@ class JobMonitor(PolledJobWidget):
         self.store = SeriesStore()
         self._reader = self.client.jobs.metrics_reader(self.job_name)
         self._log = LogTail(self.client, self.job_name)
+        self.log_names = self.client.jobs.log_names(self.job_name)
+        self.log_name = self.log_names[0] if self.log_names else ""
 
     def __repr__(self) -> str:
         return f"JobMonitor({self.job_name!r}, status={self.status!r})"
+
+    def do_select_log(self, name: str = "") -> None:
+        """Show another process's log (a rank of a distributed job), read from its start."""
+        if name not in self.log_names:
+            self.error = f"job {self.job_name} has no log {name!r}: its logs are {', '.join(self.log_names)}"
+            return
+        self._log = LogTail(self.client, self.job_name, log=name)
+        self._log.poll()
+        with self.hold_sync():
+            self.log_name = name
+            self.log_tail = self._log.text
 
     # -- polling ---------------------------------------------------------------------------
     def refresh_status(self) -> Any:

@@ -43,16 +43,17 @@ def job_times_ms(job: Any) -> tuple[float | None, float | None]:
 class LogTail:
     """The last `limit` characters of a job's log, read incrementally with `jobs.read_log`."""
 
-    def __init__(self, client: Any, job_name: str, limit: int = 20_000):
+    def __init__(self, client: Any, job_name: str, limit: int = 20_000, log: str | None = None):
         self.client = client
         self.job_name = job_name
+        self.log = log  # one of jobs.log_names (a distributed job's rank); None: the streamed one
         self.offset = 0
         self.limit = limit
         self.text = ""
 
     def poll(self) -> bool:
         """Read what was appended; True when the text changed."""
-        chunk, self.offset = self.client.jobs.read_log(self.job_name, self.offset)
+        chunk, self.offset = self.client.jobs.read_log(self.job_name, self.offset, log=self.log)
         if not chunk:
             return False
         self.text = (self.text + chunk)[-self.limit:]

@@ -57,6 +57,13 @@ export function renderJobMonitor({ model, el }) {
   const empty = h("div", { class: "aml-muted aml-nometrics" }, "No metrics logged yet.");
   const log = h("pre", { class: "aml-log" });
   const chartByName = new Map();
+  // A distributed job has a log per process: a picker switches the log shown (rank 0's first).
+  const picker = h("select", { class: "aml-log-picker", onchange: (e) => request(model, "select_log", { name: e.target.value }) });
+  const drawPicker = () => {
+    const names = model.get("log_names") || [];
+    picker.hidden = names.length < 2;
+    picker.replaceChildren(...names.map((n) => h("option", { value: n, selected: n === model.get("log_name") }, n)));
+  };
 
   const head = () => {
     const status = model.get("status");
@@ -89,10 +96,12 @@ export function renderJobMonitor({ model, el }) {
       h("strong", { class: "aml-title" }, model.get("display_name") || model.get("job_name")),
       h("span", { class: "aml-muted" }, model.get("job_name")), badge, duration, cancel),
     empty, charts,
-    h("details", { open: true }, h("summary", {}, "Log"), log),
+    h("details", { open: true }, h("summary", {}, "Log ", picker), log),
     actionBox(model),
   );
-  head(); tick(); drawLog();
+  head(); tick(); drawLog(); drawPicker();
+  model.on("change:log_names", drawPicker);
+  model.on("change:log_name", drawPicker);
   model.on("change:status", head);
   model.on("change:ended_at_ms", tick);
   model.on("change:log_tail", drawLog);
@@ -104,5 +113,7 @@ export function renderJobMonitor({ model, el }) {
     model.off("change:status", head);
     model.off("change:ended_at_ms", tick);
     model.off("change:log_tail", drawLog);
+    model.off("change:log_names", drawPicker);
+    model.off("change:log_name", drawPicker);
   };
 }

@@ -47,3 +47,24 @@ describe("durationOf", () => {
     expect(durationOf(makeModel({ started_at_ms: 0 }))).toBe(null);
   });
 });
+
+describe("renderJobMonitor's log picker", () => {
+  it("is hidden for one log, lists a distributed job's logs, and asks Python for the one picked", async () => {
+    const { renderJobMonitor } = await import("../src/job_monitor.js");
+    const model = makeModel({ job_name: "j", status: "Running", log_tail: "rank 0\n", log_names: ["std_log.txt"],
+      log_name: "std_log.txt", started_at_ms: 0, ended_at_ms: 0 });
+    const el = document.createElement("div");
+    const dispose = renderJobMonitor({ model, el });
+    const picker = el.querySelector("select.aml-log-picker");
+    expect(picker.hidden).toBe(true);
+    model.set("log_names", ["std_log_process_00.txt", "std_log_process_01.txt"]);
+    model.set("log_name", "std_log_process_00.txt");
+    expect(picker.hidden).toBe(false);
+    expect([...picker.options].map((o) => o.value)).toEqual(["std_log_process_00.txt", "std_log_process_01.txt"]);
+    expect(picker.value).toBe("std_log_process_00.txt");
+    picker.value = "std_log_process_01.txt";
+    picker.dispatchEvent(new Event("change"));
+    expect(model.sent.at(-1)).toEqual({ type: "action", action: "select_log", args: { name: "std_log_process_01.txt" } });
+    dispose();
+  });
+});

@@ -126,3 +126,21 @@ def test_a_metric_logged_once_is_a_labelled_marker_in_the_png(client, tmp_path):
 
     texts = [t.get_text() for ax in line_charts_figure(monitor.series_xy()).axes for t in ax.texts]
     assert "0.9731" in texts
+
+
+def test_the_monitor_switches_between_the_ranks_of_a_distributed_job(client):
+    from azure.ai.ml import command
+
+    job = client.jobs.create_or_update(command(
+        command='python -c "import os; print(\'hello from rank\', os.environ[\'RANK\'])"', compute="local",
+        environment="azureml:AzureML-sklearn-1.5@latest", distribution={"type": "pytorch", "process_count_per_instance": 2}))
+    assert client.jobs.wait(job.name, timeout=120).status == "Completed"
+    monitor = JobMonitor(client, job.name, start=False)
+    monitor.poll()
+    assert monitor.log_names == ["std_log_process_00.txt", "std_log_process_01.txt"]
+    assert monitor.log_name == "std_log_process_00.txt" and "hello from rank 0" in monitor.log_tail
+    monitor.act("select_log", name="std_log_process_01.txt")
+    assert monitor.log_name == "std_log_process_01.txt"
+    assert "hello from rank 1" in monitor.log_tail and "rank 0" not in monitor.log_tail
+    monitor.act("select_log", name="nothing.txt")
+    assert "has no log 'nothing.txt'" in monitor.error and monitor.log_name == "std_log_process_01.txt"
