@@ -379,3 +379,20 @@ def test_a_pipeline_outlives_its_controller(client, project):
     steps = client.jobs.list(parent_job_name=created.name)
     assert sorted(s.display_name for s in steps) == ["prepare", "side", "total"]
     assert "total 10" in log_of(client, next(s.name for s in steps if s.display_name == "total"))
+
+
+def test_a_pipeline_step_may_be_distributed(client, tmp_path):
+    (tmp_path / "p.yml").write_text(textwrap.dedent("""
+        type: pipeline
+        settings: {default_compute: azureml:local}
+        jobs:
+          train:
+            command: python -c "import os; print('rank', os.environ['RANK'], 'of', os.environ['WORLD_SIZE'])"
+            environment: azureml:AzureML-sklearn-1.5@latest
+            distribution: {type: pytorch, process_count_per_instance: 2}
+    """))
+    pipeline, steps = run(client, tmp_path / "p.yml")
+    assert pipeline.status == "Completed"
+    step = steps["train"].name
+    assert client.jobs.log_names(step) == ["std_log_process_00.txt", "std_log_process_01.txt"]
+    assert "rank 1 of 2" in client.jobs.read_log(step, 0, log="std_log_process_01.txt")[0]
