@@ -265,7 +265,7 @@ def test_every_rank_logs_into_the_jobs_run(client, tmp_path):
                  "  process_count_per_instance: 3\n", {"src/log.py": MLFLOW_RANKS})
     done = client.jobs.wait(job.name, timeout=180)
     assert done.status == "Completed", done.error
-    assert len(client.jobs.metrics(job.name)["loss"]) == 3 * 40
+    assert len(client.jobs.metrics_reader(job.name).read_new()["loss"]) == 3 * 40
     params = read_params(client.root, job.name)
     assert params == {"lr": "0.01", "rank_0": "0", "rank_1": "1", "rank_2": "2"}
 
@@ -381,7 +381,7 @@ def test_a_sweep_runs_distributed_trials(client, tmp_path):
         assert [(s["RANK"], s["WORLD_SIZE"]) for s in seen] == [("0", "2"), ("1", "2")]
         # two trials of two processes at once: the cores are split four ways
         assert {s["OMP_NUM_THREADS"] for s in seen} == {str(max(1, (os.cpu_count() or 1) // 4))}
-        assert len(client.jobs.metrics(trial.name)["score"]) == 2  # both ranks log into the trial's run
+        assert len(client.jobs.metrics_reader(trial.name).read_new()["score"]) == 2  # both ranks log into the trial's run
 
 
 def test_a_distributed_trial_splits_its_threads_among_its_processes():

@@ -35,8 +35,17 @@ from ...errors import AlreadyExistsError, AmlMagicError
 from ...names import generate_job_name, validate_job_name
 from ...rules import REUSE_REASON, TERMINAL_STATUSES
 from ..jobs.cancel import cancel_job
-from ..jobs.plan import build_plan, submit_plan
-from ..jobs.state import job_dir, jobs_root, own_job, read_record, read_status, record_launched_pid, update_status
+from ..jobs.plan import build_plan, launch_runner, submit_plan
+from ..jobs.state import (
+    job_dir,
+    jobs_root,
+    own_job,
+    raw_status,
+    read_record,
+    read_status,
+    record_launched_pid,
+    update_status,
+)
 from ..osutil import launch_detached, read_json, write_json_atomic
 from ..snapshots import snapshot_code
 from ..store import Store
@@ -269,12 +278,22 @@ class PipelineController:
         for key, entry in self._steps().items():
             if entry["status"] == "Starting":
                 exists = entry.get("job") and (job_dir(self.store.root, entry["job"]) / "record.json").is_file()
+                if exists and self.graph.steps[key].type == "command":
+                    self._launch_if_never_started(job_dir(self.store.root, entry["job"]))
                 step = self.graph.steps[key]
                 entry.update({"status": "Running", "reused": False, "original": entry["job"], "outputs": None,
                               "planned_outputs": {o: output_uri(self.graph, step, o, entry["job"])
                                                   for o in list(step.outputs) + ["artifacts"]}}
                              if exists else {"status": "NotStarted"})
         self.save()
+
+    @staticmethod
+    def _launch_if_never_started(folder: Path) -> None:
+        """A step job whose folder was written but whose runner the dead controller never started
+        (killed between the two) is started now, not left to fail as never launched."""
+        status = raw_status(folder)
+        if status.get("status") in ("NotStarted", "Starting") and not status.get("pid"):
+            launch_runner(folder)
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self) -> str:
