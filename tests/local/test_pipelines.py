@@ -396,3 +396,29 @@ def test_a_pipeline_step_may_be_distributed(client, tmp_path):
     step = steps["train"].name
     assert client.jobs.log_names(step) == ["std_log_process_00.txt", "std_log_process_01.txt"]
     assert "rank 1 of 2" in client.jobs.read_log(step, 0, log="std_log_process_01.txt")[0]
+
+
+def test_a_step_whose_runner_was_never_started_is_started_by_the_next_controller(client, project):
+    """The window a revived controller must cover: the dead one saved the step as Starting and
+    wrote its job folder, but died before launching the job's runner."""
+    from amlmagic.local.jobs.plan import submit_plan
+    from amlmagic.local.pipeline.controller import STATE_FILE, PipelineController, launch_controller, submit_pipeline
+    from amlmagic.local.pipeline.steps import step_spec
+
+    spec = json.loads(json.dumps(load_job(write_pipeline(project))._to_dict(), default=str))
+    name = submit_pipeline(client.root, spec, base_path=project, start=False)
+    folder = client.root / "jobs" / name
+    controller = PipelineController(folder)
+    step = controller.graph.steps["side"]
+    submit_plan(client.root, step_spec(controller.graph, step, "side_job_1", {}, "pipelines-test"), name="side_job_1",
+                base_path=project, parent_job_name=name, start=False)
+    state = json.loads((folder / STATE_FILE).read_text())
+    # what `_start` saves before it submits: the job's name and the step's fingerprint
+    state["steps"]["side"].update({"status": "Starting", "job": "side_job_1", "identity": "test/side", "parts": {},
+                                   "fingerprint": "f", "reusable": False})
+    (folder / STATE_FILE).write_text(json.dumps(state))
+    launch_controller(folder)
+    done = client.jobs.wait(name, timeout=120)
+    assert done.status == "Completed", done.properties.get("error")
+    side = [s for s in client.jobs.list(parent_job_name=name) if s.display_name == "side"]
+    assert [s.name for s in side] == ["side_job_1"] and "side" in log_of(client, "side_job_1")
