@@ -74,7 +74,7 @@ class JobOperations(Protocol):
 
     def log_names(self, name: str) -> list[str]:
         """Extra. The job's per-process logs in `user_logs/` (one, `std_log.txt`, unless the job is
-        distributed), the streamed one first."""
+        distributed); `rules.stream_log` picks the one `az ml job stream` follows."""
         ...
 
     def metrics_reader(self, name: str) -> MetricsReader:

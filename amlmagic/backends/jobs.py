@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import NotFoundError
-from ..rules import SINGLE_PROCESS_LOG, stream_log
+from ..rules import SINGLE_PROCESS_LOG
 from .errors import translating
 from .metrics import AzureMetricsReader
 from .wrap import TranslatedOperations, translate_result
@@ -62,14 +62,11 @@ class AzureJobOperations(TranslatedOperations):
         return job
 
     def log_names(self, name: str) -> list[str]:
-        """The run's per-process logs in user_logs/ (run history lists them), the streamed one first."""
+        """The run's per-process logs in user_logs/, as run history lists them, by name."""
         with translating():
             log_files = self.inner._runs_operations.get_run_details(name).log_files or {}
-        names = sorted(n[len("user_logs/"):] for n in log_files if n.startswith("user_logs/std_log"))
-        if not names:
-            return [SINGLE_PROCESS_LOG]
-        first = stream_log(names)
-        return [first, *(n for n in names if n != first)]
+        return sorted(n[len("user_logs/"):] for n in log_files if n.startswith("user_logs/std_log")) or [
+            SINGLE_PROCESS_LOG]
 
     def read_log(self, name: str, offset: int = 0, log: str | None = None) -> tuple[str, int]:
         """Text appended to the job's std_log since byte `offset`, and the new offset.

@@ -9,7 +9,7 @@ from typing import Any
 
 import traitlets as t
 
-from ..rules import is_terminal, status_text
+from ..rules import is_terminal, status_text, stream_log
 from .polled import PolledJobWidget
 from .series import SeriesStore
 from .sources import LogTail, job_times_ms
@@ -33,7 +33,7 @@ class JobMonitor(PolledJobWidget):
         self._reader = self.client.jobs.metrics_reader(self.job_name)
         self._log = LogTail(self.client, self.job_name)
         self.log_names = self.client.jobs.log_names(self.job_name)
-        self.log_name = self.log_names[0] if self.log_names else ""
+        self.log_name = stream_log(self.log_names)  # what `az ml job stream` shows: rank 0's
 
     def __repr__(self) -> str:
         return f"JobMonitor({self.job_name!r}, status={self.status!r})"

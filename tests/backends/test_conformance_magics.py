@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_RECORDINGS
+from conftest import OWN_RECORDINGS, SHARED_RECORDINGS
 from IPython.core.error import UsageError as IPythonUsageError
 from IPython.utils.capture import capture_output
 
@@ -238,7 +238,6 @@ def test_component_archive_restore_version_list_through_the_session_client(no_ne
 
 
 def test_pipeline_job_create_and_update_through_the_session_client(no_network, ip):
-    from conftest import OWN_RECORDINGS
     from test_conformance import PIPELINE_YML
 
     names = variables("pipeline_job_create_and_update.json")

@@ -189,9 +189,14 @@ def test_widgets_saved_with_final_state_and_static_fallbacks(run):
     sweep = states["sweep_monitor"][0]
     assert sweep["status"] == "Completed" and len(sweep["trials"]) == 3 and sweep["best_trial"]
     assert states["endpoint_tester"][0]["endpoint"] == "mnist-digits"
+    graphs = states["pipeline_graph"]  # section 4b: the pipeline, then the same one again, reused whole
+    assert len(graphs) == 2 and all(g["status"] == "Completed" for g in graphs)
+    assert all([s["key"] for s in g["steps"]] == ["prepare", "train", "evaluate"] for g in graphs)
+    assert sorted(all(s["reused"] for s in g["steps"]) for g in graphs) == [False, True]
+    assert not any(s["reused"] for g in graphs for s in g["steps"] if not all(t["reused"] for t in g["steps"]))
     views = [o for c in run["notebook"].cells if c.cell_type == "code" for o in c.outputs
              if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
-    assert len(views) == 4 and all("text/html" in o["data"] for o in views)  # what a static viewer shows
+    assert len(views) == 6 and all("text/html" in o["data"] for o in views)  # what a static viewer shows
 
 
 def test_export_loads_with_azure_ai_ml(run):
@@ -209,7 +214,7 @@ def test_export_loads_with_azure_ai_ml(run):
                 continue
             loaded.setdefault(folder, []).append(getattr(azure.ai.ml, loader)(str(path)))
     assert set(loaded) == set(EXPORT_LOADERS)
-    assert sorted(job.type for job in loaded["jobs"]) == ["command", "sweep"]
+    assert sorted(job.type for job in loaded["jobs"]) == ["command", "pipeline", "pipeline", "sweep"]
     assert sorted(model.version for model in loaded["models"]) == ["1", "2"]
     assert sorted(d.name for d in loaded["deployments"]) == ["blue", "green"]
     deploy = (export / "deploy.sh").read_text()

@@ -39,7 +39,7 @@ def test_train_job_with_two_processes(tmp_path, monkeypatch):
     assert "saved the model" in log
     params = read_params(client.root, job.name)
     assert params["processes"] == "2" and params["threads"] == str(max(1, (os.cpu_count() or 1) // 2))
-    metrics = client.jobs.metrics(job.name)
+    metrics = client.jobs.metrics_reader(job.name).read_new()
     assert [step for step, _, _ in metrics["epoch_seconds"]] == [1, 2]  # rank 0 alone logs
     assert metrics["test_accuracy"][-1][2] > 0.9  # the drawn digits are learnable in seconds
     model_dir = client.jobs.local_dir(job.name) / "outputs" / "model"

@@ -174,22 +174,20 @@ class JobOperations:
 
     # -- logs and metrics ----------------------------------------------------------------------
     def log_names(self, name: str) -> list[str]:
-        """The job's per-process logs in user_logs/ (one, std_log.txt, unless the job is
-        distributed), the one `%aml job stream` follows first (rank 0's, rules/logs.py)."""
+        """The job's per-process logs in user_logs/ in rank order (one, std_log.txt, unless the
+        job is distributed)."""
         hit = self._logs.get(name)
         if hit is None:
             try:
                 plan = read_json(self.local_dir(name) / "plan.json")
             except FileNotFoundError:  # a sweep has no plan: its controller writes std_log.txt
                 plan = {}
-            names = list(plan.get("logs") or [SINGLE_PROCESS_LOG])
-            first = stream_log(names)
-            hit = self._logs[name] = [first, *(n for n in names if n != first)]
+            hit = self._logs[name] = list(plan.get("logs") or [SINGLE_PROCESS_LOG])
         return hit
 
     def stream_log_name(self, name: str) -> str:
-        """The log `%aml job stream` follows."""
-        return self.log_names(name)[0]
+        """The log `%aml job stream` follows: rank 0's, as `az ml job stream` (rules/logs.py)."""
+        return stream_log(self.log_names(name))
 
     def read_log(self, name: str, offset: int = 0, log: str | None = None) -> tuple[str, int]:
         """Text appended to the job's log since `offset` (bytes), and the new offset: the log
