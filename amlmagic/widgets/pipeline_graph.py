@@ -54,8 +54,8 @@ class PipelineGraph(PolledJobWidget):
         spec = json.loads(json.dumps(job._to_dict(), default=str))
         jobs = spec.get("jobs") or {}
         found = step_edges(jobs)
-        self._keys = list(jobs)
-        self._place = graph_layout(self._keys, found)
+        self._place = graph_layout(list(jobs), found)
+        self._keys = sorted(jobs, key=self._place.__getitem__)  # reading order: by column, then row
         self.edges = [{"source": p, "target": c, "label": out if out == inp else f"{out} → {inp}"}
                       for p, out, c, inp in found]
 
