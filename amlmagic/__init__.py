@@ -9,8 +9,14 @@ Loading the extension imports nothing heavy: azure-ai-ml starts importing in a b
 
 from __future__ import annotations
 
+import logging
+
 __version__ = "0.1.0"
 __all__ = ["load_ipython_extension", "unload_ipython_extension", "__version__"]
+
+# azure-ai-ml logs "Class X: This is an experimental class..." for schema classes it builds while
+# loading any YAML or entity: about its internals, nothing the user wrote, so never shown.
+logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
 
 
 def load_ipython_extension(ipython) -> None:

@@ -69,14 +69,6 @@ def _one_line(exc: Exception, where: str, document: Any) -> str:
     return f"{where}: " + text.replace('"', "").replace("\\", "")
 
 
-def _quiet_experimental_notices() -> None:
-    """azure-ai-ml logs "Class X: This is an experimental class..." for schema classes it builds
-    while loading: about its internals, nothing the user wrote, so not shown."""
-    import logging
-
-    logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
-
-
 def load_entity(noun: str, *, file: str | None, body: str | None, cwd: Path, overrides: list[dict]) -> Any:
     if file:
         path = (cwd / file).expanduser().resolve()
@@ -101,7 +93,6 @@ def load_fields(noun: str, fields: dict, *, cwd: Path, overrides: list[dict]) ->
 def _load(noun: str, source: Any, origin: str | None, overrides: list[dict], where: str, document: dict) -> Any:
     import azure.ai.ml as aml
 
-    _quiet_experimental_notices()
     loader = getattr(aml, LOADERS[noun])
     try:
         return loader(source, relative_origin=origin, params_override=overrides)
