@@ -205,9 +205,10 @@ def test_online_endpoint_delete_204(no_network, ip):
     assert ip.run(f"%aml online-endpoint delete -n {name} -y") == f"online endpoint {name} deleted"
 
 
-# -- nouns %aml does not have yet (components, pipelines, batch endpoints, schedules: the next
-# issues). Until it does, these cases connect with `%aml connect --replay` and drive the session's
-# client from a cell, as user code would: MLClient's groups, forwarded by the adapter.
+# -- components (created from a cell with the recorded entity, then shown, listed, archived and
+# restored through %aml), pipelines, batch endpoints and schedules (nouns %aml does not have yet:
+# these drive the session's client from a cell, as user code would, MLClient's groups forwarded by
+# the adapter).
 SESSION = "from amlmagic.session import current_session\nclient = current_session().client\n"
 
 
@@ -219,7 +220,8 @@ def test_component_command_create_get_through_the_session_client(no_network, ip)
     ip.user_ns["component"] = basic_component(name, "0.0.1")
     created = ip.run(SESSION + "client.components.create_or_update(component)")
     assert (created.name, created.version, created.type) == (name, "0.0.1", "command")
-    assert ip.run(f"client.components.get({name!r}, version='0.0.1')").display_name == "CommandComponentBasic"
+    shown = ip.run(f"%aml component show -n {name} -v 0.0.1")
+    assert (type(shown).__name__, shown.display_name) == ("CommandComponent", "CommandComponentBasic")
 
 
 def test_component_archive_restore_version_list_through_the_session_client(no_network, ip):
@@ -229,12 +231,11 @@ def test_component_archive_restore_version_list_through_the_session_client(no_ne
     replay(ip, "component_archive_restore_version_list.json")
     ip.user_ns.update(v1=basic_component(name, "1"), v2=basic_component(name, "2"))
     ip.run(SESSION + "client.components.create_or_update(v1); client.components.create_or_update(v2)")
-    versions = f"[c.version for c in client.components.list({name!r})]"
-    assert ip.run(versions) == ["2", "1"]
-    ip.run(f"client.components.archive({name!r}, version='1')")
-    assert ip.run(versions) == ["2"]
-    ip.run(f"client.components.restore({name!r}, version='1')")
-    assert ip.run(versions) == ["2", "1"]
+    assert [c.version for c in ip.run(f"%aml component list -n {name}")] == ["2", "1"]
+    ip.run(f"%aml component archive -n {name} -v 1")
+    assert [c.version for c in ip.run(f"%aml component list -n {name}")] == ["2"]
+    ip.run(f"%aml component restore -n {name} -v 1")
+    assert [c.version for c in ip.run(f"%aml component list -n {name}")] == ["2", "1"]
 
 
 def test_pipeline_job_create_and_update_through_the_session_client(no_network, ip):
