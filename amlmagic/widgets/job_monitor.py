@@ -9,10 +9,10 @@ from typing import Any
 
 import traitlets as t
 
-from ..rules import is_terminal, status_text, stream_log
+from ..rules import is_terminal, stream_log
 from .polled import PolledJobWidget
 from .series import SeriesStore
-from .sources import LogTail, job_times_ms
+from .sources import LogTail
 from .static import esc, fmt, html_card, html_table, png_line_charts
 
 __all__ = ["JobMonitor"]
@@ -52,15 +52,7 @@ class JobMonitor(PolledJobWidget):
     # -- polling ---------------------------------------------------------------------------
     def refresh_status(self) -> Any:
         job = self.client.jobs.get(self.job_name)
-        start, end = job_times_ms(job)
-        with self.hold_sync():
-            self.display_name = getattr(job, "display_name", None) or ""
-            if start:
-                self.started_at_ms = start
-            status = status_text(job)
-            if is_terminal(status) and not self.ended_at_ms:
-                self.ended_at_ms = end or time.time() * 1000
-            self.status = status
+        self.show_job(job)
         return job
 
     def poll_metrics(self) -> int:

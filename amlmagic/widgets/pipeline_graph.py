@@ -82,16 +82,7 @@ class PipelineGraph(PolledJobWidget):
                 "elapsed_s": round(((end or now) - start) / 1000, 1) if start else None,
                 "column": column, "row": row,
             })
-        start, end = job_times_ms(job)
-        with self.hold_sync():
-            self.display_name = getattr(job, "display_name", None) or ""
-            if start:
-                self.started_at_ms = start
-            status = status_text(job)
-            if is_terminal(status) and not self.ended_at_ms:
-                self.ended_at_ms = end or now
-            self.steps = steps
-            self.status = status
+        self.show_job(job, steps=steps)
         return job
 
     def poll(self) -> bool:

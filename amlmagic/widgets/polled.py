@@ -3,13 +3,16 @@ status, waiting, stopping, and the cancel action."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import traitlets as t
 
 from ..errors import AmlMagicError, ServiceError, ThrottledError
+from ..rules import is_terminal, status_text
 from .base import AmlWidget
 from .poller import Poller
+from .sources import job_times_ms
 
 __all__ = ["PolledJobWidget"]
 
@@ -52,6 +55,20 @@ class PolledJobWidget(AmlWidget):
         if self._poll_error and self.error == self._poll_error:  # it passed: clear it (not an action's error)
             self.error = self._poll_error = ""
         return going
+
+    def show_job(self, job: Any, **traits: Any) -> None:
+        """Show the job's name, start, status and end (and `traits` of the subclass) in one sync."""
+        start, end = job_times_ms(job)
+        with self.hold_sync():
+            self.display_name = getattr(job, "display_name", None) or ""
+            for name, value in traits.items():
+                setattr(self, name, value)
+            if start:
+                self.started_at_ms = start
+            status = status_text(job)
+            if is_terminal(status) and not self.ended_at_ms:
+                self.ended_at_ms = end or time.time() * 1000
+            self.status = status
 
     def refresh_status(self) -> Any:
         raise NotImplementedError

@@ -4,7 +4,6 @@ trial's primary-metric curve, and parallel coordinates with the best trial highl
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import traitlets as t
@@ -40,16 +39,7 @@ class SweepMonitor(PolledJobWidget):
     def refresh_status(self) -> Any:
         sweep = self.client.jobs.get(self.job_name)
         metric, goal = objective_of(sweep)
-        start, end = job_times_ms(sweep)
-        with self.hold_sync():
-            self.display_name = getattr(sweep, "display_name", None) or ""
-            self.primary_metric, self.goal = metric, goal
-            if start:
-                self.started_at_ms = start
-            status = status_text(sweep)
-            if is_terminal(status) and not self.ended_at_ms:
-                self.ended_at_ms = end or time.time() * 1000
-            self.status = status
+        self.show_job(sweep, primary_metric=metric, goal=goal)
         self._sweep = sweep
         return sweep
 

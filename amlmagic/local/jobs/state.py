@@ -20,14 +20,22 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ...rules import TERMINAL_STATUSES
-from ..osutil import locked, process_alive, process_start_time, read_json, try_lock, write_json_atomic
+from ..osutil import (
+    launch_detached,
+    locked,
+    process_alive,
+    process_start_time,
+    read_json,
+    try_lock,
+    write_json_atomic,
+)
 from ..workspace import now_iso
 from .revival import reviver_for
 
 __all__ = [
     "jobs_root", "job_dir", "read_record", "read_status",
     "update_status", "raw_status", "record_launched_pid",
-    "own_job", "MAX_CONTROLLER_RESTARTS",
+    "own_job", "MAX_CONTROLLER_RESTARTS", "launch_driver",
 ]
 
 def jobs_root(workspace_root: Path) -> Path:
@@ -78,6 +86,15 @@ def update_status(folder: Path, status: str | None = None, **fields) -> dict:
         current.update(fields)
         write_json_atomic(Path(folder) / "status.json", current)
         return current
+
+
+def launch_driver(folder: Path, module: str) -> int:
+    """Start a parent job's detached driver (`python -m module folder`: a sweep or pipeline
+    controller) in its own session, logging to controller.log; record its pid."""
+    folder = Path(folder)
+    pid = launch_detached(module, str(folder), log=folder / "controller.log", cwd=folder)
+    record_launched_pid(folder, pid)
+    return pid
 
 
 def record_launched_pid(folder: Path, pid: int) -> None:

@@ -39,14 +39,14 @@ from ..jobs.plan import build_plan, launch_runner, submit_plan
 from ..jobs.state import (
     job_dir,
     jobs_root,
+    launch_driver,
     own_job,
     raw_status,
     read_record,
     read_status,
-    record_launched_pid,
     update_status,
 )
-from ..osutil import launch_detached, read_json, write_json_atomic
+from ..osutil import read_json, write_json_atomic
 from ..snapshots import snapshot_code
 from ..store import Store
 from ..workspace import current_user, now_iso
@@ -169,10 +169,7 @@ def _resolved_spec(store: Store, spec: Mapping[str, Any], graph: Graph) -> dict:
 
 def launch_controller(folder: Path) -> int:
     """Start the controller in its own session (it outlives the kernel); record its pid."""
-    folder = Path(folder)
-    pid = launch_detached("amlmagic.local.pipeline.controller", str(folder), log=folder / "controller.log", cwd=folder)
-    record_launched_pid(folder, pid)
-    return pid
+    return launch_driver(folder, "amlmagic.local.pipeline.controller")
 
 
 class PipelineController:

@@ -49,14 +49,14 @@ from ..jobs.cancel import cancel_job
 from ..jobs.state import (
     job_dir,
     jobs_root,
+    launch_driver,
     own_job,
     raw_status,
     read_record,
     read_status,
-    record_launched_pid,
     update_status,
 )
-from ..osutil import launch_detached, read_json, write_json_atomic
+from ..osutil import read_json, write_json_atomic
 from ..snapshots import snapshot_code
 from ..store import Store
 from ..workspace import current_user, now_iso
@@ -156,10 +156,7 @@ def submit_sweep(workspace_root: str | os.PathLike, spec: Mapping[str, Any], *, 
 
 def launch_controller(folder: Path) -> int:
     """Start the controller in its own session (it outlives the kernel); record its pid."""
-    folder = Path(folder)
-    pid = launch_detached("amlmagic.local.sweep.controller", str(folder), log=folder / "controller.log", cwd=folder)
-    record_launched_pid(folder, pid)
-    return pid
+    return launch_driver(folder, "amlmagic.local.sweep.controller")
 
 
 def resume_sweep(workspace_root: str | os.PathLike, name: str) -> int:
