@@ -56,6 +56,18 @@ class PolledJobWidget(AmlWidget):
             self.error = self._poll_error = ""
         return going
 
+    def settle(self, timeout: float = 10.0) -> None:
+        """Once the job has ended: let polling reach its final state; if polling stopped short
+        (its thread died on an error, shown in the widget) or is still behind, poll once here, so
+        every display ends showing the final state."""
+        finished = self._poller.finished.wait(timeout) if self._poller.started else False
+        if self._poller.error is not None:
+            self.error = f"polling stopped: {type(self._poller.error).__name__}: {self._poller.error}"
+        if not finished or not is_terminal(self.status):
+            self.stop()
+            self.poll()
+            self.refresh_displays()
+
     def show_job(self, job: Any, **traits: Any) -> None:
         """Show the job's name, start, status and end (and `traits` of the subclass) in one sync."""
         start, end = job_times_ms(job)

@@ -34,5 +34,9 @@ class Poller:
         finally:
             self.finished.set()
 
+    @property
+    def started(self) -> bool:
+        return self._thread.ident is not None
+
     def stop(self) -> None:
         self._stop.set()

@@ -144,3 +144,22 @@ def test_the_monitor_switches_between_the_ranks_of_a_distributed_job(client):
     assert "hello from rank 1" in monitor.log_tail and "rank 0" not in monitor.log_tail
     monitor.act("select_log", name="nothing.txt")
     assert "has no log 'nothing.txt'" in monitor.error and monitor.log_name == "std_log_process_01.txt"
+
+
+def test_settle_brings_a_monitor_whose_polling_died_to_the_final_state(client, tmp_path):
+    """What `%aml job create --stream` does once the job ended: every display ends final, even
+    when the polling thread stopped short (here it dies on its first poll)."""
+    gate = tmp_path / "gate"
+    job = submit(client, f"--steps 2 --lr 0.5 --gate {gate}")
+    monitor = JobMonitor(client, job.name, interval=0.1, start=False)
+    real_poll = monitor.poll
+    monitor.poll = lambda: (_ for _ in ()).throw(RuntimeError("lost the workspace"))
+    monitor._poller.start()
+    assert monitor.wait(30) and monitor.status not in ("Completed",)
+    monitor.poll = real_poll
+    gate.write_text("go")
+    assert client.jobs.wait(job.name, timeout=120).status == "Completed"
+    monitor.settle()
+    assert monitor.status == "Completed" and monitor.ended_at_ms > 0
+    assert monitor.error == "polling stopped: RuntimeError: lost the workspace"
+    assert "training done" in monitor.log_tail

@@ -25,9 +25,11 @@ def job_create(ctx) -> Any:
 
 def _follow(ctx, name: str) -> Any:
     if ctx.in_kernel:  # a live monitor in the notebook; the cell waits like `az ml job create --stream`
-        ctx.show(_monitor(ctx.client, name))
+        monitor = _monitor(ctx.client, name)
+        ctx.show(monitor)
         try:
             job = ctx.client.jobs.wait(name)
+            monitor.settle()  # the cell ends with every display of the monitor in the final state
         except KeyboardInterrupt:
             ctx.show(TextBlock(f"stopped following; the job goes on. Cancel it with %aml job cancel -n {name}"))
             return ctx.client.jobs.get(name)
