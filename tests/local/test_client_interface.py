@@ -32,18 +32,6 @@ def submit(client, folder: Path, yaml_text: str, files: dict[str, str]):
     return client.jobs.create_or_update(load_job(folder / "job.yml"))
 
 
-def test_local_client_is_an_aml_client_group_by_group(client):
-    assert isinstance(client, interface.AmlClient)
-    for group, protocol in [
-        ("jobs", interface.JobOperations), ("compute", interface.ComputeOperations),
-        ("datastores", interface.DatastoreOperations), ("data", interface.DataOperations),
-        ("environments", interface.EnvironmentOperations), ("models", interface.ModelOperations),
-        ("online_endpoints", interface.OnlineEndpointOperations),
-        ("online_deployments", interface.OnlineDeploymentOperations),
-    ]:
-        assert isinstance(getattr(client, group), protocol), group
-
-
 def test_compute_get_default_follows_use(client):
     from azure.ai.ml.entities import AmlCompute
 
