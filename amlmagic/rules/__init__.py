@@ -8,6 +8,7 @@
     components   checks azure-ai-ml leaves to the service
     compute      which compute a job without `compute:` runs on
     logs         which per-process log `az ml job stream` follows
+    batch        batch deployment settings, the names an invocation creates, its progress overview
 
 Pure functions and constants: nothing here imports azure-ai-ml or touches the disk.
 """
