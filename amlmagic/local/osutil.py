@@ -7,9 +7,9 @@ identity from /proc, and detached launch.
     process_alive(pid, start)            # pid + start time: a reused pid is not our process
     launch_detached("amlmagic.local.jobs.runner", str(folder), log=..., cwd=folder)
 
-Durability (our rule, issue 13): an atomic write fsyncs the file before the rename and its
-folder after, so a machine that loses power keeps the old or the new version, never an empty
-file. MLflow's metric appends (a job's log_metric hot path) do not come through here.
+The atomic writes are `amlmagic.files`' (durable: fsync before the rename and of the folder
+after), re-exported here. MLflow's metric appends (a job's log_metric hot path) do not come
+through them.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Iterator
 
 from ..errors import DamagedStateError
+from ..files import write_bytes_atomic, write_json_atomic, write_text_atomic
 
 __all__ = [
     "write_bytes_atomic", "write_text_atomic", "write_json_atomic", "read_json",
@@ -36,45 +36,6 @@ __all__ = [
 ]
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])  # the folder holding `amlmagic/`
-
-
-# -- atomic writes -------------------------------------------------------------------------------
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_bytes_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Replace `path` with `data` so readers (and a machine that lost power) see the old file or
-    the whole new one, never a part; the temp file is removed if anything fails. `mode`: the
-    file's permissions (mkstemp's 0o600 otherwise)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            if mode is not None:
-                os.fchmod(f.fileno(), mode)
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_folder(path.parent)  # the rename itself reaches the disk
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    write_bytes_atomic(path, text.encode("utf-8"))
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    write_text_atomic(path, json.dumps(data, indent=1, sort_keys=True, default=str))
 
 
 def read_json(path: Path, remedy: str | None = None) -> dict:
