@@ -137,3 +137,36 @@ def test_score_init_fails_clearly_without_a_model(tmp_path):
     result = subprocess.run([sys.executable, "-c", SCORE_AS_AZURE, SRC_DIR], input="", capture_output=True,
                             text=True, timeout=120, env=env)
     assert result.returncode != 0 and "register the folder train.py wrote" in result.stderr
+
+
+BATCH_SCORE_AS_AZURE = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import batch_score
+batch_score.init()
+for line in sys.stdin:
+    print(json.dumps(batch_score.run(json.loads(line))), flush=True)
+"""
+
+
+def test_batch_score_answers_a_line_per_png_file(trained, tmp_path):
+    """batch_score.py as a batch deployment's worker calls it: init() once, run(file paths)."""
+    from torchvision.io import write_png
+
+    images, labels = read_mnist_raw(trained["data"])["test"]
+    paths = []
+    for index in range(30):
+        path = tmp_path / f"{index:05d}.png"
+        write_png(torch.from_numpy(images[index].copy()).unsqueeze(0), str(path))  # 1x28x28 uint8
+        paths.append(str(path))
+    env = dict(os.environ, AZUREML_MODEL_DIR=str(trained["model_dir"].parent))
+    result = subprocess.run([sys.executable, "-c", BATCH_SCORE_AS_AZURE, SRC_DIR],
+                            input=json.dumps(paths[:10]) + "\n" + json.dumps(paths[10:]) + "\n",
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    rows = [row.split(" ") for row in first + second]
+    assert [row[0] for row in rows] == [os.path.basename(p) for p in paths]
+    predicted = np.array([int(row[1]) for row in rows])
+    assert np.mean(predicted == labels[:30]) > 0.85
+    assert all(0.0 < float(row[2]) <= 1.0 for row in rows)
