@@ -33,4 +33,4 @@ def run(mini_batch):
     images = torch.stack([read_image(path, ImageReadMode.GRAY)[0].float() / 255.0 for path in mini_batch])
     answer = predict(model, images)
     return [f"{os.path.basename(path)} {digit} {max(probabilities):.6f}"
-            for path, digit, probabilities in zip(mini_batch, answer["predictions"], answer["probabilities"])]
+            for path, digit, probabilities in zip(mini_batch, answer["predictions"], answer["probabilities"], strict=True)]
