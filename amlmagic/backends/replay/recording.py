@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from ...errors import BackendError
+from ...files import write_text_atomic
 
 __all__ = [
     "load_recording",
@@ -51,19 +50,9 @@ def load_recording(path: str | Path) -> dict[str, Any]:
 
 
 def write_recording(path: str | Path, entries: list[dict], variables: dict | None = None) -> None:
-    """Write a recording atomically (temp file in the same folder, then os.replace)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a recording atomically: readers see the old file or the whole new one."""
     text = json.dumps({"Entries": entries, "Variables": variables or {}}, indent=2, ensure_ascii=False)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_text_atomic(path, text + "\n")
 
 
 def encode_body(raw: bytes | None, content_type: str | None) -> tuple[Any, str | None]:
