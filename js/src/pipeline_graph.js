@@ -1,6 +1,6 @@
 // Pipeline graph: steps as nodes coloured by status at the (column, row) Python computed, edges
 // labelled with the data that flows; clicking a step asks Python for its JobMonitor, drawn below.
-import { h, bindRender, statusBadge, actionBox, request } from "./common.js";
+import { h, bindRender, statusBadge, actionBox, request, isTerminal } from "./common.js";
 import { renderJobMonitor } from "./job_monitor.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -51,7 +51,8 @@ export function drawGraph(model) {
 
 const headParts = (model) => [
   h("strong", {}, model.get("display_name") || model.get("job_name")), statusBadge(model.get("status")),
-  h("button", { class: "aml-btn", onclick: () => request(model, "cancel") }, "Cancel"),
+  h("button", { class: "aml-btn aml-cancel", disabled: isTerminal(model.get("status")) || !model.get("status"),
+    onclick: () => request(model, "cancel") }, "Cancel"),
 ];
 
 export function renderPipelineGraph({ model, el }) {

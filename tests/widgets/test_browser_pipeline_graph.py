@@ -48,11 +48,13 @@ def test_pipeline_graph_updates_live_and_opens_a_step(tmp_path, kind):
                                timeout=120_000)
         waiting = page.get_attribute('.aml-pipeline-graph g.aml-step[data-step="train"]', "data-status")
         edge = page.text_content(".aml-pipeline-graph .aml-edge-label")
+        assert page.is_enabled(".aml-pipeline-graph > .aml-head .aml-cancel")  # running: it can be canceled
         screenshot(page, f"pipeline-graph-running-{kind}")
         gate.write_text("go")
         page.wait_for_selector('.aml-pipeline-graph[data-status="Completed"]', timeout=120_000)
         page.wait_for_selector('.aml-pipeline-graph g.aml-step[data-step="train"][data-status="Completed"]',
                                timeout=30_000)
+        page.wait_for_selector(".aml-pipeline-graph > .aml-head .aml-cancel:disabled", timeout=30_000)  # ended
         box = wait_settled(page, '.aml-pipeline-graph g.aml-step[data-step="train"]')
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.wait_for_function(

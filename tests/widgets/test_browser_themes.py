@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 WIDGETS = {"workspace-explorer": "WorkspaceExplorer(client)", "compute-picker": "ComputePicker(client)",
            "data-browser": "DataBrowser(client)", "environment-builder": "EnvironmentBuilder(client)",
            "job-monitor": "JobMonitor(client, {job!r})", "sweep-monitor": "SweepMonitor(client, {sweep!r})",
-           "endpoint-tester": "EndpointTester(client)"}
+           "endpoint-tester": "EndpointTester(client)", "pipeline-graph": "PipelineGraph(client, {pipeline!r})"}
 AA = 4.5  # WCAG 2 AA, normal-size text
 TEST_ACCURACY = 0.9731
 
@@ -36,10 +36,13 @@ const over = (top, below) => {
   const a = top[3] + below[3] * (1 - top[3]);
   return [0, 1, 2].map((i) => (top[i] * top[3] + below[i] * below[3] * (1 - top[3])) / a).concat([a]);
 };
-// What is behind an element: its background and its ancestors', composited from the first
-// opaque one up (the page's white canvas under everything).
+// What is behind an element: its background and its ancestors' (an SVG text: first its node's
+// shape), composited from the first opaque one up (the page's white canvas under everything).
 const backdrop = (el) => {
   const layers = [];
+  // SVG text drawn over a shape of its group (a graph's node) sits on that shape's fill.
+  const shape = el instanceof SVGTextElement ? el.parentElement?.querySelector(':scope > rect') : null;
+  if (shape) { const f = rgba(getComputedStyle(shape).fill); if (f[3] > 0) layers.push(f); }
   for (let n = el; n && n.nodeType === 1; n = n.parentElement) {
     const c = rgba(getComputedStyle(n).backgroundColor);
     if (c[3] > 0) layers.push(c);
@@ -112,9 +115,25 @@ BACKDROPS = "() => {" + COLOURS + "return [...document.querySelectorAll('.aml-wi
 NEXT_FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
-def _submit_runs(client):
-    """A finished-soon job with a metric logged once, and a two-trial sweep."""
-    from azure.ai.ml import command
+PIPELINE = """\
+type: pipeline
+display_name: themed-pipeline
+settings: {default_compute: azureml:local}
+jobs:
+  prepare:
+    command: echo prepared > ${{outputs.out}}/x.txt
+    environment: azureml:AzureML-sklearn-1.5@latest
+    outputs: {out: {type: uri_folder}}
+  train:
+    command: cat ${{inputs.data}}/x.txt
+    environment: azureml:AzureML-sklearn-1.5@latest
+    inputs: {data: "${{parent.jobs.prepare.outputs.out}}"}
+"""
+
+
+def _submit_runs(client, folder):
+    """A finished-soon job with a metric logged once, a two-trial sweep, a two-step pipeline."""
+    from azure.ai.ml import command, load_job
     from azure.ai.ml.sweep import Choice
 
     job = client.jobs.create_or_update(command(
@@ -124,7 +143,9 @@ def _submit_runs(client):
     sweep = trial.sweep(sampling_algorithm="grid", primary_metric="acc", goal="maximize", compute="local")
     sweep.search_space = {"lr": Choice([0.5, 2.0])}
     sweep.set_limits(max_total_trials=2, max_concurrent_trials=2)
-    return job.name, client.jobs.create_or_update(sweep).name
+    (folder / "pipeline.yml").write_text(PIPELINE)
+    pipeline = client.jobs.create_or_update(load_job(folder / "pipeline.yml"))
+    return job.name, client.jobs.create_or_update(sweep).name, pipeline.name
 
 
 def _check(page, theme: str) -> tuple[list[float], list[dict], list[dict]]:
@@ -155,13 +176,13 @@ def test_every_widget_is_readable_in_light_and_dark_jupyterlab(tmp_path, client,
     client.compute.begin_create_or_update(AmlCompute(name="cpu", max_instances=2))
     (tmp_path / "weather.csv").write_text("city,temp\nOslo,3\nLima,19\n")
     client.data.create_or_update(Data(name="weather", path=str(tmp_path / "weather.csv"), type="uri_file"))
-    job, sweep = _submit_runs(client)
+    job, sweep, pipeline = _submit_runs(client, tmp_path)
     write_notebook(tmp_path / "themes.ipynb", [
         "from amlmagic.local.client import LocalMLClient\n"
         "from amlmagic.widgets import (WorkspaceExplorer, ComputePicker, DataBrowser, EnvironmentBuilder,\n"
-        "    JobMonitor, SweepMonitor, EndpointTester)\n"
+        "    JobMonitor, SweepMonitor, EndpointTester, PipelineGraph)\n"
         f"client = LocalMLClient({str(client.root)!r})",
-        *(code.format(job=job, sweep=sweep) for code in WIDGETS.values()),
+        *(code.format(job=job, sweep=sweep, pipeline=pipeline) for code in WIDGETS.values()),
     ])
     # Every cell attached to the page (JupyterLab otherwise detaches those scrolled out of view),
     # and no news toast over the screenshots.
@@ -175,6 +196,7 @@ def test_every_widget_is_readable_in_light_and_dark_jupyterlab(tmp_path, client,
                                timeout=30_000)
         page.wait_for_selector('.aml-sweep-monitor[data-status="Completed"]', timeout=240_000)
         page.wait_for_selector('.aml-sweep-monitor .aml-curves[data-curves="2"]', timeout=30_000)
+        page.wait_for_selector('.aml-pipeline-graph[data-status="Completed"]', timeout=120_000)
         # Each widget in a state with its highlights, answers and messages showing.
         page.click('.aml-compute-picker tr[data-compute="cpu"]')
         page.wait_for_selector('.aml-compute-picker tr.aml-selected[data-compute="cpu"]', timeout=30_000)

@@ -98,6 +98,19 @@ STATES = {
     "endpoint-tester": ({"endpoints": [{"name": "sum-ep", "deployments": ["blue", "green"], "traffic": {"blue": 100}}],
                          "endpoint": "sum-ep", "deployment": "", "request_text": '{"data": [[1, 2, 3]]}',
                          "response": '{"sums": [6.0]}', "latency_ms": 2.4, "busy": False}, None),
+    "pipeline-graph": ({"job_name": "pl", "display_name": "training-pipeline", "status": "Running",
+                        "started_at_ms": NOW_MS, "ended_at_ms": 0, "selected": "train", "monitor": "",
+                        "steps": [{"key": "prepare", "job": "pl_prepare", "status": "Completed", "reused": True,
+                                   "reason": "reused: same inputs", "elapsed_s": 0, "column": 0, "row": 0},
+                                  {"key": "train", "job": "pl_train", "status": "Running", "reused": False,
+                                   "reason": "", "elapsed_s": 12, "column": 1, "row": 0},
+                                  {"key": "evaluate", "job": "", "status": "NotStarted", "reused": False,
+                                   "reason": "waits for train", "elapsed_s": None, "column": 2, "row": 0},
+                                  {"key": "report", "job": "pl_report", "status": "Failed", "reused": False,
+                                   "reason": "exit code 1", "elapsed_s": 3, "column": 1, "row": 1}],
+                        "edges": [{"source": "prepare", "target": "train", "label": "mnist"},
+                                  {"source": "train", "target": "evaluate", "label": "model"},
+                                  {"source": "prepare", "target": "report", "label": "mnist"}]}, None),
 }
 
 
