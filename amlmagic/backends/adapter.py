@@ -15,8 +15,14 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from ..audit import (ActivityRecorder, audit_group, azure_log_path, principal_from_entity, principal_from_token,
-                     replay_log_path)
+from ..audit import (
+    ActivityRecorder,
+    audit_group,
+    azure_log_path,
+    principal_from_entity,
+    principal_from_token,
+    replay_log_path,
+)
 from .assets import AzureDataOperations, AzureDatastoreOperations, AzureEnvironmentOperations, AzureModelOperations
 from .jobs import AzureJobOperations
 from .wrap import TranslatedOperations, translated_call
