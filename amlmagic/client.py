@@ -87,6 +87,13 @@ class JobOperations(Protocol):
         sweep: its trial's), or None when nothing local is known."""
         ...
 
+    def code_hash(self, name: str) -> str | None:
+        """Extra, for lineage. The content hash of the code the job ran (a sweep: its trial's):
+        azure-ai-ml's `hash_sha256` of the uploaded files (Azure: the code asset's; locally: the
+        same hash of the job's snapshot); None for a job without code. NotFoundError for an
+        unknown job."""
+        ...
+
 
 @runtime_checkable
 class ComputeOperations(Protocol):
