@@ -163,6 +163,11 @@ NOUNS: dict[str, dict[str, Verb]] = {
                  (NAME, Flag("--since", None, help="a duration (30m, 1h, 2d) or an ISO time"), MAX_RESULTS),
                  ours=True, handler="activity:activity_default"),
     },
+    "lineage": {
+        "": Verb("where an asset came from and where it went (model, data, environment, job, online-endpoint, "
+                 "online-deployment)", (NAME, VERSION, ENDPOINT), ("name",), ours=True, positional="asset",
+                 handler="lineage:lineage_default"),
+    },
     "help": {
         "": Verb("usage", (), positional="topic", handler="workspace:help_default"),
     },
