@@ -116,8 +116,7 @@ class AzureJobOperations(TranslatedOperations):
         (`properties` of `codes/<name>/versions/<v>`); None for a job without code, or a code
         asset registered without one."""
         job = self.get(name)
-        trial = getattr(job, "trial", None)
-        code = getattr(trial, "code", None) if trial is not None else getattr(job, "code", None)
+        code = getattr(job.trial, "code", None) if job.type == "sweep" else getattr(job, "code", None)
         parts = str(code or "").split("/")
         if "codes" not in parts or parts.index("codes") + 3 > len(parts):  # an ARM id .../codes/<n>/versions/<v>
             return None

@@ -38,7 +38,7 @@ def _caption(step: dict) -> str:
     return f"{'♻ reused' if step.get('reused') else step['status']}{elapsed}"
 
 
-def _short(text: str, limit: int = 24) -> str:
+def _short(text: str, limit: int = 21) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 

@@ -8,7 +8,7 @@ import { renderSweepMonitor } from "./sweep_monitor.js";
 import { renderPipelineGraph } from "./pipeline_graph.js";
 
 const MONITORS = { job_monitor: renderJobMonitor, sweep_monitor: renderSweepMonitor, pipeline_graph: renderPipelineGraph };
-const short = (text) => (text.length <= 24 ? text : `${text.slice(0, 23)}…`);
+const short = (text) => (text.length <= 21 ? text : `${text.slice(0, 20)}…`);
 export const kindClass = (kind) => `aml-node aml-kind-${String(kind).replace(/[^a-z-]/g, "")}`;
 
 export function drawLineage(model) {
