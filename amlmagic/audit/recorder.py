@@ -38,6 +38,7 @@ _SECRET_READS = ("get_keys",)
 _STATEFUL = ("compute", "datastore", "online-endpoint", "online-deployment", "batch-endpoint",
              "batch-deployment", "schedule")
 _VERSIONED = ("data", "environment", "model", "component")
+_UNKNOWN = object()  # never read by this client
 # Fields the service fills in or that change on their own: never part of an update's diff.
 _VOLATILE = {"id", "$schema", "creation_context", "system_data", "provisioning_state", "scoring_uri",
              "openapi_uri", "swagger_uri", "status", "services", "state"}
@@ -78,6 +79,7 @@ class ActivityRecorder:
         self._who = who
         self.fetch_before = fetch_before
         self._secrets: set[str] = set()
+        self._seen: dict[tuple, Any] = {}  # (kind, endpoint, name) -> its dict as last read, None: absent
         self._local = threading.local()  # nesting depth: cancel() calling begin_cancel() is one change
 
     @property
@@ -111,9 +113,11 @@ class ActivityRecorder:
             return method(*args, **kwargs)
         verb = VERBS[method_name]
         target = _target(kind, args, kwargs)
-        before = None
-        if verb == "create" and kind in _STATEFUL and self.fetch_before:
-            before = _read_before(group, kind, target)
+        key = (kind, target.get("endpoint"), target.get("name"))
+        stateful = verb == "create" and kind in _STATEFUL
+        if stateful and self.fetch_before:
+            self._seen[key] = _read_before(group, kind, target)
+        before = self._seen.get(key, _UNKNOWN) if stateful else None
         self._local.depth = 1
         try:
             result = method(*args, **kwargs)
@@ -127,14 +131,30 @@ class ActivityRecorder:
             if kind in _VERSIONED:
                 fields["version"] = getattr(returned, "version", None) or fields["version"]
         old = new = None
-        if before is not None:
+        if before is _UNKNOWN:
+            verb = "create_or_update"  # this client never read it: which one it was is unknown
+        elif before is not None:
             verb = "update"
             old, new = changed_fields(before, entity_dict(entity))
-        elif verb == "create" and kind in _STATEFUL and not self.fetch_before:
-            verb = "create_or_update"  # nothing was read before it: which one it was is unknown
+        if kind in _STATEFUL:  # what it is now, as far as this client knows (the next update's before)
+            self._seen[key] = None if verb == "delete" else entity_dict(entity) if entity is not None else _UNKNOWN
         details = {"type": str(getattr(entity, "type", None))} if kind == "job" and entity is not None else None
         self.record(verb, kind, entity=returned, before=old, after=new, details=details, **fields)
         return result
+
+    def _read(self, kind: str, method: Callable, *args: Any, **kwargs: Any) -> Any:
+        """A `get` of a stateful kind: remembered as the before of a later update (azure, replay)."""
+        from ..errors import NotFoundError
+
+        target = _target(kind, args, kwargs)
+        key = (kind, target.get("endpoint"), target.get("name"))
+        try:
+            value = method(*args, **kwargs)
+        except NotFoundError:
+            self._seen[key] = None
+            raise
+        self._seen[key] = entity_dict(value)
+        return value
 
     def _read_secret(self, method: Callable, *args: Any, **kwargs: Any) -> Any:
         value = method(*args, **kwargs)
@@ -177,14 +197,17 @@ def _read_before(group: Any, kind: str, target: dict) -> dict | None:
 def audit_group(group: Any, kind: str, recorder: ActivityRecorder) -> Any:
     """Make `group`'s mutating methods record each change in `recorder` (in place: the group keeps
     its type, so isinstance checks and its other methods are untouched); returns the group."""
-    for method_name in (*VERBS, *_SECRET_READS):
+    reads = ("get",) if kind in _STATEFUL and not recorder.fetch_before else ()
+    for method_name in (*VERBS, *_SECRET_READS, *reads):
         try:
             method = getattr(group, method_name)
         except AttributeError:
             continue
         if not callable(method):
             continue
-        if method_name in _SECRET_READS:
+        if method_name == "get":
+            wrapped = functools.wraps(method)(functools.partial(recorder._read, kind, method))
+        elif method_name in _SECRET_READS:
             wrapped = functools.wraps(method)(functools.partial(recorder._read_secret, method))
         else:
             wrapped = functools.wraps(method)(functools.partial(recorder._call, kind, group, method_name, method))

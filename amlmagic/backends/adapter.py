@@ -60,14 +60,14 @@ class AzureMLClient:
 
     @cached_property
     def activity(self) -> ActivityRecorder:
-        """The audit trail (amlmagic/audit/location.py says where). Our rule: on replay no `get`
-        is added before an update, so the recorded traffic is replayed as it was recorded."""
+        """The audit trail (amlmagic/audit/location.py says where). Our rule: no request is added
+        to Azure's traffic, so an update's before is what this client last read of it."""
         if self.backend == "replay":
             path = replay_log_path()
         else:
             ml = self.ml_client
             path = azure_log_path(ml.subscription_id, ml.resource_group_name, ml.workspace_name)
-        return ActivityRecorder(path, backend=self.backend, who=self._who, fetch_before=self.backend != "replay")
+        return ActivityRecorder(path, backend=self.backend, who=self._who, fetch_before=False)
 
     def _who(self, entity: Any) -> str | None:
         """The signed-in principal (token claims), else the entity's system data."""

@@ -1,6 +1,7 @@
 """The audit trail on the azure backend (the real azure-ai-ml MLClient against the fake Azure ML
 REST server on 127.0.0.1): the log is the workspace's file under AMLMAGIC_HOME, who is the
-signed-in principal from the token's claims, an update carries before/after, and neither a
+signed-in principal from the token's claims, an update carries before/after (against what the
+client last read or wrote: no request is added to Azure's traffic), and neither a
 datastore's account key nor an endpoint's fetched keys appear in it."""
 
 from __future__ import annotations
@@ -62,12 +63,16 @@ def test_azure_changes_are_logged_per_workspace_with_the_principal_and_no_secret
     assert client.activity.path == path and path.is_relative_to(tmp_path / "home")
     entries = list(reversed(client.activity.list()))
     assert [(e["verb"], e["kind"], e["name"]) for e in entries] == [
-        ("create", "datastore", "keyed"), ("update", "datastore", "keyed"), ("create", "online-endpoint", "audit-ep"),
+        # never read before: no request is added to find out (our rule), so the verb says both
+        ("create_or_update", "datastore", "keyed"), ("update", "datastore", "keyed"),
+        ("create_or_update", "online-endpoint", "audit-ep"),
         ("update", "online-endpoint", "audit-ep"), ("delete", "datastore", "keyed")]
     assert {e["who"] for e in entries} == {"Ada Lovelace <ada@contoso.com> (oid 1f2e3d4c-0000-4000-8000-000000000001)"}
     assert {e["backend"] for e in entries} == {"azure"}
-    assert entries[1]["after"]["description"] == "now with a description"
+    assert entries[1]["after"]["description"] == "now with a description" and entries[1]["before"]["description"] is None
     assert entries[3]["after"]["description"] == "call it with ***"
+    keyed = [method for method, url in fake_azure.requests if "/datastores/keyed" in url.split("?")[0]]
+    assert keyed[:2] == ["PUT", "PUT"]  # the audit trail read nothing of its own before the changes
     text = path.read_text()
     for secret in (ACCOUNT_KEY, keys.primary_key, keys.secondary_key):
         assert secret not in text
