@@ -79,9 +79,6 @@ class Lineage:
     def downstream(self, key: str) -> list[str]:
         return [e["target"] for e in self.edges if e["source"] == key]
 
-    def find(self, kind: str, name: str | None = None) -> list[Node]:
-        return [n for n in self.nodes.values() if n.kind == kind and (name is None or n.name == name)]
-
     def to_dict(self) -> dict:
         return {"root": self.root, "nodes": [n.to_dict() for n in self.nodes.values()],
                 "edges": [dict(e) for e in self.edges], "notes": list(self.notes)}
