@@ -136,7 +136,8 @@ class ActivityRecorder:
         elif before is not None:
             verb = "update"
             old, new = changed_fields(before, entity_dict(entity))
-        if kind in _STATEFUL:  # what it is now, as far as this client knows (the next update's before)
+        if kind in _STATEFUL and verb in ("create", "update", "create_or_update", "delete"):
+            # what it is now, as far as this client knows: the before of its next update
             self._seen[key] = None if verb == "delete" else entity_dict(entity) if entity is not None else _UNKNOWN
         details = {"type": str(getattr(entity, "type", None))} if kind == "job" and entity is not None else None
         self.record(verb, kind, entity=returned, before=old, after=new, details=details, **fields)
