@@ -280,6 +280,15 @@ class _Builder:
                 self.job_down(job)
 
 
+def _downstream(b: _Builder, follow) -> None:
+    """Our rule: where it went is searched through lists (jobs, versions, deployments) that can
+    fail on their own; then one note says so and where it came from still stands."""
+    try:
+        follow()
+    except AmlMagicError as exc:
+        b.graph.notes.append(f"where it went could not be listed: {exc}")
+
+
 def build_lineage(client: Any, noun: str, name: str, version: str | None = None,
                   endpoint_name: str | None = None) -> Lineage:
     """The lineage of one asset, job, endpoint or deployment. NotFoundError (one line naming it)
@@ -289,18 +298,13 @@ def build_lineage(client: Any, noun: str, name: str, version: str | None = None,
     b = _Builder(client)
     if noun in ("model", "data", "environment"):
         entity = b._asset(noun, name, version)
-        if noun == "model":
-            root = b.model_up(entity)
-            b.model_down(root, entity)
-        elif noun == "data":
-            root = b.data_up(entity)
-            b.data_down(root, entity)
-        else:
-            root = b.asset_node("environment", entity)
-            b.environment_down(root, entity)
+        up, down = {"model": (b.model_up, b.model_down), "data": (b.data_up, b.data_down),
+                    "environment": (lambda e: b.asset_node("environment", e), b.environment_down)}[noun]
+        root = up(entity)
+        _downstream(b, lambda: down(root, entity))
     elif noun == "job":
         root = b.job_up(name)
-        b.job_down(b.job(name))
+        _downstream(b, lambda: b.job_down(b.job(name)))
     elif noun == "online-endpoint":
         endpoint = client.online_endpoints.get(name)
         root = b.graph.add("online-endpoint", endpoint.name, scoring_uri=getattr(endpoint, "scoring_uri", None),
