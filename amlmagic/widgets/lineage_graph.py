@@ -1,7 +1,8 @@
 """`LineageGraph(client, lineage)`: a `Lineage` (amlmagic.lineage) as a graph: nodes coloured by
 kind at the (column, row) the lineage laid out, edges labelled with the relation. Clicking a node
-shows its details; a job opens its monitor below the graph (a sweep its SweepMonitor, a pipeline
-its PipelineGraph, any other job its JobMonitor).
+shows its details and opens its widget below the graph: a job its monitor (a sweep its
+SweepMonitor, a pipeline its PipelineGraph, any other job its JobMonitor), a data version the
+DataBrowser on its preview, an endpoint or deployment the EndpointTester on that endpoint.
 
 The widget only shows what it is given (`lineage.drawn()`): building the lineage is
 `amlmagic.lineage.build_lineage`, through the client interface.
@@ -28,7 +29,7 @@ class LineageGraph(AmlWidget):
     edges = t.List(t.Dict()).tag(sync=True)  # {source, target, label}
     notes = t.List(t.Unicode()).tag(sync=True)
     selected = t.Unicode("").tag(sync=True)
-    monitor = t.Any(None, allow_none=True).tag(sync=True, **widget_serialization)
+    opened = t.Any(None, allow_none=True).tag(sync=True, **widget_serialization)  # the selected node's widget
 
     def __init__(self, client: Any, lineage: Any, **kwargs: Any):
         super().__init__(**kwargs)
@@ -47,15 +48,25 @@ class LineageGraph(AmlWidget):
 
     # -- actions ---------------------------------------------------------------------------------
     def do_select(self, key: str = "") -> None:
-        """Select a node (its details show in the view); a job's monitor opens below the graph."""
+        """Select a node (its details show in the view) and open its widget below the graph."""
         node = next((n for n in self.nodes if n["key"] == key), None)
-        previous = self.monitor
-        self.monitor = self._monitor_for(node) if node is not None else None
+        previous = self.opened
+        self.opened = self._widget_for(node) if node is not None else None
         self.selected = key if node is not None else ""
         if previous is not None:
             previous.close()
 
-    def _monitor_for(self, node: dict) -> Any:
+    def _widget_for(self, node: dict) -> Any:
+        if node["kind"] == "data":
+            from .data_browser import DataBrowser
+
+            browser = DataBrowser(self.client)
+            browser.do_select(node["label"].rsplit(":", 1)[0], node["label"].rsplit(":", 1)[1])
+            return browser
+        if node["kind"] in ("online-endpoint", "online-deployment"):
+            from .endpoint_tester import EndpointTester
+
+            return EndpointTester(self.client, node["label"].split("/")[0])
         if node["kind"] != "job":
             return None
         name = node["label"]

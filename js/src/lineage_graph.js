@@ -1,13 +1,18 @@
 // Lineage graph: assets, jobs, code, environments, deployments and endpoints as nodes coloured by
 // kind at the (column, row) Python laid out, edges labelled with their relation. Clicking a node
-// selects it (its details show below); a job's monitor (job, sweep or pipeline) opens beneath.
+// selects it (its details show below) and the widget Python opens for it (a job's monitor, the
+// data browser, the endpoint tester) is drawn beneath.
 import { h, bindRender, actionBox, request } from "./common.js";
 import { s, place, W, H, GX, PAD } from "./pipeline_graph.js";
 import { renderJobMonitor } from "./job_monitor.js";
 import { renderSweepMonitor } from "./sweep_monitor.js";
 import { renderPipelineGraph } from "./pipeline_graph.js";
+import { renderDataBrowser } from "./data_browser.js";
+import { renderEndpointTester } from "./endpoint_tester.js";
 
-const MONITORS = { job_monitor: renderJobMonitor, sweep_monitor: renderSweepMonitor, pipeline_graph: renderPipelineGraph };
+// The widget a selected node opens (Python picks it by the node's kind; its `_kind` names the view).
+const OPENED = { job_monitor: renderJobMonitor, sweep_monitor: renderSweepMonitor, pipeline_graph: renderPipelineGraph,
+  data_browser: renderDataBrowser, endpoint_tester: renderEndpointTester };
 const short = (text) => (text.length <= 21 ? text : `${text.slice(0, 20)}…`);
 export const kindClass = (kind) => `aml-node aml-kind-${String(kind).replace(/[^a-z-]/g, "")}`;
 
@@ -54,27 +59,27 @@ export function renderLineageGraph({ model, el }) {
   bindRender(model, details, ["nodes", "selected", "notes"], () => {
     const node = model.get("nodes").find((n) => n.key === model.get("selected"));
     const notes = model.get("notes").map((n) => h("div", { class: "aml-muted" }, `note: ${n}`));
-    if (!node) return [h("div", { class: "aml-muted" }, "click a node for its details (a job: its monitor)"), ...notes];
+    if (!node) return [h("div", { class: "aml-muted" }, "click a node for its details and its widget"), ...notes];
     const rows = detailRows(node).map(([k, v]) => h("tr", {}, h("th", {}, k), h("td", {}, v)));
     return [h("table", { class: "aml-table" }, ...rows), ...notes];
   });
-  const below = h("div", { class: "aml-node-monitor" });
+  const below = h("div", { class: "aml-node-opened" });
   let cleanup;
-  const showMonitor = async () => {
+  const showOpened = async () => {
     if (cleanup) { cleanup(); cleanup = undefined; }
     below.replaceChildren();
-    const ref = model.get("monitor");
+    const ref = model.get("opened");
     if (!ref || !model.widget_manager) return;
     const child = await model.widget_manager.get_model(String(ref).replace(/^IPY_MODEL_/, ""));
-    if (model.get("monitor") !== ref) return;  // another node was clicked meanwhile
-    const view = MONITORS[child.get("_kind")];
+    if (model.get("opened") !== ref) return;  // another node was clicked meanwhile
+    const view = OPENED[child.get("_kind")];
     if (!view) return;
     const box = h("div");
     below.append(box);
     cleanup = view({ model: child, el: box });
   };
-  model.on("change:monitor", showMonitor);
-  showMonitor();
+  model.on("change:opened", showOpened);
+  showOpened();
   el.append(head, graph, details, below, actionBox(model));
-  return () => { model.off("change:monitor", showMonitor); if (cleanup) cleanup(); };
+  return () => { model.off("change:opened", showOpened); if (cleanup) cleanup(); };
 }

@@ -11,7 +11,7 @@ const EDGES = [{ source: "data:features:1", target: "job:t_1", label: "input dat
 
 describe("lineage graph", () => {
   it("draws a node per asset coloured by kind, the root marked, edges labelled", () => {
-    const model = makeModel({ title: "lineage of model m:1", nodes: NODES, edges: EDGES, notes: [], selected: "", monitor: null, last_action: "", error: "" });
+    const model = makeModel({ title: "lineage of model m:1", nodes: NODES, edges: EDGES, notes: [], selected: "", opened: null, last_action: "", error: "" });
     const el = document.createElement("div");
     renderLineageGraph({ model, el });
     const nodes = [...el.querySelectorAll("g.aml-node")];
@@ -23,7 +23,7 @@ describe("lineage graph", () => {
   });
 
   it("asks Python to select a clicked node and shows its details", () => {
-    const model = makeModel({ title: "t", nodes: NODES, edges: EDGES, notes: ["one note"], selected: "", monitor: null, last_action: "", error: "" });
+    const model = makeModel({ title: "t", nodes: NODES, edges: EDGES, notes: ["one note"], selected: "", opened: null, last_action: "", error: "" });
     const el = document.createElement("div");
     renderLineageGraph({ model, el });
     el.querySelector('[data-key="job:t_1"]').dispatchEvent(new Event("click"));

@@ -38,7 +38,7 @@ def test_the_magic_traces_each_noun_and_refuses_bad_input_in_one_line(shell, his
         assert why in str(info.value) and "\n" not in str(info.value)
 
 
-def test_clicking_a_node_selects_it_and_a_job_opens_the_monitor_of_its_kind(history):
+def test_clicking_a_node_selects_it_and_opens_its_widget(history):
     from amlmagic.widgets import LineageGraph
 
     widget = LineageGraph(history.client, build_lineage(history.client, "model", "lineage-model", "1"))
@@ -46,16 +46,21 @@ def test_clicking_a_node_selects_it_and_a_job_opens_the_monitor_of_its_kind(hist
     kinds = {n["key"]: n["kind"] for n in widget.nodes}
     assert kinds["online-endpoint:lin-ep"] == "online-endpoint"
     widget.act("select", key=f"job:{history.best}")
-    assert widget.selected == f"job:{history.best}" and type(widget.monitor).__name__ == "JobMonitor"
-    first = widget.monitor
+    assert widget.selected == f"job:{history.best}" and type(widget.opened).__name__ == "JobMonitor"
+    first = widget.opened
     widget.act("select", key=f"job:{history.sweep}")
-    assert type(widget.monitor).__name__ == "SweepMonitor" and first.comm is None  # the previous one is closed
+    assert type(widget.opened).__name__ == "SweepMonitor" and first.comm is None  # the previous one is closed
     widget.act("select", key=f"job:{history.pipeline}")
-    assert type(widget.monitor).__name__ == "PipelineGraph"
+    assert type(widget.opened).__name__ == "PipelineGraph"
     widget.act("select", key="data:features:1")
-    assert widget.selected == "data:features:1" and widget.monitor is None
+    assert type(widget.opened).__name__ == "DataBrowser"
+    assert widget.opened.selected == {"name": "features", "version": "1"} and widget.opened.preview
+    widget.act("select", key="online-deployment:lin-ep/green")
+    assert type(widget.opened).__name__ == "EndpointTester" and widget.opened.endpoint == "lin-ep"
+    widget.act("select", key="model:lineage-model:1")
+    assert widget.selected == "model:lineage-model:1" and widget.opened is None
     widget.act("select", key="nothing")
-    assert widget.selected == "" and widget.monitor is None
+    assert widget.selected == "" and widget.opened is None
 
 
 def test_static_fallbacks_draw_every_node(history):

@@ -32,7 +32,7 @@ def test_lineage_graph_draws_kinds_and_opens_a_jobs_monitor(tmp_path):
         box = wait_settled(page, '.aml-lineage-graph g.aml-node[data-kind="job"]')
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.wait_for_function(
-            "() => document.querySelector('.aml-lineage-graph .aml-node-monitor .aml-log')"
+            "() => document.querySelector('.aml-lineage-graph .aml-node-opened .aml-log')"
             "?.textContent.includes('trained-for-lineage')", timeout=60_000)
         details = page.text_content(".aml-lineage-graph .aml-node-details")
         screenshot(page, "lineage-graph-lab")
