@@ -169,7 +169,10 @@ def _is_entity(value: Any) -> bool:
 
 def _target(kind: str, args: tuple, kwargs: dict) -> dict:
     """What a mutating call names: its entity (a create), else name/version/endpoint arguments."""
-    first = args[0] if args else next((kwargs[k] for k in ("name", "endpoint_name") if k in kwargs), None)
+    # the entity may come by keyword too (begin_create_or_update(endpoint=...), create_or_update(job=...))
+    entity = next((v for v in kwargs.values() if v is not None and not isinstance(v, (str, bool, int, float))
+                   and hasattr(v, "name")), None)
+    first = args[0] if args else entity if entity is not None else kwargs.get("name", kwargs.get("endpoint_name"))
     if first is not None and not isinstance(first, str):  # an entity
         version = getattr(first, "version", None) if kind in _VERSIONED else None
         endpoint = getattr(first, "endpoint_name", None) if kind.endswith("deployment") else None

@@ -106,3 +106,12 @@ def test_endpoint_changes_traffic_diff_and_no_key_anywhere(client, tmp_path):
         assert secret not in text
     # a fresh process (no key known) reading the log sees the same masked lines
     assert json.loads(text.splitlines()[3])["after"]["description"] == "key ***"
+
+
+def test_entities_and_names_given_by_keyword_are_named_too(client):
+    from azure.ai.ml.entities import AmlCompute
+
+    client.compute.begin_create_or_update(compute=AmlCompute(name="kw-pool", max_instances=2)).result()
+    client.compute.begin_delete(name="kw-pool").result()
+    assert [(e["verb"], e["name"]) for e in reversed(client.activity.list())] == [
+        ("create", "kw-pool"), ("delete", "kw-pool")]
