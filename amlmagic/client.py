@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Protocol, runtime_checkable
 __all__ = [
     "AmlClient", "Poller", "MetricsReader", "JobOperations", "ComputeOperations", "DatastoreOperations",
     "DataOperations", "EnvironmentOperations", "ModelOperations", "OnlineEndpointOperations",
-    "OnlineDeploymentOperations", "ComponentOperations", "Points",
+    "OnlineDeploymentOperations", "ComponentOperations", "ActivityOperations", "Points",
 ]
 
 # {metric: [(step, timestamp_ms, value), ...]}
@@ -85,6 +85,13 @@ class JobOperations(Protocol):
     def code_source(self, name: str) -> Path | None:
         """Extra, for export. The folder on this machine the job's `code:` was submitted from (a
         sweep: its trial's), or None when nothing local is known."""
+        ...
+
+    def code_hash(self, name: str) -> str | None:
+        """Extra, for lineage. The content hash of the code the job ran (a sweep: its trial's):
+        azure-ai-ml's `hash_sha256` of the uploaded files (Azure: the code asset's; locally: the
+        same hash of the job's snapshot); None for a job without code. NotFoundError for an
+        unknown job."""
         ...
 
 
@@ -203,6 +210,19 @@ class OnlineDeploymentOperations(Protocol):
 
 
 @runtime_checkable
+class ActivityOperations(Protocol):
+    """Extra. The workspace's audit trail (amlmagic/audit): every change made through this
+    interface (create, update, archive/restore, delete, traffic change, cancel, ...) appended to an
+    activity log that is never rewritten; endpoint keys and other secrets masked."""
+
+    def list(self, *, name: str | None = None, since: Any = None, max_results: int | None = None) -> list[dict]:
+        """The entries (dicts: at, who, verb, kind, name, version, endpoint, before, after) for
+        `name` (an asset, job, endpoint or deployment) at or after `since` (an aware datetime),
+        newest first, at most `max_results`."""
+        ...
+
+
+@runtime_checkable
 class AmlClient(Protocol):
     """MLClient's operation groups as amlmagic uses them, on any backend."""
 
@@ -237,3 +257,6 @@ class AmlClient(Protocol):
 
     @property
     def online_deployments(self) -> OnlineDeploymentOperations: ...
+
+    @property
+    def activity(self) -> ActivityOperations: ...

@@ -110,3 +110,17 @@ class AzureJobOperations(TranslatedOperations):
         """Nothing on this machine is known to hold a job's code on Azure (it was uploaded)."""
         self.get(name)
         return None
+
+    def code_hash(self, name: str) -> str | None:
+        """The `hash_sha256` azure-ai-ml recorded on the job's code asset when it uploaded it
+        (`properties` of `codes/<name>/versions/<v>`); None for a job without code, or a code
+        asset registered without one."""
+        job = self.get(name)
+        code = getattr(job.trial, "code", None) if job.type == "sweep" else getattr(job, "code", None)
+        parts = str(code or "").split("/")
+        if "codes" not in parts or parts.index("codes") + 3 > len(parts):  # an ARM id .../codes/<n>/versions/<v>
+            return None
+        at = parts.index("codes")
+        with translating():
+            asset = self._client.ml_client._code.get(parts[at + 1], parts[at + 3])
+        return (asset.properties or {}).get("hash_sha256")

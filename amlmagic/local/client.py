@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from functools import cached_property
 
+from ..audit import ActivityRecorder, audit_group, local_log_path
 from .operations.compute import ComputeOperations
 from .operations.data import DataOperations
 from .operations.datastores import DatastoreOperations
 from .operations.environments import EnvironmentOperations
 from .operations.models import ModelOperations
-from .workspace import LocalWorkspace
+from .workspace import LocalWorkspace, current_user
 
 __all__ = ["LocalMLClient"]
 
@@ -23,11 +24,17 @@ class LocalMLClient:
 
     def __init__(self, path: str | os.PathLike = ".amlmagic"):
         self.workspace = LocalWorkspace(path)
-        self.compute = ComputeOperations(self.workspace)
-        self.datastores = DatastoreOperations(self.workspace)
-        self.data = DataOperations(self.workspace)
-        self.environments = EnvironmentOperations(self.workspace)
-        self.models = ModelOperations(self.workspace)
+        # the audit trail: every group's changes are appended to <workspace>/activity.jsonl
+        self.activity = ActivityRecorder(local_log_path(self.workspace.root), backend="local",
+                                         who=lambda _entity: current_user())
+        self.compute = self._audited(ComputeOperations(self.workspace), "compute")
+        self.datastores = self._audited(DatastoreOperations(self.workspace), "datastore")
+        self.data = self._audited(DataOperations(self.workspace), "data")
+        self.environments = self._audited(EnvironmentOperations(self.workspace), "environment")
+        self.models = self._audited(ModelOperations(self.workspace), "model")
+
+    def _audited(self, group, kind: str):
+        return audit_group(group, kind, self.activity)
 
     @property
     def workspace_name(self) -> str:
@@ -41,25 +48,25 @@ class LocalMLClient:
     def jobs(self):
         from .operations.jobs import JobOperations
 
-        return JobOperations(self.workspace, self)
+        return self._audited(JobOperations(self.workspace, self), "job")
 
     @cached_property
     def components(self):
         from .operations.components import ComponentOperations
 
-        return ComponentOperations(self.workspace)
+        return self._audited(ComponentOperations(self.workspace), "component")
 
     @cached_property
     def online_endpoints(self):
         from .operations.online_endpoints import OnlineEndpointOperations
 
-        return OnlineEndpointOperations(self.workspace, self)
+        return self._audited(OnlineEndpointOperations(self.workspace, self), "online-endpoint")
 
     @cached_property
     def online_deployments(self):
         from .operations.online_deployments import OnlineDeploymentOperations
 
-        return OnlineDeploymentOperations(self.workspace, self)
+        return self._audited(OnlineDeploymentOperations(self.workspace, self), "online-deployment")
 
     def __repr__(self) -> str:
         return f"LocalMLClient({str(self.root)!r})"

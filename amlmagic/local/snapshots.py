@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import ValidationError
 
-__all__ = ["snapshot_code", "SNAPSHOT_IGNORE", "IGNORE_FILES"]
+__all__ = ["snapshot_code", "snapshot_hash", "SNAPSHOT_IGNORE", "IGNORE_FILES"]
 
 # Our rule, on top of Azure's (which drops only `__pycache__`, for component code): never copy
 # VCS and cache folders, nor the workspace folder.
@@ -141,3 +141,26 @@ def _may_reach(text: str, key: str) -> bool:
         if part != name:
             return False
     return True
+
+
+def snapshot_hash(folder: Path) -> str | None:
+    """The content hash of a snapshot, computed as azure-ai-ml computes a code asset's
+    `hash_sha256` (`_utils/_asset_utils.py` `get_content_hash`, hash version 202208): sha256 over
+    the file count, then `#relative/path#` and the size of each file sorted by lower-cased path,
+    then their bytes in that order. The snapshot holds the files Azure would upload, so the same
+    code gives the same hash on both backends. None for an empty snapshot (a job without code)."""
+    import hashlib
+
+    files = sorted(((p, p.relative_to(folder).as_posix()) for p in Path(folder).rglob("*") if p.is_file()),
+                   key=lambda pair: pair[1].lower())
+    if not files:
+        return None
+    digest = hashlib.sha256(str(len(files)).encode())
+    for path, relative in files:
+        digest.update(f"#{relative}#".encode())
+        digest.update(str(path.stat().st_size).encode())
+    for path, _ in files:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()

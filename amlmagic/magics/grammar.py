@@ -158,6 +158,16 @@ NOUNS: dict[str, dict[str, Verb]] = {
         "": Verb("write what this session did as CLI v2 YAML + deploy.sh",
                  (Flag("--dir", None), Flag("--last", None, "bool")), ours=True, handler="workspace:export_default"),
     },
+    "activity": {
+        "": Verb("the audit trail: every change made to the workspace, newest first",
+                 (NAME, Flag("--since", None, help="a duration (30m, 1h, 2d) or an ISO time"), MAX_RESULTS),
+                 ours=True, handler="activity:activity_default"),
+    },
+    "lineage": {
+        "": Verb("where an asset came from and where it went (model, data, environment, job, online-endpoint, "
+                 "online-deployment)", (NAME, VERSION, ENDPOINT), ("name",), ours=True, positional="asset",
+                 handler="lineage:lineage_default"),
+    },
     "help": {
         "": Verb("usage", (), positional="topic", handler="workspace:help_default"),
     },

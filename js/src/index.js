@@ -8,6 +8,7 @@ import { renderWorkspaceExplorer } from "./workspace_explorer.js";
 import { renderDataBrowser } from "./data_browser.js";
 import { renderEnvironmentBuilder } from "./environment_builder.js";
 import { renderPipelineGraph } from "./pipeline_graph.js";
+import { renderLineageGraph } from "./lineage_graph.js";
 
 const VIEWS = {
   job_monitor: renderJobMonitor,
@@ -18,6 +19,7 @@ const VIEWS = {
   data_browser: renderDataBrowser,
   environment_builder: renderEnvironmentBuilder,
   pipeline_graph: renderPipelineGraph,
+  lineage_graph: renderLineageGraph,
 };
 
 function render({ model, el }) {

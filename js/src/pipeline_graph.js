@@ -4,16 +4,17 @@ import { h, bindRender, statusBadge, actionBox, request, isTerminal } from "./co
 import { renderJobMonitor } from "./job_monitor.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const W = 170, H = 54, GX = 70, GY = 24, PAD = 12;
+// Shared with the lineage graph (lineage_graph.js): the same boxes, gaps and curves.
+export const W = 170, H = 54, GX = 70, GY = 24, PAD = 12;
 
-function s(tag, attrs = {}, ...children) {
+export function s(tag, attrs = {}, ...children) {
   const el = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) el.setAttribute(k, String(v));
   for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   return el;
 }
 
-const place = (step) => [PAD + step.column * (W + GX), PAD + step.row * (H + GY)];
+export const place = (step) => [PAD + step.column * (W + GX), PAD + step.row * (H + GY)];
 
 export function stepClass(step) {
   const kind = step.status === "Completed" ? "ok" : step.status === "Failed" ? "bad"

@@ -224,7 +224,8 @@ class FakeAzureML:
         """Every code snapshot is "already uploaded": the SDK then registers no new blob (the fake
         has no blob storage) and refers to this code version."""
         version = f"{original_path}/1"
-        self.put_raw(version, {"properties": {"hash": content_hash, "codeUri":
+        self.put_raw(version, {"properties": {"hash": content_hash, "properties": {  # where Azure keeps the hash
+            "hash_sha256": content_hash, "hash_version": "202208"}, "codeUri":
                      f"https://demostorage0001.blob.core.windows.net/azureml-blobstore-1/LocalUpload/{content_hash}/src"}})
         self.store[version.lower()]["id"] = version
         return 200, {"value": [self.store[version.lower()]]}

@@ -75,6 +75,12 @@ EXPECTED = {
         r"^mlflow\.log_metric: in a job \d+ us/call, .*\(ratio [\d.]+x\)$",
         r"^incremental metrics read: \d+ us .*\(ratio [\d.]+x\)$",
     ],
+    "bench_activity": [
+        r"^compute update, bare group \(baseline\): median [\d.]+ ms$",
+        r"^compute update, audited group: median [\d.]+ ms \(ratio to baseline [\d.]+x\)$",
+        r"^activity log appends, 1 writer \(baseline\): \d+ lines/s$",
+        r"^activity log appends, 4 writer processes: \d+ lines/s \(ratio to baseline [\d.]+x, no line lost\)$",
+    ],
 }
 
 

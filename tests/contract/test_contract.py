@@ -21,7 +21,7 @@ def test_client_is_an_aml_client(backend):
         ("environments", interface.EnvironmentOperations), ("models", interface.ModelOperations),
         ("online_endpoints", interface.OnlineEndpointOperations),
         ("online_deployments", interface.OnlineDeploymentOperations),
-        ("components", interface.ComponentOperations),
+        ("components", interface.ComponentOperations), ("activity", interface.ActivityOperations),
     ]:
         assert isinstance(getattr(client, group), protocol), group
 
@@ -48,3 +48,14 @@ def test_errors_not_found_and_validation(backend):
 
 def test_online_endpoint_create_show_list(backend):
     SCENARIOS["online_endpoint_create_show_list"](*backend)
+
+
+@pytest.mark.recording("online_endpoint_create_show_list")
+def test_activity_records_the_changes_only(backend):
+    """The audit trail on every backend: the scenario's create is one line; its reads are none."""
+    client, world = backend
+    SCENARIOS["online_endpoint_create_show_list"](client, world)
+    entries = client.activity.list()
+    assert [(e["kind"], e["name"]) for e in entries] == [("online-endpoint", "contract-ep")]
+    assert entries[0]["verb"] in ("create", "create_or_update") and entries[0]["at"].endswith("Z")
+    assert client.activity.list(name="other") == []

@@ -1,7 +1,7 @@
 """`client.jobs`: command jobs run on this machine by the detached runner (../jobs/).
 
 MLClient's interface: create_or_update, get, list(parent_job_name=None), stream, begin_cancel,
-download; extras (amlmagic/client.py): wait, read_log, metrics_reader, code_source; local-only: cancel,
+download; extras (amlmagic/client.py): wait, read_log, metrics_reader, code_source, code_hash; local-only: cancel,
 local_dir, log_names (a distributed job's per-process logs).
 Entities are azure-ai-ml's, rebuilt from the stored CLI v2 spec (cached by the record's mtime)
 with the true status read from disk on every call.
@@ -24,6 +24,7 @@ from ..jobs.plan import submit_plan
 from ..jobs.state import job_dir, jobs_root, read_record, read_status
 from ..osutil import read_json
 from ..pollers import WaitingPoller
+from ..snapshots import snapshot_hash
 from ..store import warn_damaged
 from ..uris import is_remote_uri
 from ..workspace import LocalWorkspace
@@ -247,6 +248,14 @@ class JobOperations:
             path = Path(meta.get("base_path") or os.getcwd()) / path
         path = path.resolve()
         return path if path.exists() else None
+
+    def code_hash(self, name: str) -> str | None:
+        """The content hash of the job's code snapshot (azure-ai-ml's `hash_sha256` of the same
+        files: local/snapshots.py); None for a job without code."""
+        folder = self.local_dir(name)
+        spec = read_record(folder).get("spec") or {}
+        code = (spec.get("trial") or {}).get("code") if spec.get("type") == "sweep" else spec.get("code")
+        return snapshot_hash(folder / "code") if code else None
 
     def stream(self, name: str, *, out: Any = None, poll: float = 0.2, **_: Any) -> None:
         """Print the log as it grows until the job ends, then the summary (like MLClient's)."""
