@@ -33,6 +33,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 
 from fake_azureml import FakeAzureML, cloud_kwargs  # noqa: E402
+from pipeline_scenarios import PIPELINE_FILES, magic_lines, pipeline_scenario, pipeline_setup  # noqa: E402
 
 from amlmagic.backends import StaticTokenCredential, connect_azure, stop_replay  # noqa: E402
 from amlmagic.backends.replay.recording import load_recording, write_recording  # noqa: E402
@@ -161,6 +162,7 @@ SCENARIOS = {
     # azure-ai-ml 1.35 reads the workspace before resolving a pipeline's components (a client key
     # for its cache), which the shared pipeline recording (an older SDK) lacks: this answers it.
     "workspace_get_sanitized": _workspace_get,
+    "pipeline_job": pipeline_scenario,  # pipeline_scenarios.py
 }
 # Scenarios recorded against a fake with the sanitized ids of the shared recordings.
 FAKE_IDS = {"workspace_get_sanitized": dict(subscription="00000000-0000-0000-0000-000000000", resource_group="00000",
@@ -290,11 +292,13 @@ MAGIC_SCENARIOS = {
     "magics_errors": MagicScenario(
         ["job create -f bad.yml", "compute show -n no-such-cluster", "model show -n no-such-model -v 1"],
         {"bad.yml": BAD_JOB_YML}, _errors_setup),
+    "magics_pipeline_job": MagicScenario(magic_lines(), PIPELINE_FILES, pipeline_setup),  # pipeline_scenarios.py
 }
 
 
 def write_files(scenario: MagicScenario, folder: Path) -> None:
     for name, text in scenario.files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
 
 

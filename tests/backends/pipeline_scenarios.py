@@ -1,0 +1,119 @@
+"""The pipeline job scenarios of make_recordings.py, and what replaying them must give.
+
+A three-step pipeline (prepare -> train -> evaluate, each step reading the previous one's output)
+with inline command steps and a `code:` folder, submitted with `load_job` as a user would. On the
+fake Azure ML server (fake_pipelines.py) `prepare` is reused from an earlier pipeline, `train`
+runs for a while, writes a log and logs metrics, then `evaluate` runs.
+
+- `pipeline_job` (through the client): submit, the pipeline graph widget built and polled to the
+  end, a step shown, its log read and its metrics read; `drive_pipeline` is the one sequence of
+  calls, run when recording and again on replay.
+- `magics_pipeline_job`: `%aml job create -f`, `job show` of the pipeline (its steps beneath),
+  `job list --parent-job-name`, `job show` and `job stream` of a step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fake_pipelines import step_run_id
+
+__all__ = ["PIPELINE", "PIPELINE_YML", "PIPELINE_FILES", "STEPS", "EARLIER_PREPARE", "TRAIN_LOG", "TRAIN_METRICS",
+           "pipeline_setup", "write_pipeline_files", "drive_pipeline", "pipeline_scenario", "magic_lines"]
+
+PIPELINE = "pipe-job-1"
+STEPS = {key: step_run_id(PIPELINE, key) for key in ("prepare", "train", "evaluate")}
+EARLIER_PREPARE = step_run_id("pipe-job-0", "prepare")  # the run `prepare` reuses
+TRAIN_LOG = "loading prepared data\nepoch 1 loss 0.90\nepoch 2 loss 0.45\nmodel saved\n"
+TRAIN_METRICS = [("loss", 0, 0.9), ("loss", 1, 0.45), ("accuracy", 1, 0.82)]
+
+PIPELINE_YML = f"""\
+$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json
+type: pipeline
+name: {PIPELINE}
+display_name: prepare-train-evaluate
+experiment_name: demo
+settings:
+  default_compute: azureml:cpu-cluster
+  continue_on_step_failure: false
+inputs:
+  epochs: 2
+jobs:
+  prepare:
+    command: python prep.py --out ${{{{outputs.prepared}}}}
+    code: ./src
+    environment: azureml:sklearn-env:1
+    outputs:
+      prepared: {{type: uri_folder}}
+  train:
+    command: python train.py --data ${{{{inputs.data}}}} --epochs ${{{{inputs.epochs}}}} --model ${{{{outputs.model}}}}
+    code: ./src
+    environment: azureml:sklearn-env:1
+    inputs:
+      data: ${{{{parent.jobs.prepare.outputs.prepared}}}}
+      epochs: ${{{{parent.inputs.epochs}}}}
+    outputs:
+      model: {{type: uri_folder}}
+  evaluate:
+    command: python evaluate.py --model ${{{{inputs.model}}}}
+    code: ./src
+    environment: azureml:sklearn-env:1
+    inputs:
+      model: ${{{{parent.jobs.train.outputs.model}}}}
+"""
+PIPELINE_FILES = {
+    "pipeline.yml": PIPELINE_YML,
+    "src/prep.py": "print('prepared')\n",
+    "src/train.py": "print('trained')\n",
+    "src/evaluate.py": "print('evaluated')\n",
+}
+
+
+def write_pipeline_files(folder: Path) -> None:
+    for name, text in PIPELINE_FILES.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+
+
+def pipeline_setup(fake) -> None:
+    """What the fake answers for the pipeline's steps: prepare reused, train's run, log and metrics."""
+    fake.pipelines.reused[STEPS["prepare"]] = EARLIER_PREPARE
+    fake.run_status[STEPS["train"]] = ["Running", "Running", "Running", "Completed"]
+    fake.run_status[STEPS["evaluate"]] = ["Running", "Running", "Completed"]
+    fake.logs[STEPS["train"]] = TRAIN_LOG.encode()
+    fake.metrics[STEPS["train"]] = [{"key": key, "value": value, "timestamp": 1767607200000 + i * 1000, "step": step}
+                                    for i, (key, step, value) in enumerate(TRAIN_METRICS)]
+
+
+def drive_pipeline(client, folder: Path) -> dict:
+    """The client scenario's calls, in order; what they gave (recording and replay run this)."""
+    from azure.ai.ml import load_job
+
+    from amlmagic.widgets import PipelineGraph
+
+    seen: dict = {"created": client.jobs.create_or_update(load_job(folder / "pipeline.yml"))}
+    graph = PipelineGraph(client, PIPELINE, start=False)  # the pipeline's spec, then its steps
+    seen["first_steps"] = [dict(s) for s in graph.steps]
+    seen["first_status"] = graph.status
+    polls = 1
+    while graph.poll():
+        polls += 1
+    seen.update(graph=graph, polls=polls)
+    seen["step"] = client.jobs.get(STEPS["train"])
+    seen["log"] = client.jobs.read_log(STEPS["train"])
+    seen["metrics"] = client.jobs.metrics_reader(STEPS["train"]).read_new()
+    seen["children"] = list(client.jobs.list(parent_job_name=PIPELINE))
+    return seen
+
+
+def pipeline_scenario(client, fake, tmp: Path) -> None:
+    """make_recordings' client scenario `pipeline_job`."""
+    pipeline_setup(fake)
+    write_pipeline_files(tmp)
+    drive_pipeline(client, tmp)
+
+
+def magic_lines() -> list:
+    """make_recordings' `magics_pipeline_job` lines."""
+    return ["job create -f pipeline.yml", f"job show -n {PIPELINE}", f"job list --parent-job-name {PIPELINE}",
+            f"job show -n {STEPS['prepare']}", f"job stream -n {STEPS['train']}", f"job show -n {PIPELINE}"]
