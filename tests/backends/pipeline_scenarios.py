@@ -6,7 +6,7 @@ fake Azure ML server (fake_pipelines.py) `prepare` is reused from an earlier pip
 runs for a while, writes a log and logs metrics, then `evaluate` runs.
 
 - `pipeline_job` (through the client): submit, the pipeline graph widget built and polled to the
-  end, a step shown, its log read and its metrics read; `drive_pipeline` is the one sequence of
+  end, a step's job monitor opened from the graph, a step shown, its log read and its metrics read; `drive_pipeline` is the one sequence of
   calls, run when recording and again on replay.
 - `magics_pipeline_job`: `%aml job create -f`, `job show` of the pipeline (its steps beneath),
   `job list --parent-job-name`, `job show` and `job stream` of a step.
@@ -99,6 +99,9 @@ def drive_pipeline(client, folder: Path) -> dict:
     while graph.poll():
         polls += 1
     seen.update(graph=graph, polls=polls)
+    graph.do_select("train")  # clicking a step opens its job monitor below the graph
+    graph.monitor.wait(30)
+    seen["monitor"] = graph.monitor
     seen["step"] = client.jobs.get(STEPS["train"])
     seen["log"] = client.jobs.read_log(STEPS["train"])
     seen["metrics"] = client.jobs.metrics_reader(STEPS["train"]).read_new()
