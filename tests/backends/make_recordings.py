@@ -386,7 +386,10 @@ def fake_connection_env(fake, cloud_name: str) -> dict:
 
 def run_pytest(args: list, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     """pytest in a subprocess with this checkout's amlmagic and its plugin."""
-    full_env = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join(
+    # azure-ai-ml keeps the last MLClient's cloud name in AZUREML_CURRENT_CLOUD; a fresh process
+    # that inherits the name of a cloud registered only in this one fails at import.
+    inherited = {k: v for k, v in os.environ.items() if k != "AZUREML_CURRENT_CLOUD"}
+    full_env = {**inherited, **(env or {}), "PYTHONPATH": os.pathsep.join(
         [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "amlmagic.pytest_plugin", "-p", "no:cacheprovider", "-p", "no:warnings", "--tb=short",
                            *map(str, args)], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=600)
