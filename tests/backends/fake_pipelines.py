@@ -16,8 +16,13 @@ What the real service does, and the fake mimics:
 The pipeline is the clock: each read of the pipeline job is one tick (30 s of the fake's time). In
 a tick a step starts once every step it reads an output of has Completed, and each started step not
 finished walks one status of `fake.run_status[step_run_id(pipeline, key)]` (default
-Running, Completed); the pipeline's status follows its steps. A step in `fake.reused` is Completed
-at once, carrying the run it reused.
+Running, Completed); the pipeline's status follows its steps.
+
+Reuse, as Azure decides it: a step whose component (the anonymous version is a hash of its spec
+and code), inputs (parent inputs resolved, another step's output by the run that wrote it) and
+outputs equal those of an earlier Completed step is Completed at once, carrying the run it reuses;
+not when the pipeline sets `force_rerun` or the component `is_deterministic: false`. A step in
+`fake.pipelines.reused` (set before submitting) reuses the run named there.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ class FakePipelines:
         self.plans: dict[str, dict] = {}  # pipeline -> {clock, keys, producers, settings}
         self.runs: dict[str, tuple[str, str]] = {}  # step run id -> (pipeline, step key)
         self.reused: dict[str, str] = {}  # step run id -> the run it reuses (set before submitting)
+        self.completed: dict[str, str] = {}  # a step's fingerprint -> the first run that completed it
+        self.fingerprints: dict[str, str] = {}  # step run id -> its fingerprint
 
     # -- submission -------------------------------------------------------------------------------
     def submitted(self, name: str, props: dict) -> None:
@@ -59,6 +66,7 @@ class FakePipelines:
                      for key, node in jobs.items()}
         self.plans[name] = {"clock": 0, "keys": list(jobs), "producers": producers, "nodes": jobs,
                             "settings": props.get("settings") or {}, "experiment": props.get("experimentName"),
+                            "inputs": {k: (v or {}).get("value", (v or {}).get("uri")) for k, v in (props.get("inputs") or {}).items()},
                             "compute": (props.get("computeId") or "").rsplit("/", 1)[-1]}
         self.steps[name] = {}
         for key in jobs:
@@ -119,8 +127,10 @@ class FakePipelines:
                       "azureml.nodeid": run_id[:8], "azureml.pipelinerunid": name, "azureml.pipeline": name,
                       "azureml.moduleid": component, "azureml.moduleName": component.split("/components/")[-1]
                       .split("/")[0], "ComputeTargetType": "AmlCompute"}
-        if run_id in self.reused:
-            properties.update({"azureml.isreused": "true", "azureml.reusedrunid": self.reused[run_id]})
+        self.fingerprints[run_id] = fingerprint = self._fingerprint(name, key)
+        original = self.reused.get(run_id) or (self.completed.get(fingerprint) if self._reusable(name, key) else None)
+        if original:
+            properties.update({"azureml.isreused": "true", "azureml.reusedrunid": original})
             self.fake.run_status[run_id] = ["Completed"]
         else:
             self.fake.run_status.setdefault(run_id, ["Running", "Completed"])
@@ -140,8 +150,29 @@ class FakePipelines:
         run["lastModifiedUtc"] = _time(clock)
         if run["status"] in TERMINAL:
             run["endTimeUtc"] = _time(clock)
+        if run["status"] == "Completed" and "azureml.reusedrunid" not in run["properties"]:
+            self.completed.setdefault(self.fingerprints[run["runId"]], run["runId"])
         if run["status"] == "Failed":
             run["error"] = {"error": {"code": "UserError", "message": "Execution failed: the command exited with code 1"}}
+
+    def _fingerprint(self, name: str, key: str) -> str:
+        plan, started = self.plans[name], self.steps[name]
+        node = plan["nodes"][key]
+        text = json.dumps({"component": node.get("componentId"), "inputs": node.get("inputs"),
+                           "outputs": node.get("outputs")}, sort_keys=True)
+        text = re.sub(r"\$\{\{\s*parent\.inputs\.([A-Za-z0-9_]+)\s*\}\}",
+                      lambda m: json.dumps(plan["inputs"].get(m[1])), text)
+        for producer in plan["producers"][key]:  # the data it reads: the run that wrote it
+            run = started[producer]
+            written_by = run["properties"].get("azureml.reusedrunid") or run["runId"]
+            text = text.replace(f"parent.jobs.{producer}.outputs", f"runs.{written_by}.outputs")
+        return text
+
+    def _reusable(self, name: str, key: str) -> bool:
+        plan = self.plans[name]
+        component = self.fake.store.get(str(plan["nodes"][key].get("componentId") or "").lower()) or {}
+        spec = (component.get("properties") or {}).get("componentSpec") or {}
+        return not plan["settings"].get("force_rerun") and spec.get("is_deterministic", True) is not False
 
     def _status(self, name: str) -> str:
         plan, started = self.plans[name], self.steps[name]

@@ -48,3 +48,7 @@ def test_errors_not_found_and_validation(backend):
 
 def test_online_endpoint_create_show_list(backend):
     SCENARIOS["online_endpoint_create_show_list"](*backend)
+
+
+def test_pipeline_steps_show_list_reuse(backend):
+    SCENARIOS["pipeline_steps_show_list_reuse"](*backend)
