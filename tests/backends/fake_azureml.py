@@ -148,6 +148,8 @@ class FakeAzureML:
             return 200, {"status": "Succeeded"}
         if path.startswith("/logs/"):
             run_id = path.split("/")[2]
+            if self.pipelines.is_pipeline(run_id):
+                return 200, self.pipelines.execution_log(run_id)
             if run_id in self.logs:  # a SAS URL of a log not written yet answers 404, as blob storage
                 return (200, self.logs[run_id]) if self.logs[run_id] else _error(404, "BlobNotFound", "no blob")
             return 200, "epoch 1 loss 0.9\nepoch 2 loss 0.5\n"
@@ -259,6 +261,8 @@ class FakeAzureML:
         if job is not None:  # the job resource follows its run, as on Azure
             job.setdefault("properties", {})["status"] = status
         logs = {"user_logs/std_log.txt": f"{self.url}/logs/{run_id}/std_log.txt"}
+        if self.pipelines.is_pipeline(run_id):  # a pipeline's own log: its steps' events
+            logs = {"logs/azureml/executionlogs.txt": f"{self.url}/logs/{run_id}/executionlogs.txt"}
         error = None
         if status == "Failed":  # run history's error of a failed run, as Azure reports a user error
             error = {"error": {"code": "UserError", "message": "Execution failed: the command exited with code 1"}}

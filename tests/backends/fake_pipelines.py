@@ -18,6 +18,9 @@ a tick a step starts once every step it reads an output of has Completed, and ea
 finished walks one status of `fake.run_status[step_run_id(pipeline, key)]` (default
 Running, Completed); the pipeline's status follows its steps.
 
+The pipeline's own log (`logs/azureml/executionlogs.txt`, what `az ml job stream` follows for a
+pipeline) says when steps are submitted and completed, in the service's words.
+
 Reuse, as Azure decides it: a step whose component (the anonymous version is a hash of its spec
 and code), inputs (parent inputs resolved, another step's output by the run that wrote it) and
 outputs equal those of an earlier Completed step is Completed at once, carrying the run it reuses;
@@ -58,6 +61,7 @@ class FakePipelines:
         self.reused: dict[str, str] = {}  # step run id -> the run it reuses (set before submitting)
         self.completed: dict[str, str] = {}  # a step's fingerprint -> the first run that completed it
         self.fingerprints: dict[str, str] = {}  # step run id -> its fingerprint
+        self.events: dict[str, list[str]] = {}  # pipeline -> its execution log's lines
 
     # -- submission -------------------------------------------------------------------------------
     def submitted(self, name: str, props: dict) -> None:
@@ -69,6 +73,7 @@ class FakePipelines:
                             "inputs": {k: (v or {}).get("value", (v or {}).get("uri")) for k, v in (props.get("inputs") or {}).items()},
                             "compute": (props.get("computeId") or "").rsplit("/", 1)[-1]}
         self.steps[name] = {}
+        self.events[name] = []
         for key in jobs:
             self.runs[step_run_id(name, key)] = (name, key)
         props["status"] = "NotStarted"
@@ -88,11 +93,20 @@ class FakePipelines:
         plan["clock"] += 1
         for key in plan["keys"]:
             if key not in started and self._ready(name, key):
-                started[key] = self._start(name, key)
+                started[key] = run = self._start(name, key)
+                self._log(name, f"Submitting 1 runs, first five are: {run['properties']['azureml.nodeid']}:"
+                                f"{run['runId']}")
             run = started.get(key)
             if run is not None and run["status"] not in TERMINAL:
                 self._walk(run, plan["clock"])
-        return self._status(name)
+        status = self._status(name)
+        if status in TERMINAL:
+            self._log(name, "Finishing experiment: no runs left and nothing to schedule." if status == "Completed"
+                      else "Execution of experiment failed, update experiment status and cancel running nodes.")
+        return status
+
+    def execution_log(self, name: str) -> str:
+        return "".join(f"{line}\n" for line in self.events[name])
 
     def read_step(self, run_id: str) -> dict:
         """A step's run as run history answers it; a read walks a started step one status on."""
@@ -150,10 +164,14 @@ class FakePipelines:
         run["lastModifiedUtc"] = _time(clock)
         if run["status"] in TERMINAL:
             run["endTimeUtc"] = _time(clock)
+            self._log(run["parentRunId"], f"Completing processing run id {run['runId']}.")
         if run["status"] == "Completed" and "azureml.reusedrunid" not in run["properties"]:
             self.completed.setdefault(self.fingerprints[run["runId"]], run["runId"])
         if run["status"] == "Failed":
             run["error"] = {"error": {"code": "UserError", "message": "Execution failed: the command exited with code 1"}}
+
+    def _log(self, name: str, line: str) -> None:
+        self.events[name].append(f"[{_time(self.plans[name]['clock']).replace('T', ' ')}] {line}")
 
     def _fingerprint(self, name: str, key: str) -> str:
         plan, started = self.plans[name], self.steps[name]

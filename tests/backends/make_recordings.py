@@ -33,7 +33,14 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 
 from fake_azureml import FakeAzureML, cloud_kwargs  # noqa: E402
-from pipeline_scenarios import PIPELINE_FILES, magic_lines, pipeline_scenario, pipeline_setup  # noqa: E402
+from pipeline_scenarios import (
+    PIPELINE_FILES,
+    magic_lines,
+    pipeline_scenario,
+    pipeline_setup,
+    stream_lines,
+    stream_setup,  # noqa: E402
+)
 
 from amlmagic.backends import StaticTokenCredential, connect_azure, stop_replay  # noqa: E402
 from amlmagic.backends.replay.recording import load_recording, write_recording  # noqa: E402
@@ -293,6 +300,7 @@ MAGIC_SCENARIOS = {
         ["job create -f bad.yml", "compute show -n no-such-cluster", "model show -n no-such-model -v 1"],
         {"bad.yml": BAD_JOB_YML}, _errors_setup),
     "magics_pipeline_job": MagicScenario(magic_lines(), PIPELINE_FILES, pipeline_setup),  # pipeline_scenarios.py
+    "magics_pipeline_stream": MagicScenario(stream_lines(), PIPELINE_FILES, stream_setup),
 }
 
 

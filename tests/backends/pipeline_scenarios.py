@@ -10,6 +10,8 @@ runs for a while, writes a log and logs metrics, then `evaluate` runs.
   calls, run when recording and again on replay.
 - `magics_pipeline_job`: `%aml job create -f`, `job show` of the pipeline (its steps beneath),
   `job list --parent-job-name`, `job show` and `job stream` of a step.
+- `magics_pipeline_stream`: `%aml job create -f --stream` (outside a kernel: the pipeline's
+  execution log followed to its end), then `job show`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from pathlib import Path
 from fake_pipelines import step_run_id
 
 __all__ = ["PIPELINE", "PIPELINE_YML", "PIPELINE_FILES", "STEPS", "EARLIER_PREPARE", "TRAIN_LOG", "TRAIN_METRICS",
-           "pipeline_setup", "write_pipeline_files", "drive_pipeline", "pipeline_scenario", "magic_lines"]
+           "pipeline_setup", "write_pipeline_files", "drive_pipeline", "pipeline_scenario", "magic_lines",
+           "stream_lines", "stream_setup"]
 
 PIPELINE = "pipe-job-1"
 STEPS = {key: step_run_id(PIPELINE, key) for key in ("prepare", "train", "evaluate")}
@@ -120,3 +123,16 @@ def magic_lines() -> list:
     """make_recordings' `magics_pipeline_job` lines."""
     return ["job create -f pipeline.yml", f"job show -n {PIPELINE}", f"job list --parent-job-name {PIPELINE}",
             f"job show -n {STEPS['prepare']}", f"job stream -n {STEPS['train']}", f"job show -n {PIPELINE}"]
+
+
+def stream_lines() -> list:
+    """make_recordings' `magics_pipeline_stream` lines."""
+    return ["job create -f pipeline.yml --stream", f"job show -n {PIPELINE}"]
+
+
+def stream_setup(fake) -> None:
+    """As pipeline_setup, with steps that finish sooner (the stream sleeps between its polls), yet
+    not before the stream's first look (MLClient prints a log only while the job runs)."""
+    pipeline_setup(fake)
+    fake.run_status[STEPS["train"]] = ["Running", "Running", "Completed"]
+    fake.run_status[STEPS["evaluate"]] = ["Running", "Completed"]

@@ -3,7 +3,8 @@ to the fake Azure ML server (pipeline_scenarios.py, fake_pipelines.py) give, thr
 the pipeline graph widget and the `%aml` magics, what they gave when recorded: the pipeline, its
 steps as run history's child jobs with their statuses, the reused step and the run it reused, a
 step's log and metrics. The shared recording of a real pipeline submission goes through
-`%aml job create` too."""
+`%aml job create` too; `%aml job create --stream` of a pipeline outside a kernel follows the
+pipeline's execution log."""
 
 from pathlib import Path
 
@@ -147,6 +148,30 @@ def test_a_step_is_shown_and_streamed_through_the_magics(no_network, ip):
     assert [row.split()[:3] for row in steps.splitlines()[1:]] == [
         ["prepare", STEPS["prepare"], "Completed"], ["train", STEPS["train"], "Completed"],
         ["evaluate", STEPS["evaluate"], "Running"]]
+
+
+def test_pipeline_job_create_stream_follows_the_pipeline_log_to_its_end(no_network, ip):
+    write_pipeline_files(Path.cwd())
+    ip.run(f"%aml connect --replay {OWN_RECORDINGS / 'magics_pipeline_stream.json'}")
+    with capture_output() as captured:
+        job = ip.run("%aml job create -f pipeline.yml --stream")
+    assert (job.name, job.type, job.status) == (PIPELINE, "pipeline", "Completed")
+    log, summary = captured.stdout.split("\nExecution Summary\n")
+    events = [line.split("] ", 1)[1] for line in log.splitlines() if line.startswith("[")]
+    assert events == [
+        f"Submitting 1 runs, first five are: {STEPS['prepare'][:8]}:{STEPS['prepare']}",
+        f"Completing processing run id {STEPS['prepare']}.",
+        f"Submitting 1 runs, first five are: {STEPS['train'][:8]}:{STEPS['train']}",
+        f"Completing processing run id {STEPS['train']}.",
+        f"Submitting 1 runs, first five are: {STEPS['evaluate'][:8]}:{STEPS['evaluate']}",
+        f"Completing processing run id {STEPS['evaluate']}.",
+        "Finishing experiment: no runs left and nothing to schedule."]
+    assert summary.startswith(f"=================\nRunId: {PIPELINE}\n")
+    with capture_output() as captured:
+        ip.run(f"%aml job show -n {PIPELINE}")
+    (steps,) = _beneath(captured)
+    assert [row.split()[:3] for row in steps.splitlines()[1:]] == [
+        [key, STEPS[key], "Completed"] for key in ("prepare", "train", "evaluate")]
 
 
 def test_the_shared_pipeline_recording_through_aml_job_create(no_network, ip):
