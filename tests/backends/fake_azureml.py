@@ -170,6 +170,9 @@ class FakeAzureML:
         if method == "POST" and path.endswith("/getlogs"):
             return 200, {"content": "Booting worker\nscoring server ready\n"}
         if method == "POST" and path.endswith("/cancel"):
+            run_id = original_path.split("/")[-2]
+            if self.pipelines.is_pipeline(run_id):
+                self.pipelines.cancel(run_id)
             return 202, None
         if method == "DELETE":
             return (200, None) if self.store.pop(path, None) else (204, None)

@@ -16,7 +16,8 @@ What the real service does, and the fake mimics:
 The pipeline is the clock: each read of the pipeline job is one tick (30 s of the fake's time). In
 a tick a step starts once every step it reads an output of has Completed, and each started step not
 finished walks one status of `fake.run_status[step_run_id(pipeline, key)]` (default
-Running, Completed); the pipeline's status follows its steps.
+Running, Completed); the pipeline's status follows its steps. `POST .../jobs/<pipeline>/cancel`
+cancels its running steps and starts no more; the pipeline is then Canceled.
 
 The pipeline's own log (`logs/azureml/executionlogs.txt`, what `az ml job stream` follows for a
 pipeline) says when steps are submitted and completed, in the service's words.
@@ -100,10 +101,20 @@ class FakePipelines:
             if run is not None and run["status"] not in TERMINAL:
                 self._walk(run, plan["clock"])
         status = self._status(name)
-        if status in TERMINAL:
-            self._log(name, "Finishing experiment: no runs left and nothing to schedule." if status == "Completed"
-                      else "Execution of experiment failed, update experiment status and cancel running nodes.")
+        if status == "Completed":
+            self._log(name, "Finishing experiment: no runs left and nothing to schedule.")
+        elif status == "Failed":
+            self._log(name, "Execution of experiment failed, update experiment status and cancel running nodes.")
         return status
+
+    def cancel(self, name: str) -> None:
+        """`POST .../jobs/<pipeline>/cancel`: its running steps are Canceled and no more start."""
+        plan = self.plans[name]
+        plan["canceled"] = True
+        for run in self.steps[name].values():
+            if run["status"] not in TERMINAL:
+                self.fake.run_status[run["runId"]] = ["Canceled"]
+                self._walk(run, plan["clock"])
 
     def execution_log(self, name: str) -> str:
         return "".join(f"{line}\n" for line in self.events[name])
@@ -125,8 +136,8 @@ class FakePipelines:
     # -- internals --------------------------------------------------------------------------------
     def _ready(self, name: str, key: str) -> bool:
         plan, started = self.plans[name], self.steps[name]
-        stopped = any(r["status"] == "Failed" for r in started.values()) and not plan["settings"].get(
-            "continue_on_step_failure")
+        stopped = plan.get("canceled") or any(r["status"] == "Failed" for r in started.values()) and not \
+            plan["settings"].get("continue_on_step_failure")
         return not stopped and all(started.get(p, {}).get("status") == "Completed" for p in plan["producers"][key])
 
     def _start(self, name: str, key: str) -> dict:
@@ -195,6 +206,8 @@ class FakePipelines:
     def _status(self, name: str) -> str:
         plan, started = self.plans[name], self.steps[name]
         statuses = [r["status"] for r in started.values()]
+        if plan.get("canceled"):
+            return "Canceled"
         if not statuses:
             return "NotStarted"
         if "Failed" in statuses and (all(s in TERMINAL for s in statuses) or not plan["settings"].get(

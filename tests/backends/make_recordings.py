@@ -35,6 +35,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 from fake_azureml import FakeAzureML, cloud_kwargs  # noqa: E402
 from pipeline_scenarios import (
     PIPELINE_FILES,
+    cancel_lines,
     magic_lines,
     pipeline_scenario,
     pipeline_setup,
@@ -301,6 +302,7 @@ MAGIC_SCENARIOS = {
         {"bad.yml": BAD_JOB_YML}, _errors_setup),
     "magics_pipeline_job": MagicScenario(magic_lines(), PIPELINE_FILES, pipeline_setup),  # pipeline_scenarios.py
     "magics_pipeline_stream": MagicScenario(stream_lines(), PIPELINE_FILES, stream_setup),
+    "magics_pipeline_cancel": MagicScenario(cancel_lines(), PIPELINE_FILES, pipeline_setup),
 }
 
 

@@ -12,6 +12,7 @@ runs for a while, writes a log and logs metrics, then `evaluate` runs.
   `job list --parent-job-name`, `job show` and `job stream` of a step.
 - `magics_pipeline_stream`: `%aml job create -f --stream` (outside a kernel: the pipeline's
   execution log followed to its end), then `job show`.
+- `magics_pipeline_cancel`: `%aml job cancel` of the pipeline while a step runs, then `job show`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from fake_pipelines import step_run_id
 
 __all__ = ["PIPELINE", "PIPELINE_YML", "PIPELINE_FILES", "STEPS", "EARLIER_PREPARE", "TRAIN_LOG", "TRAIN_METRICS",
            "pipeline_setup", "write_pipeline_files", "drive_pipeline", "pipeline_scenario", "magic_lines",
-           "stream_lines", "stream_setup"]
+           "stream_lines", "stream_setup", "cancel_lines"]
 
 PIPELINE = "pipe-job-1"
 STEPS = {key: step_run_id(PIPELINE, key) for key in ("prepare", "train", "evaluate")}
@@ -136,3 +137,9 @@ def stream_setup(fake) -> None:
     pipeline_setup(fake)
     fake.run_status[STEPS["train"]] = ["Running", "Running", "Completed"]
     fake.run_status[STEPS["evaluate"]] = ["Running", "Completed"]
+
+
+def cancel_lines() -> list:
+    """make_recordings' `magics_pipeline_cancel` lines."""
+    return ["job create -f pipeline.yml", f"job show -n {PIPELINE}", f"job cancel -n {PIPELINE}",
+            f"job show -n {PIPELINE}"]

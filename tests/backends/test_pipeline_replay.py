@@ -174,6 +174,21 @@ def test_pipeline_job_create_stream_follows_the_pipeline_log_to_its_end(no_netwo
         [key, STEPS[key], "Completed"] for key in ("prepare", "train", "evaluate")]
 
 
+def test_canceling_a_pipeline_cancels_its_running_step_and_starts_no_more(no_network, ip):
+    write_pipeline_files(Path.cwd())
+    ip.run(f"%aml connect --replay {OWN_RECORDINGS / 'magics_pipeline_cancel.json'}")
+    ip.run("%aml job create -f pipeline.yml")
+    ip.run(f"%aml job show -n {PIPELINE}")
+    canceled = ip.run(f"%aml job cancel -n {PIPELINE}")
+    assert (canceled.name, canceled.status) == (PIPELINE, "Canceled")
+    with capture_output() as captured:
+        shown = ip.run(f"%aml job show -n {PIPELINE}")
+    assert shown.status == "Canceled"
+    (steps,) = _beneath(captured)
+    assert [row.split()[:3] for row in steps.splitlines()[1:]] == [
+        ["prepare", STEPS["prepare"], "Completed"], ["train", STEPS["train"], "Canceled"]]  # evaluate never started
+
+
 def test_the_shared_pipeline_recording_through_aml_job_create(no_network, ip):
     """The real service's answer to a pipeline submission (../shared/recordings), submitted by
     `%aml job create -f` and shown from the entity it returned."""
