@@ -5,7 +5,15 @@ the recording to Completed, and clicking a step opens its monitor with the step'
 
 import pytest
 
-from tests.widgets.browser import REPO, chromium, jupyter_server, run_all_cells, screenshot, wait_settled, write_notebook
+from tests.widgets.browser import (
+    REPO,
+    chromium,
+    jupyter_server,
+    run_all_cells,
+    screenshot,
+    wait_settled,
+    write_notebook,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 BACKENDS = REPO / "tests" / "backends"
