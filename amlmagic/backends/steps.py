@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from ..errors import BackendError
 from ..rules import is_terminal, status_text
+from .errors import translating
 
 __all__ = ["is_step", "stream_step"]
 
@@ -47,5 +48,12 @@ def stream_step(jobs: Any, job: Any, poll_interval: float, out: TextIO | None = 
     out.write(f"\nExecution Summary\n=================\nRunId: {name}\nWeb View: {studio}\nStatus: {status}\n")
     getattr(out, "flush", lambda: None)()
     if status == "Failed":
-        raise BackendError(f"job {name} (step {job.display_name}) Failed: see the log above, or "
-                           f"%aml job show -n {name}")
+        raise BackendError(f"step {job.display_name} ({name}) Failed: {_run_error(jobs, name)}")
+
+
+def _run_error(jobs: Any, name: str) -> str:
+    """Run history's error of a failed run, as MLClient's stream reports it (one line)."""
+    with translating():
+        details = jobs.inner._runs_operations.get_run_details(name)
+    message = getattr(getattr(details.error, "error", None), "message", None)
+    return " ".join(str(message).split()) if message else "no error recorded: see its log above"

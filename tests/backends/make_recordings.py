@@ -36,6 +36,7 @@ from fake_azureml import FakeAzureML, cloud_kwargs  # noqa: E402
 from pipeline_scenarios import (
     PIPELINE_FILES,
     cancel_lines,
+    failed_pipeline_scenario,
     magic_lines,
     pipeline_scenario,
     pipeline_setup,
@@ -171,6 +172,7 @@ SCENARIOS = {
     # for its cache), which the shared pipeline recording (an older SDK) lacks: this answers it.
     "workspace_get_sanitized": _workspace_get,
     "pipeline_job": pipeline_scenario,  # pipeline_scenarios.py
+    "pipeline_step_failed": failed_pipeline_scenario,
 }
 # Scenarios recorded against a fake with the sanitized ids of the shared recordings.
 FAKE_IDS = {"workspace_get_sanitized": dict(subscription="00000000-0000-0000-0000-000000000", resource_group="00000",

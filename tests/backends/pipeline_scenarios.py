@@ -13,6 +13,8 @@ runs for a while, writes a log and logs metrics, then `evaluate` runs.
 - `magics_pipeline_stream`: `%aml job create -f --stream` (outside a kernel: the pipeline's
   execution log followed to its end), then `job show`.
 - `magics_pipeline_cancel`: `%aml job cancel` of the pipeline while a step runs, then `job show`.
+- `pipeline_step_failed` (through the client): `train` fails; the pipeline waited for, its steps
+  listed, the failed step streamed (`drive_failed_pipeline`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from fake_pipelines import step_run_id
 
 __all__ = ["PIPELINE", "PIPELINE_YML", "PIPELINE_FILES", "STEPS", "EARLIER_PREPARE", "TRAIN_LOG", "TRAIN_METRICS",
            "pipeline_setup", "write_pipeline_files", "drive_pipeline", "pipeline_scenario", "magic_lines",
-           "stream_lines", "stream_setup", "cancel_lines"]
+           "stream_lines", "stream_setup", "cancel_lines", "drive_failed_pipeline", "failed_pipeline_scenario"]
 
 PIPELINE = "pipe-job-1"
 STEPS = {key: step_run_id(PIPELINE, key) for key in ("prepare", "train", "evaluate")}
@@ -143,3 +145,33 @@ def cancel_lines() -> list:
     """make_recordings' `magics_pipeline_cancel` lines."""
     return ["job create -f pipeline.yml", f"job show -n {PIPELINE}", f"job cancel -n {PIPELINE}",
             f"job show -n {PIPELINE}"]
+
+
+def drive_failed_pipeline(client, folder: Path) -> dict:
+    """The `pipeline_step_failed` scenario's calls, in order; what they gave."""
+    import io
+    from contextlib import redirect_stdout
+
+    from azure.ai.ml import load_job
+
+    from amlmagic.errors import AmlMagicError
+
+    client.jobs.create_or_update(load_job(folder / "pipeline.yml"))
+    seen: dict = {"pipeline": client.jobs.wait(PIPELINE)}
+    seen["children"] = list(client.jobs.list(parent_job_name=PIPELINE))
+    out = io.StringIO()
+    try:
+        with redirect_stdout(out):
+            client.jobs.stream(STEPS["train"])
+    except AmlMagicError as exc:
+        seen["error"] = exc
+    seen["streamed"] = out.getvalue()
+    return seen
+
+
+def failed_pipeline_scenario(client, fake, tmp: Path) -> None:
+    """make_recordings' client scenario `pipeline_step_failed`: train fails after its log."""
+    pipeline_setup(fake)
+    fake.run_status[STEPS["train"]] = ["Running", "Failed"]
+    write_pipeline_files(tmp)
+    drive_failed_pipeline(client, tmp)
