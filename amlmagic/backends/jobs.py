@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..errors import NotFoundError
+from ..errors import BackendError, NotFoundError
 from ..rules import SINGLE_PROCESS_LOG
 from .errors import translating
 from .metrics import AzureMetricsReader
+from .steps import stream_step
 from .wrap import TranslatedOperations, translate_result
 
 __all__ = ["AzureJobOperations", "STD_LOG"]
@@ -39,6 +40,19 @@ class AzureJobOperations(TranslatedOperations):
             job.compute = compute_for(None, default)
         with translating():
             return translate_result(self.inner.create_or_update(job, **kwargs))
+
+    def stream(self, name: str) -> None:
+        """MLClient's stream; a pipeline's step, which MLClient refuses to stream, from its log in
+        run history (steps.py), as the local backend streams a step."""
+        from azure.ai.ml.exceptions import PipelineChildJobError
+
+        try:
+            with translating():
+                return self.inner.stream(name)
+        except BackendError as exc:
+            if not isinstance(exc.__cause__, PipelineChildJobError):
+                raise
+        stream_step(self, self.get(name), self._client.poll_interval)
 
     # -- extras ---------------------------------------------------------------------------------
     def wait(self, name: str, timeout: float | None = None) -> Any:

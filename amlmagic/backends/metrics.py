@@ -7,6 +7,7 @@ Same interface as the local backend's reader, so the charts work on both:
 
 The job's run id is the job name. The tracking endpoint comes from the job itself
 (`services["Tracking"].endpoint`, `azureml://<region>.api.azureml.ms/mlflow/v1.0/<workspace scope>`),
+or for a pipeline step, which run history gives no services, from the workspace's MLflow tracking URI;
 and the MLflow REST API (runs/get, metrics/get-history) is called through MLClient's own request
 pipeline, so record and replay cover it like any other call. Errors are `amlmagic.errors` types
 (translated by the status MLflow answered, as every Azure error).
@@ -19,6 +20,7 @@ from urllib.parse import quote
 
 from ..errors import BackendError
 from .errors import translate_azure_error, translating
+from .steps import is_step
 
 __all__ = ["AzureMetricsReader", "tracking_base_url"]
 
@@ -48,6 +50,10 @@ class AzureMetricsReader:
             job = self._job or self._client.jobs.get(self.job_name)
             tracking = (job.services or {}).get("Tracking")
             endpoint = getattr(tracking, "endpoint", None)
+            if not endpoint and is_step(job):
+                # A pipeline step (a run history child, no services of its own) logs to the
+                # workspace's tracking server, as every job of the workspace does.
+                endpoint = self._client.workspaces.get(self._client.workspace_name).mlflow_tracking_uri
             if not endpoint:
                 raise BackendError(f"Job {self.job_name} has no MLflow tracking endpoint: metrics are unavailable for it.")
             self._base = tracking_base_url(endpoint)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from .assets import DATA_TYPES, DEFAULT_IMAGE, MODEL_TYPES, OUTPUT_TYPES, version_key
 from .compute import LOCAL_COMPUTE, compute_for
 from .logs import SINGLE_PROCESS_LOG, STREAM_LOG_PATTERN, stream_log
-from .pipelines import REUSE_REASON, REUSED, REUSED_RUN
+from .pipelines import REUSE_REASON, REUSED, REUSED_RUN, reuse_note
 from .references import AssetRef, parse_asset_ref, strip_azureml_prefix
 from .statuses import STATUSES, TERMINAL_STATUSES, is_terminal, status_text
 from .trials import best_trial
@@ -29,5 +29,5 @@ __all__ = [
     "DATA_TYPES", "DEFAULT_IMAGE", "MODEL_TYPES", "OUTPUT_TYPES", "version_key",
     "best_trial", "LOCAL_COMPUTE", "compute_for",
     "STREAM_LOG_PATTERN", "SINGLE_PROCESS_LOG", "stream_log",
-    "REUSED", "REUSED_RUN", "REUSE_REASON",
+    "REUSED", "REUSED_RUN", "REUSE_REASON", "reuse_note",
 ]

@@ -7,10 +7,23 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-__all__ = ["BINDING", "REUSE_REASON", "REUSED", "REUSED_RUN", "parse_binding", "step_edges", "layers"]
+__all__ = ["BINDING", "REUSE_REASON", "REUSED", "REUSED_RUN", "parse_binding", "step_edges", "layers", "reuse_note"]
 
 # A reused step's properties, as Azure sets them; and ours: why a step ran or was reused.
 REUSED, REUSED_RUN, REUSE_REASON = "azureml.isreused", "azureml.reusedrunid", "amlmagic.reuse"
+
+
+def reuse_note(properties: Mapping[str, Any] | None) -> str:
+    """Why a step ran or was reused: ours (local, `amlmagic.reuse`), else on Azure the run a reused
+    step reused (`azureml.reusedrunid`); "" when nothing says."""
+    props = properties or {}
+    if props.get(REUSE_REASON):
+        return str(props[REUSE_REASON])
+    if str(props.get(REUSED, "")).lower() == "true" and props.get(REUSED_RUN):
+        return f"reused {props[REUSED_RUN]}"
+    return ""
+
+
 BINDING = re.compile(r"^\$\{\{\s*parent\.(inputs|outputs|jobs)\.([A-Za-z0-9_.\-]+)\s*\}\}$")
 
 

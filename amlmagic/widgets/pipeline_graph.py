@@ -17,7 +17,7 @@ from typing import Any
 import traitlets as t
 from ipywidgets import widget_serialization
 
-from ..rules import REUSE_REASON, REUSED, REUSED_RUN, is_terminal, status_text
+from ..rules import REUSED, is_terminal, reuse_note, status_text
 from ..rules.pipelines import layers, step_edges
 from .graph_svg import graph_svg, png_graph
 from .polled import PolledJobWidget
@@ -78,7 +78,7 @@ class PipelineGraph(PolledJobWidget):
                 "key": key, "job": child.name if child is not None else "",
                 "status": status_text(child) if child is not None else "NotStarted",
                 "reused": str(props.get(REUSED, "")).lower() == "true",
-                "reason": props.get(REUSE_REASON) or (f"reused {props[REUSED_RUN]}" if props.get(REUSED_RUN) else ""),
+                "reason": reuse_note(props),
                 "elapsed_s": round(((end or now) - start) / 1000, 1) if start else None,
                 "column": column, "row": row,
             })

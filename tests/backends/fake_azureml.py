@@ -4,6 +4,7 @@ generating the project's recordings with the real SDK.
 
 It is an in-memory resource store: PUT stores the body (adding id, name, systemData and the
 fields Azure fills in), GET answers it or a 404 ARM error, GET of a collection lists it.
+Pipeline jobs and their step runs: fake_pipelines.py.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+from fake_pipelines import FakePipelines
 
 __all__ = ["FakeAzureML", "cloud_kwargs", "self_signed_cert"]
 
@@ -81,6 +84,7 @@ class FakeAzureML:
         self.rejects: dict[str, tuple[int, dict]] = {}  # lowercased path -> error answer for PUT
         self.failures: dict[tuple[str, str], tuple[int, dict]] = {}  # (method, lowercased path) -> error answer
         self.logs: dict[str, bytes] = {}  # run id -> its user_logs/std_log.txt, as written so far
+        self.pipelines = FakePipelines(self)  # pipeline jobs' step runs
         # What the deployed scoring script answers to a request body (the one endpoint of the fake).
         self.scorer = lambda body: {"echo": body, "prediction": [1, 0]}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -96,7 +100,8 @@ class FakeAzureML:
     def __enter__(self):
         self._thread.start()
         self.put_raw(self.scope, {"name": self.workspace, "location": "westus2", "properties": {
-            "discoveryUrl": self.url + "/discovery", "mlFlowTrackingUri": "azureml://x"}})
+            "discoveryUrl": self.url + "/discovery",
+            "mlFlowTrackingUri": f"azureml://{self.url.split('://')[1]}/mlflow/v1.0{self.scope}"}})
         self.put_raw(self.scope + "/datastores/workspaceblobstore", {"name": "workspaceblobstore", "properties": {
             "datastoreType": "AzureBlob", "isDefault": True, "accountName": "demostorage0001",
             "containerName": "azureml-blobstore-1", "endpoint": "core.windows.net", "protocol": "https",
@@ -143,6 +148,8 @@ class FakeAzureML:
             return 200, {"status": "Succeeded"}
         if path.startswith("/logs/"):
             run_id = path.split("/")[2]
+            if self.pipelines.is_pipeline(run_id):
+                return 200, self.pipelines.execution_log(run_id)
             if run_id in self.logs:  # a SAS URL of a log not written yet answers 404, as blob storage
                 return (200, self.logs[run_id]) if self.logs[run_id] else _error(404, "BlobNotFound", "no blob")
             return 200, "epoch 1 loss 0.9\nepoch 2 loss 0.5\n"
@@ -163,13 +170,21 @@ class FakeAzureML:
         if method == "POST" and path.endswith("/getlogs"):
             return 200, {"content": "Booting worker\nscoring server ready\n"}
         if method == "POST" and path.endswith("/cancel"):
+            run_id = original_path.split("/")[-2]
+            if self.pipelines.is_pipeline(run_id):
+                self.pipelines.cancel(run_id)
             return 202, None
         if method == "DELETE":
             return (200, None) if self.store.pop(path, None) else (204, None)
         if method == "GET":
+            run_id = original_path.rsplit("/jobs/", 1)[-1] if "/jobs/" in path else None
+            if run_id is not None and self.pipelines.is_step(run_id):  # a child job is no MFE job
+                return 200, {"id": original_path, "name": run_id, "type": "Microsoft.MachineLearningServices/workspaces/jobs",
+                             "properties": None}
             if path in self.store:
-                run_id = path.rsplit("/jobs/", 1)[-1] if "/jobs/" in path else None
-                if run_id in self.run_status:  # a job's status is its run's, as on Azure
+                if run_id is not None and self.pipelines.is_pipeline(run_id):  # each read is a tick of its steps
+                    self.store[path]["properties"]["status"] = self.pipelines.tick(run_id)
+                elif run_id in self.run_status:  # a job's status is its run's, as on Azure
                     self.store[path]["properties"]["status"] = self._next_status(run_id)
                 return 200, self.store[path]
             children = [v for k, v in self.store.items() if k.rsplit("/", 1)[0] == path]
@@ -195,6 +210,8 @@ class FakeAzureML:
         segments = original_path.split("/")
         kind = segments[-2].lower()
         headers = {}
+        if kind == "jobs" and props.get("jobType") == "Pipeline":
+            self.pipelines.submitted(name, props)
         if kind == "jobs":
             props.setdefault("status", "Running" if props.get("jobType") == "Sweep" else "Starting")
             props["services"] = {
@@ -222,8 +239,11 @@ class FakeAzureML:
 
     def _code_by_hash(self, original_path, content_hash):
         """Every code snapshot is "already uploaded": the SDK then registers no new blob (the fake
-        has no blob storage) and refers to this code version."""
-        version = f"{original_path}/1"
+        has no blob storage) and refers to this code version. As on Azure, the lookup (made under a
+        fresh random name) finds the one code asset of that content: the steps of a pipeline that
+        share a folder share it, whatever order their lookups arrive in."""
+        container = original_path.rsplit("/", 2)[0]
+        version = f"{container}/{uuid.uuid5(uuid.NAMESPACE_URL, 'amlmagic-fake/code/' + content_hash)}/versions/1"
         self.put_raw(version, {"properties": {"hash": content_hash, "properties": {  # where Azure keeps the hash
             "hash_sha256": content_hash, "hash_version": "202208"}, "codeUri":
                      f"https://demostorage0001.blob.core.windows.net/azureml-blobstore-1/LocalUpload/{content_hash}/src"}})
@@ -233,15 +253,20 @@ class FakeAzureML:
     def _history(self, path):
         run_id = path.split("/runs/")[1].split("/")[0]
         if path.endswith("/children"):
-            return 200, {"value": self.children.get(run_id, []), "nextLink": None}
+            children = self.children.get(run_id) or self.pipelines.children(run_id)
+            return 200, {"value": children, "nextLink": None}
+        if self.pipelines.is_step(run_id):  # get_run and get_run_details of a step: one body serves both
+            return 200, self.pipelines.read_step(run_id)
         job = self.store.get(f"{self.scope}/jobs/{run_id}")
         children = {c.get("runId") for runs in self.children.values() for c in runs}
         if job is None and run_id not in children:
             return _error(404, "UserError", f"Run {run_id} was not found")
-        status = self._next_status(run_id)
+        status = self.pipelines.tick(run_id) if self.pipelines.is_pipeline(run_id) else self._next_status(run_id)
         if job is not None:  # the job resource follows its run, as on Azure
             job.setdefault("properties", {})["status"] = status
         logs = {"user_logs/std_log.txt": f"{self.url}/logs/{run_id}/std_log.txt"}
+        if self.pipelines.is_pipeline(run_id):  # a pipeline's own log: its steps' events
+            logs = {"logs/azureml/executionlogs.txt": f"{self.url}/logs/{run_id}/executionlogs.txt"}
         error = None
         if status == "Failed":  # run history's error of a failed run, as Azure reports a user error
             error = {"error": {"code": "UserError", "message": "Execution failed: the command exited with code 1"}}

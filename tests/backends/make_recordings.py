@@ -33,6 +33,16 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 
 from fake_azureml import FakeAzureML, cloud_kwargs  # noqa: E402
+from pipeline_scenarios import (
+    PIPELINE_FILES,
+    cancel_lines,
+    failed_pipeline_scenario,
+    magic_lines,
+    pipeline_scenario,
+    pipeline_setup,
+    stream_lines,
+    stream_setup,  # noqa: E402
+)
 
 from amlmagic.backends import StaticTokenCredential, connect_azure, stop_replay  # noqa: E402
 from amlmagic.backends.replay.recording import load_recording, write_recording  # noqa: E402
@@ -161,6 +171,8 @@ SCENARIOS = {
     # azure-ai-ml 1.35 reads the workspace before resolving a pipeline's components (a client key
     # for its cache), which the shared pipeline recording (an older SDK) lacks: this answers it.
     "workspace_get_sanitized": _workspace_get,
+    "pipeline_job": pipeline_scenario,  # pipeline_scenarios.py
+    "pipeline_step_failed": failed_pipeline_scenario,
 }
 # Scenarios recorded against a fake with the sanitized ids of the shared recordings.
 FAKE_IDS = {"workspace_get_sanitized": dict(subscription="00000000-0000-0000-0000-000000000", resource_group="00000",
@@ -290,11 +302,15 @@ MAGIC_SCENARIOS = {
     "magics_errors": MagicScenario(
         ["job create -f bad.yml", "compute show -n no-such-cluster", "model show -n no-such-model -v 1"],
         {"bad.yml": BAD_JOB_YML}, _errors_setup),
+    "magics_pipeline_job": MagicScenario(magic_lines(), PIPELINE_FILES, pipeline_setup),  # pipeline_scenarios.py
+    "magics_pipeline_stream": MagicScenario(stream_lines(), PIPELINE_FILES, stream_setup),
+    "magics_pipeline_cancel": MagicScenario(cancel_lines(), PIPELINE_FILES, pipeline_setup),
 }
 
 
 def write_files(scenario: MagicScenario, folder: Path) -> None:
     for name, text in scenario.files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
 
 
@@ -382,7 +398,10 @@ def fake_connection_env(fake, cloud_name: str) -> dict:
 
 def run_pytest(args: list, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     """pytest in a subprocess with this checkout's amlmagic and its plugin."""
-    full_env = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join(
+    # azure-ai-ml keeps the last MLClient's cloud name in AZUREML_CURRENT_CLOUD; a fresh process
+    # that inherits the name of a cloud registered only in this one fails at import.
+    inherited = {k: v for k, v in os.environ.items() if k != "AZUREML_CURRENT_CLOUD"}
+    full_env = {**inherited, **(env or {}), "PYTHONPATH": os.pathsep.join(
         [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "amlmagic.pytest_plugin", "-p", "no:cacheprovider", "-p", "no:warnings", "--tb=short",
                            *map(str, args)], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=600)

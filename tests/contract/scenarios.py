@@ -165,3 +165,6 @@ SCENARIOS = {
     "errors_not_found_and_validation": errors_not_found_and_validation,
     "online_endpoint_create_show_list": online_endpoint_create_show_list,
 }
+from pipeline_contract import pipeline_steps_show_list_reuse  # noqa: E402
+
+SCENARIOS["pipeline_steps_show_list_reuse"] = pipeline_steps_show_list_reuse

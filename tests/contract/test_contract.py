@@ -59,3 +59,7 @@ def test_activity_records_the_changes_only(backend):
     assert [(e["kind"], e["name"]) for e in entries] == [("online-endpoint", "contract-ep")]
     assert entries[0]["verb"] in ("create", "create_or_update") and entries[0]["at"].endswith("Z")
     assert client.activity.list(name="other") == []
+
+
+def test_pipeline_steps_show_list_reuse(backend):
+    SCENARIOS["pipeline_steps_show_list_reuse"](*backend)

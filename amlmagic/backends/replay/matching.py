@@ -9,6 +9,9 @@ Rules (from replaying real azure-ai-ml traffic, see ../shared/recordings/README.
 - a long hex content hash matches any hex hash of the same length **(our rule)**: the hash of an
   uploaded folder depends on the bytes on the user's disk (line endings, checkouts), so it
   cannot identify the request any better than a sanitized id;
+- the version of an anonymous component (`components/azureml_anonymous/versions/<v>`, the inline
+  steps of a pipeline) matches any version **(our rule)**: azure-ai-ml hashes the step's spec with
+  its local paths, so the same notebook in another folder asks for another version;
 - identical repeated requests (polling) walk through their matching entries in order; an entry
   with `"Count": n` (the recorder collapses n identical exchanges into one) answers n of them;
   once they are all used, GET and HEAD repeat the last one (a notebook may look one more time),
@@ -94,10 +97,16 @@ def segment_matches(recorded: str, actual: str) -> bool:
     return False
 
 
+def _anonymous_version(segments: tuple[str, ...], index: int) -> bool:
+    """Segment `index` is the version of an anonymous component."""
+    return index >= 2 and segments[index - 2:index] == ("azureml_anonymous", "versions")
+
+
 def keys_match(recorded: RequestKey, actual: RequestKey) -> bool:
     if recorded.method != actual.method or len(recorded.segments) != len(actual.segments):
         return False
-    if not all(segment_matches(r, a) for r, a in zip(recorded.segments, actual.segments, strict=True)):
+    if not all(segment_matches(r, a) or _anonymous_version(recorded.segments, i)
+               for i, (r, a) in enumerate(zip(recorded.segments, actual.segments, strict=True))):
         return False
     if [k for k, _ in recorded.query] != [k for k, _ in actual.query]:
         return False

@@ -24,12 +24,19 @@ from ...rules import parse_asset_ref
 from ...rules.pipelines import parse_binding
 from ..store import Store
 
-__all__ = ["Step", "Graph", "build_graph", "LITERAL_TYPES", "SWEEP_FIELDS"]
+__all__ = ["Step", "Graph", "build_graph", "unsupported_step", "LITERAL_TYPES", "SWEEP_FIELDS"]
 
 LITERAL_TYPES = ("string", "integer", "number", "boolean")
 _STEP_KEY = re.compile(r"^[a-z_][a-z\d_]*$")
 _FOLDERISH = ("uri_folder", "mltable", "custom_model", "mlflow_model", "triton_model")
 _SERVERLESS = ("serverless", "azureml:serverless")
+# What to do instead of a step type the local engine does not run (issue 14: parallel and nested
+# pipelines are refused; spark, automl, import and data_transfer need Azure's services).
+_ON_AZURE = "or run the pipeline on Azure (%aml connect --subscription <id> -g <group> -w <workspace>)"
+_INSTEAD = {
+    "parallel": "make it a command step that loops over its input's files (mini-batches), " + _ON_AZURE,
+    "pipeline": "move the nested pipeline's steps into this pipeline's jobs:, " + _ON_AZURE,
+}
 SWEEP_FIELDS = ("search_space", "objective", "sampling_algorithm", "limits", "early_termination")
 
 
@@ -94,11 +101,17 @@ def _component(store: Store, where: str, component: Any, base: Path) -> dict:
         raise ValidationError(f"{where}.component: {component!r} is not a component: give a file (./x.yml), an inline "
                               "component or azureml:name:version")
     if resolved.get("type", "command") != "command":
-        raise ValidationError(f"{where}: step type {resolved.get('type')!r} cannot run locally yet: use command steps")
+        raise unsupported_step(where, str(resolved.get("type")))
     if resolved.get("code"):
         code = Path(str(resolved["code"])).expanduser()
         resolved["code"] = str(code if code.is_absolute() else (base / code).resolve())
     return resolved
+
+
+def unsupported_step(where: str, kind: str) -> ValidationError:
+    """The one-line refusal of a step type that cannot run locally, saying what to do instead."""
+    instead = _INSTEAD.get(kind, "use command or sweep steps, " + _ON_AZURE)
+    return ValidationError(f"{where}: step type {kind!r} cannot run locally yet: {instead}")
 
 
 def _latest_component(store: Store, name: str) -> str | None:
@@ -153,7 +166,7 @@ def build_graph(store: Store, spec: Mapping[str, Any], base_path: Path) -> Graph
         node = dict(node or {})
         kind = node.get("type") or "command"
         if kind not in ("command", "sweep"):
-            raise ValidationError(f"{where}: step type {kind!r} cannot run locally yet: use command or sweep steps")
+            raise unsupported_step(where, str(kind))
         component = _component(store, where, node.get("trial" if kind == "sweep" else "component"), base_path)
         compute = node.get("compute") or default_compute
         run = {"compute": None if compute in _SERVERLESS else compute}

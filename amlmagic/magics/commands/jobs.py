@@ -6,7 +6,7 @@ from typing import Any
 
 from ...display import EntityList, TextBlock
 from ...errors import BackendError
-from ...rules import REUSE_REASON, status_text
+from ...rules import reuse_note, status_text
 from ..children import list_children
 from ..paths import output_folder, writing_into
 
@@ -53,7 +53,7 @@ def job_show(ctx) -> Any:
     """The job; a sweep's trials and a pipeline's steps (with why each ran or was reused) are
     displayed beneath it, and a step says why it ran or was reused."""
     job = ctx.client.jobs.get(ctx.flag("name"))
-    why = (job.properties or {}).get(REUSE_REASON)
+    why = reuse_note(job.properties)
     if why:
         ctx.show_beneath(TextBlock(f"step {job.display_name}: {why}"))
     if job.type == "pipeline":
@@ -62,7 +62,7 @@ def job_show(ctx) -> Any:
                               f"%aml job list --parent-job-name {job.name}")
         if steps is not None:
             rows = [f"  {s.display_name:<16} {s.name:<28} {status_text(s):<10} "
-                    f"{(s.properties or {}).get(REUSE_REASON, '')}" for s in reversed(list(steps))]
+                    f"{reuse_note(s.properties)}" for s in reversed(list(steps))]
             ctx.show_beneath(TextBlock("\n".join([f"steps ({len(rows)}):", *rows])))
     if job.type == "sweep":
         trials = list_children(ctx, f"the trials of sweep {job.name}",
