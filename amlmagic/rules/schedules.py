@@ -41,7 +41,7 @@ from .time_zones import zone_for
 
 __all__ = [
     "Trigger", "parse_trigger", "parse_cron", "parse_time", "next_fire", "fire_times", "triggered_display_name",
-    "triggered_job_tags", "is_triggered_by", "schedule_now", "FREQUENCIES", "WEEK_DAYS", "TRIGGER_TAG",
+    "triggered_job_tags", "is_triggered_by", "schedule_now", "clock_speed", "FREQUENCIES", "WEEK_DAYS", "TRIGGER_TAG",
     "TRIGGER_TIME_TAG", "CLOCK_ENV", "OVERRIDE_KEYS", "DELETE_ENABLED_MESSAGE", "resolve_macros",
 ]
 
@@ -77,22 +77,34 @@ class Trigger:
 
 
 # -- the clock -------------------------------------------------------------------------------------
+def _clock() -> tuple[float, datetime] | None:
+    setting = os.environ.get(CLOCK_ENV, "").strip()
+    if not setting:
+        return None
+    speed, _, origin = setting.partition("@")
+    try:
+        factor, since = float(speed), datetime.fromisoformat(origin)
+        if factor <= 0:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"{CLOCK_ENV} must be <speed>@<ISO time>, e.g. 60@2025-01-06T16:00:00+00:00, "
+                         f"not {setting!r}") from None
+    return factor, since if since.tzinfo else since.replace(tzinfo=_UTC)
+
+
 def schedule_now() -> datetime:
     """Now, as schedules see it (aware UTC). `AMLMAGIC_SCHEDULE_CLOCK="<speed>@<ISO time>"` makes the
     schedule clock run `speed` times faster from that moment (the same on every process that has
     the variable: the scheduler inherits it), so tests and demos see minutes pass in seconds."""
     real = datetime.now(_UTC)
-    setting = os.environ.get(CLOCK_ENV, "").strip()
-    if not setting:
-        return real
-    speed, _, origin = setting.partition("@")
-    try:
-        factor, since = float(speed), datetime.fromisoformat(origin)
-    except ValueError:
-        raise ValueError(f"{CLOCK_ENV} must be <speed>@<ISO time>, e.g. 60@2025-01-06T16:00:00+00:00, "
-                         f"not {setting!r}") from None
-    since = since if since.tzinfo else since.replace(tzinfo=_UTC)
-    return since + (real - since) * factor
+    clock = _clock()
+    return real if clock is None else clock[1] + (real - clock[1]) * clock[0]
+
+
+def clock_speed() -> float:
+    """How many schedule seconds pass in a real second (1 unless AMLMAGIC_SCHEDULE_CLOCK says)."""
+    clock = _clock()
+    return 1.0 if clock is None else clock[0]
 
 
 # -- parsing ---------------------------------------------------------------------------------------
