@@ -13,46 +13,18 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ...errors import NotFoundError, ValidationError
 from ...rules.schedules import OVERRIDE_KEYS, parse_trigger
+from ...spec.schedules import trigger_to_dict
 
-__all__ = ["schedule_to_spec", "spec_to_schedule", "trigger_to_dict", "job_ref_name", "SCHEDULABLE_TYPES"]
+__all__ = ["schedule_to_spec", "spec_to_schedule", "job_ref_name", "SCHEDULABLE_TYPES"]
 
 # Our rule: command jobs are scheduled too (Azure's SDK accepts them behind its preview flag), and
 # sweeps; the docs name pipeline jobs only.
 SCHEDULABLE_TYPES = ("pipeline", "command", "sweep")
-
-
-def _text(value: Any) -> Any:
-    value = getattr(value, "value", value)  # azure-ai-ml's string enums (TimeZone, frequency)
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def trigger_to_dict(trigger: Any) -> dict:
-    """The trigger as the schedule YAML writes it."""
-    if trigger is None:
-        raise ValidationError("trigger: give a cron or recurrence trigger (type: cron, expression: '0 * * * *')")
-    out: dict[str, Any] = {"type": _text(getattr(trigger, "type", None))}
-    if getattr(trigger, "expression", None) is not None:
-        out["expression"] = trigger.expression
-    for key in ("frequency", "interval"):
-        if getattr(trigger, key, None) is not None:
-            out[key] = _text(getattr(trigger, key))
-    pattern = getattr(trigger, "schedule", None)
-    if pattern is not None:
-        fields = {k: getattr(pattern, k, None) for k in ("hours", "minutes", "week_days", "month_days")}
-        fields = {k: [_text(x) for x in v] if isinstance(v, list) else _text(v)
-                  for k, v in fields.items() if v not in (None, [], ())}
-        if fields:
-            out["schedule"] = fields
-    for key in ("start_time", "end_time", "time_zone"):
-        if getattr(trigger, key, None) not in (None, ""):
-            out[key] = _text(getattr(trigger, key))
-    return out
 
 
 def job_ref_name(ref: str) -> str:
@@ -101,8 +73,8 @@ def schedule_to_spec(schedule: Any, jobs: Any) -> tuple[dict, str | None]:
     name = str(schedule.name or "")
     if not name or not all(ch.isalnum() or ch in "-_" for ch in name) or not name[0].isalnum():
         raise ValidationError(f"name: {name!r} is not a schedule name: use letters, digits, '-' and '_'")
-    trigger = trigger_to_dict(schedule.trigger)
     try:
+        trigger = trigger_to_dict(schedule.trigger)
         parse_trigger(trigger)
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
