@@ -146,6 +146,8 @@ def test_past_start_time_fires_the_next_calculated_slot_not_the_past(client):
 def test_a_second_scheduler_leaves_the_workspace_to_the_first(client):
     client.schedules.begin_create_or_update(every_five_minutes()).result()
     first = wait_for(lambda: scheduler_pid(client.workspace.store), what="the scheduler")
+    log = client.root / "schedules" / "scheduler.log"
+    wait_for(lambda: log.is_file() and f"scheduler {first} started" in log.read_text(), what="it to hold its lock")
     run = subprocess.run([sys.executable, "-m", "amlmagic.local.schedules.scheduler", str(client.root)],
                          capture_output=True, text=True, timeout=60, env={**os.environ})
     assert "another scheduler runs this workspace" in run.stdout

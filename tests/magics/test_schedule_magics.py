@@ -17,6 +17,17 @@ FILES = ("cron-job-schedule.yml", "cron-with-settings-job-schedule.yml", "recurr
          "simple-pipeline-job.yml")
 
 
+@pytest.fixture(autouse=True)
+def _stop_the_scheduler(workspace):
+    """A test that fails with a schedule enabled leaves no scheduler behind."""
+    yield
+    from amlmagic.local.schedules.control import scheduler_pid
+
+    pid = scheduler_pid(current_session().client.workspace.store)
+    if pid:
+        kill_tree(pid, signal.SIGKILL)
+
+
 @pytest.fixture
 def examples(ip, workspace):
     if not EXAMPLES.is_dir():
@@ -25,12 +36,7 @@ def examples(ip, workspace):
         text = subprocess.run(["git", "-C", str(EXAMPLES), "show", f"HEAD:cli/schedules/{name}"],
                               capture_output=True, text=True, check=True).stdout
         (workspace / name).write_text(text)
-    yield ip
-    from amlmagic.local.schedules.control import scheduler_pid
-
-    pid = scheduler_pid(current_session().client.workspace.store)
-    if pid:
-        kill_tree(pid, signal.SIGKILL)
+    return ip
 
 
 def test_microsoft_schedule_examples_run_unchanged(examples):
