@@ -143,6 +143,14 @@ def test_past_start_time_fires_the_next_calculated_slot_not_the_past(client):
     assert (first - past.replace(tzinfo=timezone.utc)) % timedelta(minutes=5) == timedelta(0)
 
 
+def test_a_schedule_past_its_end_time_needs_no_scheduler(client):
+    ended = every_five_minutes(start_time="2020-01-01T00:00:00", end_time="2020-02-01T00:00:00")
+    client.schedules.begin_create_or_update(ended).result()
+    wait_for(lambda: scheduler_pid(client.workspace.store) is None, what="the scheduler to find nothing to do")
+    assert client.schedules.get("fast").is_enabled and scheduler_pid(client.workspace.store) is None
+    assert scheduled(client, "fast") == []
+
+
 def test_a_second_scheduler_leaves_the_workspace_to_the_first(client):
     client.schedules.begin_create_or_update(every_five_minutes()).result()
     first = wait_for(lambda: scheduler_pid(client.workspace.store), what="the scheduler")

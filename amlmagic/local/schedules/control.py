@@ -1,7 +1,7 @@
 """The caller's side of the scheduler: one detached process per workspace (`scheduler.py`) fires
 every enabled schedule. It is started when a schedule is created or enabled, and started again
 when schedule state is next read and it is gone (the machine restarted, it was killed), like an
-endpoint server; it ends by itself when no schedule is enabled.
+endpoint server; it ends by itself when no enabled schedule has a slot to come.
 
     ensure_scheduler(store)      # a no-op while it runs; else launch it (pid in scheduler.json)
     scheduler_pid(store)         # its pid while it runs, else None

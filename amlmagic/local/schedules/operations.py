@@ -22,7 +22,7 @@ from ..workspace import LocalWorkspace, current_user
 from .control import ensure_scheduler
 from .entities import schedule_to_spec, spec_to_schedule
 from .firing import fire
-from .records import KIND, forget_state, read_state, schedule_lock, schedule_record
+from .records import KIND, forget_state, has_slots_to_come, read_state, schedule_lock, schedule_record
 
 __all__ = ["ScheduleOperations", "LIST_VIEWS"]
 
@@ -105,7 +105,7 @@ class ScheduleOperations:
 
     def get(self, name: str, **_: Any) -> Any:
         record = schedule_record(self._store, name)
-        if record["meta"].get("is_enabled"):
+        if has_slots_to_come(record):
             ensure_scheduler(self._store)  # started again after a machine restart
         return self._entity(record)
 
@@ -114,7 +114,7 @@ class ScheduleOperations:
         if view not in LIST_VIEWS:
             raise ValidationError(f"list_view_type: {view!r} is not one of {', '.join(LIST_VIEWS)}")
         records = self._store.records(KIND)
-        if any(r["meta"].get("is_enabled") for r in records.values()):
+        if any(has_slots_to_come(r) for r in records.values()):
             ensure_scheduler(self._store)
         found = []
         for record in records.values():

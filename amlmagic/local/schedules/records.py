@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterator
 
 from ...errors import NotFoundError
+from ...rules.schedules import next_fire, parse_trigger, schedule_now
 from ..osutil import read_json, write_json_atomic
 from ..store import Store
 
 __all__ = ["KIND", "schedule_record", "schedules_dir", "schedule_lock", "read_state", "write_state",
-           "forget_state", "missing"]
+           "forget_state", "missing", "due_slot", "has_slots_to_come"]
 
 KIND = "schedules"
 
@@ -67,3 +69,26 @@ def write_state(store: Store, name: str, state: dict) -> None:
 def forget_state(store: Store, name: str) -> None:
     """A deleted schedule's state goes; the jobs it triggered stay (Azure keeps them)."""
     shutil.rmtree(schedules_dir(store) / name, ignore_errors=True)
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def due_slot(record: dict, state: dict, floor: datetime) -> datetime | None:
+    """The schedule's next slot to fire: after the last one fired, its baseline (created,
+    enabled, changed: earlier slots never fire) and `floor` (missed while no scheduler ran)."""
+    meta = record["meta"]
+    trigger = parse_trigger(record["spec"]["trigger"])
+    created = _time(meta["created_at"])
+    candidates = [_time(state.get("last_slot")), _time(meta.get("baseline")) - timedelta(microseconds=1), floor]
+    return next_fire(trigger, created=created, after=max(c for c in candidates if c is not None))
+
+
+def has_slots_to_come(record: dict) -> bool:
+    """Whether an enabled schedule will fire again (not past its end_time): what the scheduler
+    runs for."""
+    if not record.get("meta", {}).get("is_enabled"):
+        return False
+    trigger = parse_trigger(record["spec"]["trigger"])
+    return next_fire(trigger, created=_time(record["meta"]["created_at"]), after=schedule_now()) is not None

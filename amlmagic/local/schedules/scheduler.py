@@ -2,7 +2,7 @@
 
 One per workspace (it holds `schedules/scheduler.lock` for life). It fires each enabled schedule
 at its slots by submitting the schedule's job through `client.jobs` (firing.py), and ends when no
-schedule is enabled. Slots it missed while it was not running (a machine restart, a kill) are not
+enabled schedule has a slot to come (none enabled, or all past their end_time). Slots it missed while it was not running (a machine restart, a kill) are not
 fired: our rule (docs/schedules.md), the conservative reading of Azure's "no backfill"; it fires
 the next slot, or one that fell due in the last `GRACE` (it was just started to fire it).
 """
@@ -17,34 +17,20 @@ import traceback
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ...rules.schedules import clock_speed, next_fire, parse_trigger, schedule_now
+from ...rules.schedules import clock_speed, schedule_now
 from ..operations.jobs import JobOperations
 from ..osutil import process_start_time, read_json, try_lock, write_json_atomic
 from ..store import Store
 from ..workspace import LocalWorkspace
 from .control import START_LOCK, forget_pid
 from .firing import fire
-from .records import KIND, read_state, schedules_dir
+from .records import KIND, due_slot, read_state, schedules_dir
 
-__all__ = ["Scheduler", "due_slot", "GRACE", "MAX_SLEEP_SECONDS"]
+__all__ = ["Scheduler", "GRACE", "MAX_SLEEP_SECONDS"]
 
 GRACE = timedelta(seconds=60)  # schedule time: a slot this recent when the scheduler starts still fires
 MAX_SLEEP_SECONDS = 1.0  # real time: how soon a new, changed or disabled schedule is noticed
 STALL_SECONDS = 30.0  # real time: a running scheduler this late (the machine slept) missed the slot
-
-
-def _time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-def due_slot(record: dict, state: dict, floor: datetime) -> datetime | None:
-    """The schedule's next slot to fire: after the last one fired, its baseline (created,
-    enabled, changed: earlier slots never fire) and `floor` (missed while no scheduler ran)."""
-    meta = record["meta"]
-    trigger = parse_trigger(record["spec"]["trigger"])
-    created = _time(meta["created_at"])
-    candidates = [_time(state.get("last_slot")), _time(meta.get("baseline")) - timedelta(microseconds=1), floor]
-    return next_fire(trigger, created=created, after=max(c for c in candidates if c is not None))
 
 
 def _log(text: str) -> None:
@@ -105,16 +91,17 @@ class Scheduler:
         _log(f"scheduler {os.getpid()} started")
         while True:
             records = self.enabled()
-            if not records:
+            wake = self.step(records) if records else None
+            if wake is None:  # nothing enabled, or every enabled schedule is past its end_time
                 with self.store.lock(START_LOCK):  # ensure_scheduler checks under it: none is left without us
-                    if not self.enabled():
+                    records = self.enabled()
+                    if not records or self.step(records) is None:
                         if self._is_recorded():
                             forget_pid(self.store)
                         lock.close()
-                        _log("no schedule is enabled: exiting")
+                        _log("no enabled schedule has a slot to come: exiting")
                         return
                 continue
-            wake = self.step(records)
             seconds = MAX_SLEEP_SECONDS
             if wake is not None:
                 seconds = min(seconds, max(0.02, (wake - schedule_now()).total_seconds() / clock_speed()))
