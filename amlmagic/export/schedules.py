@@ -13,7 +13,7 @@ from .build import Exported, build_yaml, dump_yaml
 from .files import Placer
 from .trail import TrailItem
 
-__all__ = ["build_schedule"]
+__all__ = ["build_schedule", "job_reference"]
 
 JOB_FILE = "job.yml"
 
@@ -37,3 +37,14 @@ def build_schedule(item: TrailItem, placer: Placer, client: Any, *, jobs: dict[s
     spec = schedule_to_yaml(item.entity)
     spec["create_job"] = _create_job(item, placer, client, jobs or {}, for_azure)
     return Exported(item, spec)
+
+
+def job_reference(spec: dict) -> tuple[str, str] | None:
+    """(the --set key, the job name) of an exported schedule that names an existing job: deploy.sh
+    points it at that job's new name when the job is re-submitted too."""
+    create_job = spec.get("create_job")
+    ref, key = (create_job, "create_job") if isinstance(create_job, str) else (
+        (create_job or {}).get("job"), "create_job.job") if isinstance(create_job, dict) else (None, "")
+    if not isinstance(ref, str) or not ref.startswith("azureml:") or ref.startswith("azureml:/"):
+        return None
+    return key, ref[len("azureml:"):]

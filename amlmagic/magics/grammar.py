@@ -150,7 +150,7 @@ NOUNS: dict[str, dict[str, Verb]] = {
         "delete": Verb("delete a deployment", (NAME, ENDPOINT, YES), ("name", "endpoint_name"), handler="endpoints:online_deployment_delete"),
     },
     "schedule": {
-        "create": Verb("create a schedule (cron or recurrence) that submits a job", (FILE, NAME, SET, NO_WAIT),
+        "create": Verb("create a schedule (cron or recurrence) that submits a job", (FILE, NAME, SET, NO_WAIT, EXPORT),
                        ("file|cell",), **_CREATE, handler="schedules:schedule_create"),
         "show": Verb("show a schedule, its next fire times and the jobs it triggered", (NAME,), ("name",),
                      handler="schedules:schedule_show"),
