@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Protocol, runtime_checkable
 __all__ = [
     "AmlClient", "Poller", "MetricsReader", "JobOperations", "ComputeOperations", "DatastoreOperations",
     "DataOperations", "EnvironmentOperations", "ModelOperations", "OnlineEndpointOperations",
-    "OnlineDeploymentOperations", "ComponentOperations", "ActivityOperations", "Points",
+    "OnlineDeploymentOperations", "ComponentOperations", "ActivityOperations", "ScheduleOperations", "Points",
 ]
 
 # {metric: [(step, timestamp_ms, value), ...]}
@@ -223,6 +223,28 @@ class ActivityOperations(Protocol):
 
 
 @runtime_checkable
+class ScheduleOperations(Protocol):
+    """Job schedules (`JobSchedule` with a `CronTrigger` or `RecurrenceTrigger`)."""
+
+    def begin_create_or_update(self, schedule: Any, **kwargs: Any) -> Poller: ...
+    def get(self, name: str, **kwargs: Any) -> Any: ...
+    def list(self, *, list_view_type: Any = "EnabledOnly", **kwargs: Any) -> Iterable[Any]:
+        """Enabled schedules by default; `list_view_type`: EnabledOnly, DisabledOnly or All
+        (azure-ai-ml's ScheduleListViewType)."""
+        ...
+
+    def begin_enable(self, name: str, **kwargs: Any) -> Poller: ...
+    def begin_disable(self, name: str, **kwargs: Any) -> Poller: ...
+    def begin_delete(self, name: str, **kwargs: Any) -> Poller:
+        """Azure's rule: only a disabled schedule can be deleted; the jobs it triggered stay."""
+        ...
+
+    def trigger(self, name: str, **kwargs: Any) -> Any:
+        """Fire an enabled schedule once, now; a `ScheduleTriggerResult` (its `job_name`)."""
+        ...
+
+
+@runtime_checkable
 class AmlClient(Protocol):
     """MLClient's operation groups as amlmagic uses them, on any backend."""
 
@@ -260,3 +282,6 @@ class AmlClient(Protocol):
 
     @property
     def activity(self) -> ActivityOperations: ...
+
+    @property
+    def schedules(self) -> ScheduleOperations: ...

@@ -8,13 +8,14 @@ import shlex
 from dataclasses import dataclass, field
 
 from .build import PLACEHOLDER_COMPUTE, Exported
+from .schedules import job_reference
 
 __all__ = ["Step", "plan_steps", "render_deploy_sh", "render_readme", "aml_line"]
 
 _NOUNS = {"datastore": "datastore", "compute": "compute", "environment": "environment", "data": "data",
           "component": "component",
           "job": "job", "model": "model", "online-endpoint": "online-endpoint",
-          "online-deployment": "online-deployment"}
+          "online-deployment": "online-deployment", "schedule": "schedule"}
 
 
 @dataclass
@@ -49,7 +50,12 @@ def plan_steps(exported: list[tuple[Exported, str]]) -> list[Step]:
             step.args += ["--set", f"{link.set_key}=azureml://jobs/${var}/{link.suffix}"]
         for key, value in out.sets:
             step.args += ["--set", f"{key}={value}"]
+        reference = job_reference(out.spec) if kind == "schedule" else None
+        if reference and reference[1] in job_vars:  # a schedule of a job deploy.sh submits again
+            step.args += ["--set", f"{reference[0]}=azureml:${job_vars[reference[1]]}"]
         steps.append(step)
+        if kind == "schedule" and getattr(out.item.entity, "is_enabled", True) is False:
+            steps.append(Step("schedule", "disable", ["-n", out.item.entity.name], comment="it was disabled"))
         if kind == "online-endpoint":
             entity = out.item.entity
             for flag, split in (("--traffic", getattr(entity, "traffic", None)),

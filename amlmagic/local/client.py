@@ -68,5 +68,11 @@ class LocalMLClient:
 
         return self._audited(OnlineDeploymentOperations(self.workspace, self), "online-deployment")
 
+    @cached_property
+    def schedules(self):
+        from .schedules.operations import ScheduleOperations
+
+        return ScheduleOperations(self.workspace, self)
+
     def __repr__(self) -> str:
         return f"LocalMLClient({str(self.root)!r})"

@@ -22,6 +22,7 @@ def test_client_is_an_aml_client(backend):
         ("online_endpoints", interface.OnlineEndpointOperations),
         ("online_deployments", interface.OnlineDeploymentOperations),
         ("components", interface.ComponentOperations), ("activity", interface.ActivityOperations),
+        ("schedules", interface.ScheduleOperations),
     ]:
         assert isinstance(getattr(client, group), protocol), group
 
