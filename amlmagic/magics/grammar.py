@@ -156,7 +156,9 @@ NOUNS: dict[str, dict[str, Verb]] = {
     },
     "export": {
         "": Verb("write what this session did as CLI v2 YAML + deploy.sh",
-                 (Flag("--dir", None), Flag("--last", None, "bool")), ours=True, handler="workspace:export_default"),
+                 (Flag("--dir", None), Flag("--last", None, "bool"),
+                  Flag("--ci", None, help="also write a CI/CD workflow: github or azure-pipelines")),
+                 ours=True, handler="workspace:export_default"),
     },
     "help": {
         "": Verb("usage", (), positional="topic", handler="workspace:help_default"),
