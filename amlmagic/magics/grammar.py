@@ -160,6 +160,11 @@ NOUNS: dict[str, dict[str, Verb]] = {
                   Flag("--ci", None, help="also write a CI/CD workflow: github or azure-pipelines")),
                  ours=True, handler="workspace:export_default"),
     },
+    "mlops": {
+        "": Verb("the MLOps maturity report: practices found, level reached, next steps",
+                 (Flag("--dir", None, help="also assess an exported folder or a repository"),), ours=True,
+                 handler="mlops:mlops_default"),
+    },
     "help": {
         "": Verb("usage", (), positional="topic", handler="workspace:help_default"),
     },

@@ -4,7 +4,7 @@ anywidget) loads when the widget is first used.
     WorkspaceExplorer(client)            ComputePicker(client)        DataBrowser(client)
     EnvironmentBuilder(client)           JobMonitor(client, job_name)
     SweepMonitor(client, job_name)       EndpointTester(client, endpoint_name=None)
-    PipelineGraph(client, job_name)
+    PipelineGraph(client, job_name)     MaturityTable(report, reassess=None)
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 __all__ = [
     "WorkspaceExplorer", "ComputePicker", "DataBrowser", "EnvironmentBuilder",
-    "JobMonitor", "SweepMonitor", "EndpointTester", "PipelineGraph", "record_widget_action", "aml_line",
+    "JobMonitor", "SweepMonitor", "EndpointTester", "PipelineGraph", "MaturityTable", "record_widget_action", "aml_line",
 ]
 
 _WHERE = {
@@ -26,6 +26,7 @@ _WHERE = {
     "SweepMonitor": "sweep_monitor",
     "EndpointTester": "endpoint_tester",
     "PipelineGraph": "pipeline_graph",
+    "MaturityTable": "maturity_table",
     "record_widget_action": "actions",
     "aml_line": "actions",
 }

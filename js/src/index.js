@@ -8,6 +8,7 @@ import { renderWorkspaceExplorer } from "./workspace_explorer.js";
 import { renderDataBrowser } from "./data_browser.js";
 import { renderEnvironmentBuilder } from "./environment_builder.js";
 import { renderPipelineGraph } from "./pipeline_graph.js";
+import { renderMaturityTable } from "./maturity_table.js";
 
 const VIEWS = {
   job_monitor: renderJobMonitor,
@@ -18,6 +19,7 @@ const VIEWS = {
   data_browser: renderDataBrowser,
   environment_builder: renderEnvironmentBuilder,
   pipeline_graph: renderPipelineGraph,
+  maturity_table: renderMaturityTable,
 };
 
 function render({ model, el }) {
