@@ -25,6 +25,8 @@ from .report import MaturityReport
 
 __all__ = ["assess", "MaturityReport", "Finding"]
 
+_WHY_CHARS = 160  # of the error, in a not-assessed practice's next step
+
 
 def assess(client: Any, folder: str | Path | None = None) -> MaturityReport:
     folder_facts = scan_folder(folder) if folder is not None else None
@@ -34,7 +36,8 @@ def assess(client: Any, folder: str | Path | None = None) -> MaturityReport:
         try:
             findings.append(check(facts, folder_facts))
         except AmlMagicError as exc:  # one unreadable group (no permission, not supported) hides no other practice
+            why = str(exc).split(". ")[0][:_WHY_CHARS]
             findings.append(Finding(practice, TITLES[practice], NOT_ASSESSED, [],
-                                    f"could not read it ({type(exc).__name__}: {exc})"))
+                                    f"could not read the workspace ({type(exc).__name__}: {why}): fix that, then run %aml mlops again"))
     return MaturityReport(str(client.workspace_name or "workspace"), client.backend,
                           str(folder_facts.root) if folder_facts else None, findings)

@@ -15,8 +15,8 @@ from typing import Any, Iterator
 
 from ..rules import parse_asset_ref, status_text
 
-__all__ = ["WorkspaceFacts", "MAX_JOBS", "MAX_PARENTS", "MAX_METRIC_JOBS", "MAX_MODELS", "asset_name", "job_inputs",
-           "job_environments"]
+__all__ = ["WorkspaceFacts", "MAX_JOBS", "MAX_PARENTS", "MAX_METRIC_JOBS", "MAX_MODELS", "asset_name", "asset_label",
+           "job_inputs", "job_environments"]
 
 MAX_JOBS = 200
 MAX_PARENTS = 10
@@ -32,6 +32,12 @@ def asset_name(reference: Any) -> str | None:
     if "://" in reference and not reference.startswith("azureml://registries/"):
         return None
     return parse_asset_ref(reference).name
+
+
+def asset_label(reference: str) -> str:
+    """`name:version` (or `name@label`) of a reference in any form, an ARM id included."""
+    ref = parse_asset_ref(reference)
+    return f"{ref.name}:{ref.version}" if ref.version else f"{ref.name}@{ref.label}"
 
 
 def _path(value: Any) -> Any:

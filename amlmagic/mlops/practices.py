@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..rules import REUSE_REASON, REUSED, parse_asset_ref
-from .facts import MAX_METRIC_JOBS, WorkspaceFacts, asset_name, job_environments, job_inputs
+from .facts import MAX_METRIC_JOBS, WorkspaceFacts, asset_label, asset_name, job_environments, job_inputs
 from .folder import FolderFacts
 
 __all__ = ["Finding", "TITLES", "PRESENT", "MISSING", "NOT_ASSESSED", "PRACTICES", "Check"]
@@ -51,7 +51,7 @@ def _found(practice: str, evidence: list[str], next_step: str, present: bool | N
 
 def versioned_data(ws: WorkspaceFacts, _folder: FolderFacts | None) -> Finding:
     names = {d.name for d in ws.data}
-    used = [f"job {job.name} reads {path} ({where})" for job in ws.jobs for where, path in job_inputs(job)
+    used = [f"job {job.name} reads {asset_label(path)} ({where})" for job in ws.jobs for where, path in job_inputs(job)
             if asset_name(path) in names]
     step = ("register the data: %aml data create -n NAME -p PATH, and name it in the job's inputs "
             "(path: azureml:NAME:VERSION)" if not names else
@@ -66,7 +66,7 @@ def _registered(env: Any) -> bool:
 
 def environments_as_code(ws: WorkspaceFacts, _folder: FolderFacts | None) -> Finding:
     registered = {e.name for e in ws.environments if _registered(e)}
-    used = sorted({f"job {job.name} runs on {env}" for job in ws.jobs for env in job_environments(job)
+    used = sorted({f"job {job.name} runs on {asset_label(env)}" for job in ws.jobs for env in job_environments(job)
                    if asset_name(env) in registered})
     evidence = used or ([f"environments registered ({', '.join(sorted(registered))}) but no job names one"]
                         if registered else [])
@@ -88,7 +88,8 @@ def tracked_metrics(ws: WorkspaceFacts, _folder: FolderFacts | None) -> Finding:
 
 
 def _lineage_line(model: Any, lineage: dict) -> str:
-    used = [str(v) for v in (lineage.get("inputs") or {}).values()] + [str(e) for e in [lineage.get("environment")] if e]
+    used = [asset_label(v) if asset_name(v) else str(v) for v in (lineage.get("inputs") or {}).values()]
+    used += [asset_label(e) if asset_name(e) else str(e) for e in [lineage.get("environment")] if e]
     return f"model {model.name}:{model.version} <- job {lineage['job']}" + (f" ({', '.join(used)})" if used else "")
 
 
