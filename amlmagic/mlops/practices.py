@@ -136,9 +136,10 @@ def ci_workflow(_ws: WorkspaceFacts, folder: FolderFacts | None) -> Finding:
         return Finding("ci-workflow", TITLES["ci-workflow"], NOT_ASSESSED, [],
                        "export it (%aml export --ci github) and assess the folder: %aml mlops --dir aml-export")
     evidence = []
-    if folder.yaml_files or folder.scripts:
-        evidence.append(f"{len(folder.yaml_files)} CLI v2 YAML file(s)"
-                        + (f", {', '.join(folder.scripts[:2])} running az ml" if folder.scripts else ""))
+    code = ([f"{len(folder.yaml_files)} CLI v2 YAML file(s)"] if folder.yaml_files else []) + (
+        [f"{', '.join(folder.scripts[:2])} running az ml"] if folder.scripts else [])
+    if code:
+        evidence.append(", ".join(code))
     runs = [w for w in folder.workflows if w.runs_az_ml]
     for flow in runs:
         how = "az ml" if flow.runs_az_ml == "az ml" else f"{flow.runs_az_ml} (az ml)"
