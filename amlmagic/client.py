@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Protocol, runtime_checkable
 __all__ = [
     "AmlClient", "Poller", "MetricsReader", "JobOperations", "ComputeOperations", "DatastoreOperations",
     "DataOperations", "EnvironmentOperations", "ModelOperations", "OnlineEndpointOperations",
-    "OnlineDeploymentOperations", "ComponentOperations", "Points",
+    "OnlineDeploymentOperations", "ComponentOperations", "ScheduleOperations", "Points",
 ]
 
 # {metric: [(step, timestamp_ms, value), ...]}
@@ -203,6 +203,28 @@ class OnlineDeploymentOperations(Protocol):
 
 
 @runtime_checkable
+class ScheduleOperations(Protocol):
+    """Job schedules (`JobSchedule` with a `CronTrigger` or `RecurrenceTrigger`)."""
+
+    def begin_create_or_update(self, schedule: Any, **kwargs: Any) -> Poller: ...
+    def get(self, name: str, **kwargs: Any) -> Any: ...
+    def list(self, *, list_view_type: Any = "EnabledOnly", **kwargs: Any) -> Iterable[Any]:
+        """Enabled schedules by default; `list_view_type`: EnabledOnly, DisabledOnly or All
+        (azure-ai-ml's ScheduleListViewType)."""
+        ...
+
+    def begin_enable(self, name: str, **kwargs: Any) -> Poller: ...
+    def begin_disable(self, name: str, **kwargs: Any) -> Poller: ...
+    def begin_delete(self, name: str, **kwargs: Any) -> Poller:
+        """Azure's rule: only a disabled schedule can be deleted; the jobs it triggered stay."""
+        ...
+
+    def trigger(self, name: str, **kwargs: Any) -> Any:
+        """Fire an enabled schedule once, now; a `ScheduleTriggerResult` (its `job_name`)."""
+        ...
+
+
+@runtime_checkable
 class AmlClient(Protocol):
     """MLClient's operation groups as amlmagic uses them, on any backend."""
 
@@ -237,3 +259,6 @@ class AmlClient(Protocol):
 
     @property
     def online_deployments(self) -> OnlineDeploymentOperations: ...
+
+    @property
+    def schedules(self) -> ScheduleOperations: ...

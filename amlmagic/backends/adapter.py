@@ -82,8 +82,12 @@ class AzureMLClient:
     def online_deployments(self) -> TranslatedOperations:
         return TranslatedOperations(self.ml_client.online_deployments)
 
+    @cached_property
+    def schedules(self) -> TranslatedOperations:
+        return TranslatedOperations(self.ml_client.schedules)
+
     def __getattr__(self, name: str) -> Any:
-        """MLClient's other groups (components, batch_endpoints, schedules, ...) with the same
+        """MLClient's other groups (components, batch_endpoints, ...) with the same
         translation; its other attributes (subscription_id, ...) as they are."""
         if name.startswith("__") or name == "ml_client":
             raise AttributeError(name)

@@ -19,6 +19,8 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "OnlineEndpoint": ("name", "auth_mode", "scoring_uri", "traffic", "mirror_traffic", "provisioning_state"),
     "OnlineDeployment": ("name", "endpoint_name", "model", "instance_type", "instance_count", "provisioning_state"),
     "EndpointAuthKeys": ("primary_key", "secondary_key"),
+    "Schedule": ("name", "display_name", "is_enabled", "trigger", "create_job", "description", "created"),
+    "ScheduleTriggerResult": ("job_name", "schedule_action_type"),
 }
 _KINDS = tuple(_FIELDS)
 
@@ -56,10 +58,36 @@ def _value(entity: Any, field: str) -> Any:
         return getattr(build, "path", None)
     if field == "error":
         return (getattr(entity, "properties", None) or {}).get("error")
+    if field == "trigger":
+        return _trigger_text(getattr(entity, "trigger", None))
+    if field == "create_job" and kind_of(entity) == "Schedule":
+        job = getattr(entity, "create_job", None)
+        return job if isinstance(job, (str, type(None))) else (
+            f"azureml:{job.id} ({job.type})" if getattr(job, "id", None) and not job.name else f"{job.type} job")
     if field == "model":
         model = getattr(entity, "model", None)
         return model if isinstance(model, (str, type(None))) else f"{model.name}:{model.version}"
     return getattr(entity, field, None)
+
+
+def _trigger_text(trigger: Any) -> str | None:
+    """A schedule's trigger in one line: `cron 15 16 * * 1 (UTC)`, `every 1 day at 4:00, 4:30 (UTC)`."""
+    if trigger is None:
+        return None
+    zone = getattr(getattr(trigger, "time_zone", None), "value", getattr(trigger, "time_zone", None)) or "UTC"
+    if getattr(trigger, "expression", None):
+        return f"cron {trigger.expression} ({zone})"
+    frequency = getattr(trigger.frequency, "value", trigger.frequency)
+    text = f"every {trigger.interval} {frequency}"
+    pattern = getattr(trigger, "schedule", None)
+    hours, minutes = (getattr(pattern, "hours", None) or []), (getattr(pattern, "minutes", None) or [])
+    if hours or minutes:
+        hours, minutes = (hours if isinstance(hours, list) else [hours]), (minutes if isinstance(minutes, list) else [minutes])
+        text += " at " + ", ".join(f"{h}:{m:02d}" for h in hours for m in minutes)
+    for key in ("week_days", "month_days"):
+        if getattr(pattern, key, None):
+            text += f" on {getattr(pattern, key)}"
+    return f"{text} ({zone})"
 
 
 def _conda_summary(conda: dict) -> str:

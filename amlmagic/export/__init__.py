@@ -22,6 +22,7 @@ from .ci import check_ci_kind, ci_readme, write_ci
 from .deploy import plan_steps, render_deploy_sh, render_readme, secrets_by_part
 from .files import Placer
 from .references import add_referenced, deploy_order
+from .schedules import build_schedule
 from .trail import TrailItem, entity_kind, final_items
 
 __all__ = ["export_session", "export_entity_yaml", "ExportResult", "MARKER"]
@@ -29,7 +30,8 @@ __all__ = ["export_session", "export_entity_yaml", "ExportResult", "MARKER"]
 MARKER = ".amlmagic-export"  # marks a folder this module wrote, so a new export may replace it
 _FOLDERS = {"datastore": "datastores", "compute": "computes", "environment": "environments", "data": "data",
             "component": "components",
-            "job": "jobs", "model": "models", "online-endpoint": "endpoints", "online-deployment": "deployments"}
+            "job": "jobs", "model": "models", "online-endpoint": "endpoints", "online-deployment": "deployments",
+            "schedule": "schedules"}
 
 
 class ExportResult(TextBlock):
@@ -57,7 +59,8 @@ def _slug(item: TrailItem) -> str:
 def _write_item(item: TrailItem, root: Path, yaml_path: Path, client: Any, jobs: dict[str, str],
                 exclude: tuple[Path, ...]) -> Exported:
     placer = Placer(yaml_path.parent, copy=True, exclude=exclude)
-    out = build_yaml(item, placer, client, jobs=jobs, for_azure=True)
+    build = build_schedule if item.kind == "schedule" else build_yaml
+    out = build(item, placer, client, jobs=jobs, for_azure=True)
     write_text_atomic(yaml_path, dump_yaml(out.spec))
     return out
 
@@ -156,6 +159,9 @@ def export_entity_yaml(entity: Any, path: str | Path) -> Path:
     key = entry.key if entry is not None else entity_key(kind, entity)
     item = TrailItem(kind, key, entity, entry.base_path if entry else str(path.parent), "")
     placer = Placer(path.parent, copy=False)
-    out = build_yaml(item, placer, session.client, for_azure=False, conda_name=f"{path.stem}.conda.yml")
+    if kind == "schedule":
+        out = build_schedule(item, placer, session.client, for_azure=False)
+    else:
+        out = build_yaml(item, placer, session.client, for_azure=False, conda_name=f"{path.stem}.conda.yml")
     write_text_atomic(path, dump_yaml(out.spec))
     return path

@@ -19,7 +19,7 @@ __all__ = ["Step", "PARTS", "DEPLOY_NOUNS", "plan_steps", "secrets_by_part", "re
 _NOUNS = {"datastore": "datastore", "compute": "compute", "environment": "environment", "data": "data",
           "component": "component",
           "job": "job", "model": "model", "online-endpoint": "online-endpoint",
-          "online-deployment": "online-deployment"}
+          "online-deployment": "online-deployment", "schedule": "schedule"}
 
 PARTS = ("train", "deploy")
 # What the deployment part creates; everything else is training (a model is registered from a
@@ -65,6 +65,8 @@ def plan_steps(exported: list[tuple[Exported, str]]) -> list[Step]:
         for key, value in out.sets:
             step.args += ["--set", f"{key}={value}"]
         steps.append(step)
+        if kind == "schedule" and getattr(out.item.entity, "is_enabled", True) is False:
+            steps.append(Step("schedule", "disable", ["-n", out.item.entity.name], comment="it was disabled"))
         if kind == "online-endpoint":
             entity = out.item.entity
             for flag, split in (("--traffic", getattr(entity, "traffic", None)),

@@ -21,7 +21,7 @@ __all__ = ["TrailItem", "final_items", "entity_kind", "ORDER"]
 # deploy.sh's default order by kind; references.deploy_order moves a thing after what it uses when
 # that is of a later kind (an evaluation job after the model registered from a train job).
 ORDER = ("datastore", "compute", "environment", "data", "component", "job", "model", "online-endpoint",
-         "online-deployment")
+         "online-deployment", "schedule")
 
 
 @dataclass
@@ -43,6 +43,8 @@ def entity_kind(entity: Any) -> str | None:
         return kind
     if isinstance(entity, Component):
         return "component"
+    if type(entity).__name__ == "JobSchedule":
+        return "schedule"
     return "job" if isinstance(entity, Job) else None
 
 

@@ -61,5 +61,11 @@ class LocalMLClient:
 
         return OnlineDeploymentOperations(self.workspace, self)
 
+    @cached_property
+    def schedules(self):
+        from .schedules.operations import ScheduleOperations
+
+        return ScheduleOperations(self.workspace, self)
+
     def __repr__(self) -> str:
         return f"LocalMLClient({str(self.root)!r})"

@@ -149,6 +149,23 @@ NOUNS: dict[str, dict[str, Verb]] = {
                          Flag("--container", "-c")), ("name", "endpoint_name"), handler="endpoints:online_deployment_get_logs"),
         "delete": Verb("delete a deployment", (NAME, ENDPOINT, YES), ("name", "endpoint_name"), handler="endpoints:online_deployment_delete"),
     },
+    "schedule": {
+        "create": Verb("create a schedule (cron or recurrence) that submits a job", (FILE, NAME, SET, NO_WAIT),
+                       ("file|cell",), **_CREATE, handler="schedules:schedule_create"),
+        "show": Verb("show a schedule, its next fire times and the jobs it triggered", (NAME,), ("name",),
+                     handler="schedules:schedule_show"),
+        "list": Verb("list schedules (enabled ones unless told)",
+                     (MAX_RESULTS, Flag("--include-disabled", None, "bool"), Flag("--disabled-only", None, "bool")),
+                     handler="schedules:schedule_list"),
+        "update": Verb("change a schedule (--set description=..., or -f with its YAML)", (NAME, FILE, SET, NO_WAIT),
+                       ("name|file|cell",), **_CREATE, handler="schedules:schedule_update"),
+        "enable": Verb("enable a schedule", (NAME, NO_WAIT), ("name",), handler="schedules:schedule_enable"),
+        "disable": Verb("disable a schedule (it triggers nothing until enabled)", (NAME, NO_WAIT), ("name",),
+                        handler="schedules:schedule_disable"),
+        "delete": Verb("delete a disabled schedule (the jobs it triggered stay)", (NAME, YES, NO_WAIT), ("name",),
+                       handler="schedules:schedule_delete"),
+        "trigger": Verb("fire an enabled schedule once, now", (NAME,), ("name",), handler="schedules:schedule_trigger"),
+    },
     "connect": {
         "": Verb("connect to a backend", (Flag("--local", None, "bool"), Flag("--subscription", None),
                  Flag("--resource-group", "-g"), Flag("--workspace-name", "-w", aliases=("--workspace",)), Flag("--config", None),
@@ -187,6 +204,7 @@ ALIASES = {
     "components": "component",
     "jobs": "job",
     "models": "model",
+    "schedules": "schedule",
 }
 
 

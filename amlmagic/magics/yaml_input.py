@@ -22,6 +22,7 @@ LOADERS = {
     "datastore": "load_datastore",
     "online-endpoint": "load_online_endpoint",
     "online-deployment": "load_online_deployment",
+    "schedule": "load_schedule",
 }
 
 
@@ -92,8 +93,9 @@ def load_fields(noun: str, fields: dict, *, cwd: Path, overrides: list[dict]) ->
 
 def _load(noun: str, source: Any, origin: str | None, overrides: list[dict], where: str, document: dict) -> Any:
     import azure.ai.ml as aml
+    from azure.ai.ml.entities import _load_functions  # load_schedule is not exported at the top
 
-    loader = getattr(aml, LOADERS[noun])
+    loader = getattr(aml, LOADERS[noun], None) or getattr(_load_functions, LOADERS[noun])
     try:
         return loader(source, relative_origin=origin, params_override=overrides)
     except (FileNotFoundError, NotFoundError) as exc:

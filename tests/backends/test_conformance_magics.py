@@ -283,3 +283,22 @@ schedule = JobSchedule(name={name!r}, display_name="weekly retrain schedule", de
 client.schedules.begin_create_or_update(schedule).result()""")
     assert (created.name, created.is_enabled, created.trigger.expression) == (name, True, "15 10 * * 1")
     assert ip.run(f"client.schedules.get({name!r})").create_job.command == "pip freeze"
+
+
+def test_schedule_cron_command_job_create_get_disable(no_network, ip, monkeypatch):
+    monkeypatch.setenv("AZURE_ML_CLI_PRIVATE_FEATURES_ENABLED", "true")  # a CommandJob in a schedule is preview
+    name = variables("schedule_cron_command_job_create_get_disable.json")["name"]
+    replay(ip, "schedule_cron_command_job_create_get_disable.json", **{
+        "data__sample1.csv": "a,b\n1,2\n",
+        "job.yml": f"command: pip freeze\nenvironment: {ENV}\ncompute: azureml:cpu-cluster\n"
+                   "display_name: test_display_name\nexperiment_name: mfe-test1\n"
+                   "inputs:\n  hello_input:\n    type: uri_folder\n    path: ./data\n",
+        "schedule.yml": f"name: {name}\ndisplay_name: weekly retrain schedule\ndescription: a weekly retrain schedule\n"
+                        "trigger:\n  type: cron\n  expression: '15 10 * * 1'\n  start_time: '2022-03-10 10:15:00'\n"
+                        "  time_zone: UTC\ncreate_job: ./job.yml\n"})
+    created = ip.run("%aml schedule create -f schedule.yml")
+    assert (type(created).__name__, created.name, created.is_enabled) == ("JobSchedule", name, True)
+    assert created.trigger.expression == "15 10 * * 1"
+    shown = ip.run(f"%aml schedule show -n {name}")  # its triggered jobs: not in the recording, one line says so
+    assert (shown.display_name, shown.create_job.command) == ("weekly retrain schedule", "pip freeze")
+    assert ip.run(f"%aml schedule disable -n {name} --no-wait") == f"schedule {name}: disabling started"

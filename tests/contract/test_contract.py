@@ -21,7 +21,7 @@ def test_client_is_an_aml_client(backend):
         ("environments", interface.EnvironmentOperations), ("models", interface.ModelOperations),
         ("online_endpoints", interface.OnlineEndpointOperations),
         ("online_deployments", interface.OnlineDeploymentOperations),
-        ("components", interface.ComponentOperations),
+        ("components", interface.ComponentOperations), ("schedules", interface.ScheduleOperations),
     ]:
         assert isinstance(getattr(client, group), protocol), group
 
