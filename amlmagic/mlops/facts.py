@@ -94,6 +94,10 @@ class WorkspaceFacts:
         return [version for name in names for version in self.client.models.list(name=name)]
 
     @cached_property
+    def schedules(self) -> list[Any]:
+        return list(self.client.schedules.list(list_view_type="All"))
+
+    @cached_property
     def endpoints(self) -> list[Any]:
         return list(self.client.online_endpoints.list())
 

@@ -40,6 +40,7 @@ PRACTICE_LEVELS: dict[str, int] = {
     "tracked-metrics": 2,
     "models-from-jobs": 2,
     "pipelines-and-reuse": 2,
+    "schedules": 2,
     "ci-workflow": 3,
     "staged-rollout": 3,
     "traceable-deployments": 3,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..rules import REUSE_REASON, REUSED, parse_asset_ref
+from ..rules.schedules import TRIGGER_TAG
 from .facts import MAX_METRIC_JOBS, WorkspaceFacts, asset_label, asset_name, job_environments, job_inputs
 from .folder import FolderFacts
 
@@ -27,6 +28,7 @@ TITLES = {
     "tracked-metrics": "Tracked training metrics",
     "models-from-jobs": "Models registered from job outputs, with lineage",
     "pipelines-and-reuse": "Pipelines and reuse",
+    "schedules": "Scheduled retraining",
     "ci-workflow": "Exported YAML and a CI/CD workflow",
     "staged-rollout": "Staged rollout (blue/green traffic)",
     "traceable-deployments": "Deployments traced to their training job",
@@ -131,6 +133,31 @@ def pipelines_and_reuse(ws: WorkspaceFacts, _folder: FolderFacts | None) -> Find
     return _found("pipelines-and-reuse", evidence or ran, step, present=bool(evidence))
 
 
+def _trigger_text(trigger: Any) -> str:
+    expression = getattr(trigger, "expression", None)
+    if expression:
+        return f"cron {expression}"
+    return f"every {getattr(trigger, 'interval', 1)} {getattr(trigger, 'frequency', '?')}(s)"
+
+
+def schedules(ws: WorkspaceFacts, _folder: FolderFacts | None) -> Finding:
+    """Our rule: a schedule counts when it is enabled, or when it has triggered a job (a retraining
+    schedule shown working, then paused); one defined but never run while disabled does not."""
+    evidence, counted, paused = [], False, []
+    for schedule in ws.schedules:
+        fired = sum(1 for j in ws.jobs if (getattr(j, "tags", None) or {}).get(TRIGGER_TAG) == schedule.name)
+        enabled = schedule.is_enabled is not False
+        counted = counted or enabled or fired > 0
+        if not enabled and not fired:
+            paused.append(schedule.name)
+        evidence.append(f"schedule {schedule.name} ({_trigger_text(schedule.trigger)}, "
+                        f"{'enabled' if enabled else 'disabled'}) triggered {fired} job(s)")
+    step = (f"enable it: %aml schedule enable -n {paused[0]}" if paused else
+            "retrain on a schedule: %aml schedule create -f schedule.yml (a cron or recurrence trigger whose "
+            "create_job is the training job or pipeline)")
+    return _found("schedules", evidence, step, present=counted)
+
+
 def ci_workflow(_ws: WorkspaceFacts, folder: FolderFacts | None) -> Finding:
     if folder is None:
         return Finding("ci-workflow", TITLES["ci-workflow"], NOT_ASSESSED, [],
@@ -219,6 +246,7 @@ PRACTICES: dict[str, Check] = {
     "tracked-metrics": tracked_metrics,
     "models-from-jobs": models_from_jobs,
     "pipelines-and-reuse": pipelines_and_reuse,
+    "schedules": schedules,
     "ci-workflow": ci_workflow,
     "staged-rollout": staged_rollout,
     "traceable-deployments": traceable_deployments,

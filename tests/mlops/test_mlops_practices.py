@@ -70,6 +70,22 @@ def test_the_level_rises_with_each_practice(project):
     assert again.status == "Completed"
     report = assess(client)
     assert report.finding("pipelines-and-reuse").evidence == [f"pipeline {again.name} reused 2 step(s) from earlier runs"]
+    assert report.level == 1  # retraining is not scheduled yet
+
+    # a weekly retraining schedule, disabled before it ever ran: not yet; triggered once: level 2
+    (project / "schedule.yml").write_text(
+        "name: retrain\ntrigger:\n  type: cron\n  expression: 0 3 * * 1\n  start_time: '2099-01-01T00:00:00'\n"
+        "create_job: ./job.yml\n")
+    run_aml("schedule create -f schedule.yml")
+    run_aml("schedule disable -n retrain")
+    found = assess(client).finding("schedules")
+    assert found.status == MISSING and found.next_step == "enable it: %aml schedule enable -n retrain"
+    run_aml("schedule enable -n retrain")
+    fired = run_aml("schedule trigger -n retrain").job_name
+    assert client.jobs.wait(fired).status == "Completed"
+    run_aml("schedule disable -n retrain")
+    report = assess(client)
+    assert report.finding("schedules").evidence == ["schedule retrain (cron 0 3 * * 1, disabled) triggered 1 job(s)"]
     assert report.level == 2
 
     # level 3 also needs a folder: exported with a workflow, a staged rollout, a traced deployment

@@ -42,8 +42,8 @@ def test_text_and_html_show_every_practice_and_escape_what_they_show():
     text, page = bundle["text/plain"], bundle["text/html"]
     assert text.splitlines()[0] == "MLOps maturity of ws (local): level 0, No MLOps"
     assert "  ✓ Versioned data that jobs reference: present" in text and "      <b>job</b> & co" in text
-    assert text.count("next: do <this>") == 8
-    assert page.count("<tr data-practice=") == 9
+    assert text.count("next: do <this>") == 9
+    assert page.count("<tr data-practice=") == 10
     assert "&lt;b&gt;job&lt;/b&gt; &amp; co" in page and "<b>job</b>" not in page
     assert "do &lt;this&gt;" in page and "<b>0 No MLOps</b>" in page
 
