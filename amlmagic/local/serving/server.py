@@ -14,6 +14,7 @@ import hmac
 import json
 import os
 import random
+import re
 import signal
 import socket
 import sys
@@ -30,7 +31,7 @@ from amlmagic.local.serving.pool import DeploymentPool
 __all__ = ["Endpoint", "HttpConnection", "main"]
 
 HEALTHY = response_bytes(200, b"Healthy", content_type=b"text/plain")
-_MAX_REQUEST_ID = 128
+_REQUEST_ID = re.compile(rb"[\x21-\x7e]{1,128}")  # visible ASCII: echoed in a header, one byte of length
 
 
 def request_id(headers: dict) -> bytes:
@@ -38,7 +39,7 @@ def request_id(headers: dict) -> bytes:
     collects: the client's x-request-id when it sends a usable one (as Azure keeps it), else a
     new UUID."""
     given = headers.get(b"x-request-id")
-    if given and len(given) <= _MAX_REQUEST_ID and given.isascii() and given.isprintable():
+    if given and _REQUEST_ID.fullmatch(given):
         return given
     return str(uuid.uuid4()).encode()
 
