@@ -36,16 +36,28 @@ def is_sampled(correlation_id: str, rate: float) -> bool:
     return rate >= 1.0 or zlib.crc32(correlation_id.encode()) < rate * _CRC_RANGE
 
 
-def _iso(t: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
-def _payload_data(body: bytes) -> tuple[str, object]:
-    """(datacontenttype, data) of an HTTP payload: JSON as JSON, anything else as text."""
+_last_iso = [-1, b""]
+
+
+def _iso(t: float) -> bytes:
+    """Azure's `time`, to the second (one strftime per second: lines come many a second)."""
+    second = int(t)
+    if second != _last_iso[0]:
+        _last_iso[:] = second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)).encode()
+    return _last_iso[1]
+
+
+def _payload_data(body: bytes) -> tuple[bytes, bytes]:
+    """(datacontenttype, data as JSON) of an HTTP payload: JSON as it came (its line breaks, only
+    whitespace in valid JSON, made spaces), anything else as a string."""
     try:
-        return "application/json", json.loads(body)
+        json.loads(body)
     except ValueError:
-        return "text/plain", body.decode("utf-8", "replace")
+        return b"text/plain", _dumps(body.decode("utf-8", "replace")).encode()
+    return b"application/json", body.replace(b"\r", b" ").replace(b"\n", b" ")
 
 
 class DeploymentCollection:
@@ -53,9 +65,6 @@ class DeploymentCollection:
 
     def __init__(self, spec: dict, writer: "CollectionWriter"):
         self.writer = writer
-        self.source = spec["source"]
-        self.model_name = spec.get("model_name")
-        self.model_version = spec.get("model_version") or "default"
         self.rate = float(spec.get("sampling_rate", 1.0))
         self.rolling_rate = spec.get("rolling_rate") or "hour"
         self.roots = {name: Path(root) for name, root in spec["roots"].items()}
@@ -63,6 +72,12 @@ class DeploymentCollection:
         self.request = "request" in self.roots
         self.response = "response" in self.roots
         self.custom = sorted(set(self.roots) - set(PAYLOAD_COLLECTIONS))
+        # The fixed parts of every line, JSON-encoded once.
+        self._source = _dumps(spec["source"]).encode()
+        # Our rule: Azure's SDK writes modelversion "default"; locally the deployed model's
+        # version and name, so a collected line traces to its model (and the model to its job).
+        self._model = b'"modelversion":%s,"modelname":%s' % (
+            _dumps(spec.get("model_version") or "default").encode(), _dumps(spec.get("model_name")).encode())
 
     def sampled(self, correlation_id: str) -> bool:
         return is_sampled(correlation_id, self.rate)
@@ -80,50 +95,38 @@ class DeploymentCollection:
         auto-instrumentation) logged one item."""
         self.writer.put((self._custom_line, (frame,)))
 
-    # --- on the writer thread: the lines --------------------------------------------------------
-    def _head(self, collection: str, correlation_id: str, when: float, content_type: str, data) -> dict:
-        return {"specversion": "1.0", "id": str(uuid.uuid4()), "source": self.source,
-                "type": f"azureml.inference.{collection}", "datacontenttype": content_type,
-                "time": _iso(when), "data": data}
-
-    def _tail(self, line: dict, correlation_id: str, size: int) -> dict:
-        line["contentrange"] = f"bytes 0-{max(size - 1, 0)}/{size}"
-        line["correlationid"] = line["xrequestid"] = correlation_id
-        # Our rule: Azure's SDK writes modelversion "default"; locally the deployed model's
-        # version and name, so a collected line traces to its model (and the model to its job).
-        line["modelversion"] = self.model_version
-        line["modelname"] = self.model_name
-        return line
+    # --- on the writer thread: the lines (Azure's shape, see docs/mlops.md) --------------------
+    def _line(self, collection: str, correlation_id: str, when: float, content_type: bytes, data: bytes,
+              size: int, extra: bytes = b"") -> bytes:
+        cid = _dumps(correlation_id).encode()
+        return b"".join((
+            b'{"specversion":"1.0","id":"', str(uuid.uuid4()).encode(), b'","source":', self._source,
+            b',"type":"azureml.inference.', collection.encode(), b'","datacontenttype":"', content_type,
+            b'","time":"', _iso(when), b'","data":', data, extra,
+            b',"contentrange":"bytes 0-%d/%d","correlationid":%s,"xrequestid":%s,' % (max(size - 1, 0), size, cid, cid),
+            self._model, b"}\n"))
 
     def _request_line(self, correlation_id, when, body, captured):
         content_type, data = _payload_data(body)
-        line = self._head("request", correlation_id, when, content_type, data)
-        line["path"], line["method"] = "/score", "POST"
+        extra = b',"path":"/score","method":"POST"'
         if captured:
-            line["headers"] = captured
-        return "request", when, self._tail(line, correlation_id, len(body))
+            extra += b',"headers":' + _dumps(captured).encode()
+        return "request", when, self._line("request", correlation_id, when, content_type, data, len(body), extra)
 
     def _response_line(self, correlation_id, when, body):
         content_type, data = _payload_data(body)
-        line = self._head("response", correlation_id, when, content_type, data)
-        return "response", when, self._tail(line, correlation_id, len(body))
+        return "response", when, self._line("response", correlation_id, when, content_type, data, len(body))
 
     def _custom_line(self, frame):
-        item = json.loads(frame)
+        head, _, data = frame.partition(b"\n")
+        item = json.loads(head)
         name, correlation_id = item["collection"], item.get("correlationid") or ""
         if name not in self.roots or not self.sampled(correlation_id):
             return None
         when = float(item.get("time") or time.time())
-        raw = item["data"]
-        try:
-            data, content_type = json.loads(raw), "application/json"
-        except ValueError:
-            data, content_type = raw, "text/plain"
-        line = self._head(name, correlation_id, when, content_type, data)
-        self._tail(line, correlation_id, len(raw.encode()))
-        line["collectdatatype"] = item.get("collectdatatype")
-        line["agent"] = item.get("agent")
-        return name, when, line
+        extra = b',"collectdatatype":%s,"agent":%s' % (_dumps(item.get("collectdatatype")).encode(),
+                                                       _dumps(item.get("agent")).encode())
+        return name, when, self._line(name, correlation_id, when, b"application/json", data, len(data), extra)
 
 
 class CollectionWriter:
@@ -156,7 +159,9 @@ class CollectionWriter:
             self.flush()
 
     def flush(self) -> None:
-        files: dict[Path, list[bytes]] = {}
+        # Grouped by deployment, collection and minute (no rolled folder is finer), so the path
+        # of a file is worked out once per group and each file gets one write.
+        groups: dict[tuple, list[bytes]] = {}
         get = self._queue.get_nowait
         while True:
             try:
@@ -165,16 +170,16 @@ class CollectionWriter:
                 break
             try:
                 built = build(*args)
-                if built is None:
-                    continue
-                collection, when, line = built
-                owner = build.__self__
-                path = owner.roots[collection] / rolled_folder(owner.rolling_rate, time.gmtime(when)) \
-                    / f"{self.instance}.jsonl"
-                files.setdefault(path, []).append(json.dumps(line, separators=(",", ":")).encode() + b"\n")
+                if built is not None:
+                    collection, when, line = built
+                    groups.setdefault((build.__self__, collection, int(when) // 60), []).append(line)
             except Exception as ex:  # one bad item must not stop the collection of the others
                 self.errors += 1
                 print(f"data collection: an item was not written: {ex!r}", flush=True)
+        files: dict[Path, list[bytes]] = {}
+        for (owner, collection, minute), lines in groups.items():
+            folder = rolled_folder(owner.rolling_rate, time.gmtime(minute * 60))
+            files.setdefault(owner.roots[collection] / folder / f"{self.instance}.jsonl", []).extend(lines)
         for path, lines in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             data = memoryview(b"".join(lines))
