@@ -246,3 +246,18 @@ def test_bad_data_collector_is_one_line_naming_the_field(served, collector, fiel
     message = str(caught.value)
     assert message.startswith(field) and "\n" not in message, message
     assert "bad" not in [d.name for d in client.online_deployments.list("ep-dc")]
+
+
+def test_bad_data_collector_in_yaml_is_one_line_naming_the_fields(workspace):
+    """Through %aml: azure-ai-ml's schema checks the YAML first, one line for all its fields."""
+    from amlmagic.magics import run_aml
+
+    (workspace / "d.yml").write_text(
+        "name: blue\nendpoint_name: ep-yaml\nmodel:\n  path: .\ncode_configuration:\n  code: .\n"
+        "  scoring_script: score.py\ninstance_type: Standard_DS3_v2\ndata_collector:\n  collections:\n"
+        "    model_inputs:\n      enabled: 'yes'\n  sampling_rate: 1.5\n")
+    with pytest.raises(ValidationError) as caught:
+        run_aml("online-deployment create -f d.yml")
+    message = str(caught.value)
+    assert "\n" not in message and "data_collector.sampling_rate" in message
+    assert "data_collector.collections.model_inputs" in message and "enabled" in message
