@@ -121,7 +121,7 @@ def main() -> None:
                 off, on = _median(runs[False]), _median(runs[True])
                 # The machine is shared: the median of run-by-run ratios (each pair measured back
                 # to back) is steadier than the ratio of medians.
-                pairs = sorted(b["rps"] / a["rps"] for a, b in zip(runs[False], runs[True]))
+                pairs = sorted(b["rps"] / a["rps"] for a, b in zip(runs[False], runs[True], strict=True))
                 ratio = pairs[len(pairs) // 2]
                 print(f"{concurrency:>4} | {off['rps']:>13.0f} {off['p50']:>7.2f} {off['p99']:>7.2f} | "
                       f"{on['rps']:>10.0f} {on['p50']:>7.2f} {on['p99']:>7.2f} | {ratio:>5.2f}"

@@ -4,6 +4,7 @@ user gave it, and azure-ai-ml loads it back to the same section."""
 from __future__ import annotations
 
 import yaml
+
 from .test_build import export_one
 
 COLLECTOR = """\

@@ -93,7 +93,9 @@ def frame_records(frame) -> str:
     arrays = [frame._get_column_array(i) for i in range(len(names))]
     if any(a.dtype.kind not in "biufO" for a in arrays):
         raise TypeError("a column JSON does not hold as it is (dates, durations, complex numbers)")
-    return json.dumps([dict(zip(names, row)) for row in zip(*(a.tolist() for a in arrays))], allow_nan=False,
+    # zip() without strict=: this file runs on the deployment's Python, which may predate 3.10
+    rows = zip(*(a.tolist() for a in arrays))  # noqa: B905
+    return json.dumps([dict(zip(names, row)) for row in rows], allow_nan=False,  # noqa: B905
                       separators=(",", ":"))
 
 
