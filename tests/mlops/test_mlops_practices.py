@@ -1,5 +1,5 @@
 """amlmagic.mlops.practices on the local backend with real jobs, pipelines and endpoints: an empty
-workspace is level 0, and the level rises as a notebook adopts each practice; each missing
+workspace is level 0, and the level rises to 4 as a notebook adopts each practice; each missing
 practice names its next step, and evidence names what was found."""
 
 from __future__ import annotations
@@ -107,6 +107,13 @@ def test_the_level_rises_with_each_practice(project):
     assert report.level == 3
     assert _statuses(report)["data-collection"] == MISSING
     assert "data_collector" in report.finding("data-collection").next_step
+
+    # level 4: the green deployment collects its production inputs and outputs
+    run_aml("online-deployment update", deployment("green", "azureml:mlops-model:1", collect=True))
+    report = assess(client, project / "aml-export")
+    assert report.finding("data-collection").evidence == ["mlops-ep/green collects model_inputs, model_outputs"]
+    assert report.level == 4 and report.level_name == "Full MLOps automated operations"
+    assert all(f.status == PRESENT and not f.next_step for f in report.findings)
 
 
 def test_a_job_on_an_inline_environment_and_a_local_path_shows_no_practice(project):
