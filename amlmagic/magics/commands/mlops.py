@@ -3,6 +3,7 @@ repository): in a notebook the `MaturityTable` widget, elsewhere the `MaturityRe
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 __all__ = ["mlops_default"]
@@ -12,7 +13,7 @@ def mlops_default(ctx) -> Any:
     from ...mlops import assess
 
     given = ctx.flag("dir")
-    folder = ctx.cwd / given if given else None
+    folder = ctx.cwd / Path(given).expanduser() if given else None
     report = assess(ctx.client, folder)
     if not ctx.in_kernel:
         return report
