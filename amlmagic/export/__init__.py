@@ -2,6 +2,7 @@
 
     export_session(session, folder)             # everything, final state, ready for `bash deploy.sh`
     export_session(session, folder, last=True)  # only the YAML of the most recent create
+    export_session(session, folder, ci="github")  # and a CI/CD workflow running deploy.sh (ci.py)
     export_entity_yaml(entity, path)            # `--export FILE` of a create: its YAML as resolved
 """
 
@@ -17,7 +18,8 @@ from ..display import TextBlock
 from ..errors import UsageError
 from ..files import write_text_atomic
 from .build import PLACEHOLDER_COMPUTE, Exported, build_yaml, dump_yaml
-from .deploy import plan_steps, render_deploy_sh, render_readme
+from .ci import check_ci_kind, ci_readme, write_ci
+from .deploy import plan_steps, render_deploy_sh, render_readme, secrets_by_part
 from .files import Placer
 from .references import add_referenced, deploy_order
 from .schedules import build_schedule
@@ -75,9 +77,12 @@ def _last_create(session: Any) -> TrailItem:
     raise UsageError("nothing created yet in this session: run a %aml ... create first")
 
 
-def export_session(session: Any, folder: str | Path, last: bool = False) -> ExportResult:
+def export_session(session: Any, folder: str | Path, last: bool = False, ci: str | None = None) -> ExportResult:
     folder = Path(folder).resolve()
     client = session.client
+    check_ci_kind(ci)
+    if last and ci:
+        raise UsageError("--ci writes a workflow for the whole export: drop --last")
     if last:
         item = _last_create(session)
         folder.mkdir(parents=True, exist_ok=True)
@@ -114,15 +119,19 @@ def export_session(session: Any, folder: str | Path, last: bool = False) -> Expo
             notes.append("Left out as secrets (deploy.sh reads them from the environment): " + ", ".join(secrets))
         write_text_atomic(staging / "deploy.sh", render_deploy_sh(steps, variables, secrets))
         (staging / "deploy.sh").chmod(0o755)
-        write_text_atomic(staging / "README.md", render_readme(steps, files, session.backend, notes, stamp))
+        readme = render_readme(steps, files, session.backend, notes, stamp)
+        workflow = write_ci(staging, ci, variables, secrets_by_part(steps, secrets)) if ci else None
+        write_text_atomic(staging / "README.md", readme + (ci_readme(ci) if ci else ""))
         write_text_atomic(staging / MARKER, stamp + "\n")
         _swap_in(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    summary = [f"exported {len(exported)} item(s) to {folder}: deploy.sh, README.md"]
+    summary = [f"exported {len(exported)} item(s) to {folder}: deploy.sh, README.md"
+               + (f", {workflow}" if workflow else "")]
     summary += [f"  {relative}" for _, relative in exported]
-    return ExportResult.of(folder, ["deploy.sh", "README.md", *files], "\n".join(summary))
+    return ExportResult.of(folder, ["deploy.sh", "README.md", *([workflow] if workflow else []), *files],
+                           "\n".join(summary))
 
 
 def _swap_in(staging: Path, folder: Path) -> None:

@@ -1,5 +1,10 @@
 """deploy.sh and README.md of an export: `az ml ... create -f ...` in dependency order, the
-workspace given once as variables, and the `%aml` lines that do the same in a notebook."""
+workspace given once as variables, and the `%aml` lines that do the same in a notebook.
+
+deploy.sh has two parts, so a CI/CD pipeline can put a human sign-off between them (`ci.py`):
+`bash deploy.sh train` (assets, jobs, models registered from their outputs) and
+`bash deploy.sh deploy` (endpoints, deployments, traffic); `bash deploy.sh` runs both, in order.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,18 @@ from dataclasses import dataclass, field
 from .build import PLACEHOLDER_COMPUTE, Exported
 from .schedules import job_reference
 
-__all__ = ["Step", "plan_steps", "render_deploy_sh", "render_readme", "aml_line"]
+__all__ = ["Step", "PARTS", "DEPLOY_NOUNS", "plan_steps", "secrets_by_part", "render_deploy_sh", "render_readme", "aml_line"]
 
 _NOUNS = {"datastore": "datastore", "compute": "compute", "environment": "environment", "data": "data",
           "component": "component",
           "job": "job", "model": "model", "online-endpoint": "online-endpoint",
           "online-deployment": "online-deployment", "schedule": "schedule"}
+
+PARTS = ("train", "deploy")
+# What the deployment part creates; everything else is training (a model is registered from a
+# job's output there, where the job's new name is known). Nothing of the training part uses these,
+# so running the parts one after the other does what the whole script does.
+DEPLOY_NOUNS = frozenset({"online-endpoint", "online-deployment", "batch-endpoint", "batch-deployment"})
 
 
 @dataclass
@@ -25,6 +36,10 @@ class Step:
     args: list[str] = field(default_factory=list)  # shell words; may hold "$VAR" references
     capture: str | None = None  # the shell variable that receives the created job's name
     comment: str = ""
+
+    @property
+    def part(self) -> str:
+        return "deploy" if self.noun in DEPLOY_NOUNS else "train"
 
 
 def plan_steps(exported: list[tuple[Exported, str]]) -> list[Step]:
@@ -81,6 +96,17 @@ def _word(arg: str) -> str:
     return "".join((shlex.quote(p) if p else "") if i % 2 == 0 else f'"${{{p}}}"' for i, p in enumerate(parts))
 
 
+def _uses(step: Step, name: str) -> bool:
+    return any(name in _VARIABLE.findall(arg) for arg in step.args)
+
+
+def secrets_by_part(steps: list[Step], secrets: list[str]) -> dict[str, list[str]]:
+    """The secrets each part reads (a secret no step names goes with training)."""
+    return {part: [n for n in secrets if any(_uses(s, n) for s in steps if s.part == part)
+                   or (part == "train" and not any(_uses(s, n) for s in steps))]
+            for part in PARTS}
+
+
 def render_deploy_sh(steps: list[Step], variables: dict[str, str], secrets: list[str]) -> str:
     lines = [
         "#!/usr/bin/env bash",
@@ -88,8 +114,15 @@ def render_deploy_sh(steps: list[Step], variables: dict[str, str], secrets: list
         "# datastores, computes, environments, data, jobs, models, endpoints, deployments, traffic,",
         "# except that each thing comes after what it uses (a job after the model it reads).",
         "# Set the workspace below (or export the variables before running), then: bash deploy.sh",
+        "# Two parts, for a pipeline with an approval between them: bash deploy.sh train (assets, jobs,",
+        "# models from their outputs), then bash deploy.sh deploy (endpoints, deployments, traffic).",
         "set -euo pipefail",
         'cd "$(dirname "$0")"',
+        'PART="${1:-all}"',
+        'case "$PART" in',
+        "  all|train|deploy) ;;",
+        '  *) echo "usage: bash deploy.sh [train|deploy]  (no argument: both, train first)" >&2; exit 2 ;;',
+        "esac",
         "",
         'SUBSCRIPTION="${SUBSCRIPTION:-<subscription-id>}"',
         'RESOURCE_GROUP="${RESOURCE_GROUP:-<resource-group>}"',
@@ -97,19 +130,36 @@ def render_deploy_sh(steps: list[Step], variables: dict[str, str], secrets: list
     ]
     for name, (default, why) in variables.items():
         lines.append(f'{name}="${{{name}:-{default}}}"  # {why}')
-    for name in secrets:
-        lines.append(f'{name}="${{{name}:?set {name}: a secret the export leaves out}}"')
+    # Secrets come from the environment; each part checks those it uses before anything runs.
+    for part, needed in secrets_by_part(steps, secrets).items():
+        if needed:
+            other = "deploy" if part == "train" else "train"
+            lines.append(f'if [ "$PART" != {other} ]; then')
+            lines += [f'  {n}="${{{n}:?set {n}: a secret the export leaves out}}"' for n in needed]
+            lines.append("fi")
     lines += ['WS=(--subscription "$SUBSCRIPTION" --resource-group "$RESOURCE_GROUP" --workspace-name "$WORKSPACE")', ""]
-    for step in steps:
-        command = " ".join(["az", "ml", step.noun, step.verb, *(_word(a) for a in step.args)])
-        if step.comment:
-            lines.append(f"# {_safe_comment(step.comment)}")
-        if step.capture:
-            lines.append(f'{step.capture}=$({command} --query name -o tsv "${{WS[@]}}")')
-            lines.append(f'echo "submitted job ${step.capture}"')
-        else:
-            lines.append(f'{command} "${{WS[@]}}"')
+    # The parts' lines are not indented: each `az ml` line reads as it would in a flat script.
+    for part in PARTS:
+        lines.append(f"{part}_part() {{")
+        body = [s for s in steps if s.part == part]
+        if not body:
+            lines.append(f'echo "{part}: nothing to do"')
+        for step in body:
+            lines += _step_lines(step)
+        lines += ["}", ""]
+    lines += ['if [ "$PART" != deploy ]; then train_part; fi', 'if [ "$PART" != train ]; then deploy_part; fi']
     return "\n".join(lines) + "\n"
+
+
+def _step_lines(step: Step) -> list[str]:
+    command = " ".join(["az", "ml", step.noun, step.verb, *(_word(a) for a in step.args)])
+    lines = [f"# {_safe_comment(step.comment)}"] if step.comment else []
+    if step.capture:
+        lines.append(f'{step.capture}=$({command} --query name -o tsv "${{WS[@]}}")')
+        lines.append(f'echo "submitted job ${step.capture}"')
+    else:
+        lines.append(f'{command} "${{WS[@]}}"')
+    return lines
 
 
 def _safe_comment(line: str) -> str:
@@ -150,7 +200,10 @@ kernel created is not here (export before restarting).
 1. Set `SUBSCRIPTION`, `RESOURCE_GROUP`, `WORKSPACE` at the top of `deploy.sh` (or export them).
 2. Jobs that ran on the `local` compute use `$COMPUTE` (default `{PLACEHOLDER_COMPUTE}`): set it to a
    cluster of the workspace.
-3. `bash deploy.sh` (needs the Azure CLI with the `ml` extension, `az login`).
+3. `bash deploy.sh` (needs the Azure CLI with the `ml` extension, `az login`). It has two parts:
+   `bash deploy.sh train` (assets, jobs, models registered from their outputs) and
+   `bash deploy.sh deploy` (endpoints, deployments, traffic); one after the other they do what
+   `bash deploy.sh` does, so a pipeline can wait for an approval between them.
 
 Each thing comes after what it uses. Azure names jobs itself: deploy.sh captures each job's name
 (`--query name -o tsv`); a model registered from a job's output, or a job that reads it, waits

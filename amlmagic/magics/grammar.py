@@ -173,7 +173,14 @@ NOUNS: dict[str, dict[str, Verb]] = {
     },
     "export": {
         "": Verb("write what this session did as CLI v2 YAML + deploy.sh",
-                 (Flag("--dir", None), Flag("--last", None, "bool")), ours=True, handler="workspace:export_default"),
+                 (Flag("--dir", None), Flag("--last", None, "bool"),
+                  Flag("--ci", None, help="also write a CI/CD workflow: github or azure-pipelines")),
+                 ours=True, handler="workspace:export_default"),
+    },
+    "mlops": {
+        "": Verb("the MLOps maturity report: practices found, level reached, next steps",
+                 (Flag("--dir", None, help="also assess an exported folder or a repository"),), ours=True,
+                 handler="mlops:mlops_default"),
     },
     "activity": {
         "": Verb("the audit trail: every change made to the workspace, newest first",

@@ -15,6 +15,7 @@ import json
 import re
 from typing import Any
 
+from ..rules.data_collection import data_collector_spec
 from .jobs import environment_to_spec as _job_environment
 
 __all__ = [
@@ -172,6 +173,9 @@ def online_deployment_spec(deployment: Any) -> dict:
         chosen = {f: getattr(settings, f) for f in fields if getattr(settings, f, None) is not None}
         if chosen:
             spec["request_settings"] = chosen
+    collector = data_collector_spec(getattr(deployment, "data_collector", None))
+    if collector:
+        spec["data_collector"] = collector
     return _described(deployment, spec)
 
 

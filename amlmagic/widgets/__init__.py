@@ -5,6 +5,7 @@ anywidget) loads when the widget is first used.
     EnvironmentBuilder(client)           JobMonitor(client, job_name)
     SweepMonitor(client, job_name)       EndpointTester(client, endpoint_name=None)
     PipelineGraph(client, job_name)      LineageGraph(client, lineage)
+    MaturityTable(report, reassess=None)
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 
 __all__ = [
     "WorkspaceExplorer", "ComputePicker", "DataBrowser", "EnvironmentBuilder",
-    "JobMonitor", "SweepMonitor", "EndpointTester", "PipelineGraph", "LineageGraph", "record_widget_action", "aml_line",
+    "JobMonitor", "SweepMonitor", "EndpointTester", "PipelineGraph", "LineageGraph", "MaturityTable",
+    "record_widget_action", "aml_line",
 ]
 
 _WHERE = {
@@ -27,6 +29,7 @@ _WHERE = {
     "EndpointTester": "endpoint_tester",
     "PipelineGraph": "pipeline_graph",
     "LineageGraph": "lineage_graph",
+    "MaturityTable": "maturity_table",
     "record_widget_action": "actions",
     "aml_line": "actions",
 }

@@ -9,6 +9,7 @@ import { renderDataBrowser } from "./data_browser.js";
 import { renderEnvironmentBuilder } from "./environment_builder.js";
 import { renderPipelineGraph } from "./pipeline_graph.js";
 import { renderLineageGraph } from "./lineage_graph.js";
+import { renderMaturityTable } from "./maturity_table.js";
 
 const VIEWS = {
   job_monitor: renderJobMonitor,
@@ -20,6 +21,7 @@ const VIEWS = {
   environment_builder: renderEnvironmentBuilder,
   pipeline_graph: renderPipelineGraph,
   lineage_graph: renderLineageGraph,
+  maturity_table: renderMaturityTable,
 };
 
 function render({ model, el }) {

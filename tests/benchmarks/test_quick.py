@@ -70,6 +70,12 @@ EXPECTED = {
         r"^job start to first step: one process [\d.]+ s, DDP 2 processes [\d.]+ s .*ratio [\d.]+x",
         r"^all_reduce 10 MB: job [\d.]+ ms, torchrun [\d.]+ ms .*ratio [\d.]+x \(goal <= 2x\)$",
     ],
+    "bench_data_collection": [
+        r"^ +4 \| .* \| +[\d.]+$",
+        r"^CPU per request, server \+ worker: without \d+ us, with \d+ us \(ratio [\d.]+\)$",
+        r"^lines written: model_inputs (\d+), model_outputs \1 of \d+ requests",
+        r"^goal at concurrency 4 .*ratio [\d.]+, (met|NOT met)$",
+    ],
     "bench_jobs": [
         r"^hello world: direct \d+ ms, as a job \d+ ms .*ratio [\d.]+x$",
         r"^mlflow\.log_metric: in a job \d+ us/call, .*\(ratio [\d.]+x\)$",

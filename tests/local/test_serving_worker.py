@@ -45,9 +45,9 @@ def test_ready_then_one_answer_per_request(start_worker):
     proc, sock = start_worker("def init():\n    pass\n\ndef run(raw):\n    return raw.upper()\n")
     assert read_frame(sock) == (wire.READY, b"")
     for text in ("abc", "é"):
-        sock.sendall(wire.encode_frame(wire.REQUEST, text.encode()))
+        sock.sendall(wire.encode_request(b"req-1", text.encode()))
         assert read_frame(sock) == (wire.RESULT_OK, json.dumps(text.upper()).encode())
-    sock.sendall(wire.encode_frame(wire.REQUEST, b"\xff\xfe"))
+    sock.sendall(wire.encode_request(b"", b"\xff\xfe"))
     kind, message = read_frame(sock)
     assert kind == wire.RESULT_BAD_INPUT and b"UTF-8" in message
     sock.close()  # EOF: the worker exits on its own

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import BackendError, NotFoundError, ValidationError
+from ...rules.data_collection import data_collector_spec
+from ..endpoints.collection import collection_config, data_collector_entity
 from ..endpoints.layout import layout_model, new_snapshot, prune_snapshots, snapshot_code
 from ..endpoints.records import (
     ENDPOINTS,
@@ -94,6 +96,7 @@ class OnlineDeploymentOperations:
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise ValidationError(f"instance_count must be a whole number >= 1, got {count!r}")
         request_settings = _request_settings(deployment)
+        collector = data_collector_spec(getattr(deployment, "data_collector", None))
         environment = getattr(deployment, "environment", None)
         described = describe_deployment_environment(self._store, environment, base)
 
@@ -114,6 +117,9 @@ class OnlineDeploymentOperations:
                 setup(f"environment: workers run {python}")
                 record = self._record(deployment, name, endpoint, model, code, code_dir, script, model_dir,
                                       python, described, environment, snapshot, count, request_settings, existing)
+                record["spec"]["data_collector"] = collector
+                record["serving"]["collection"] = collection_config(
+                    self._client, self._store, self._arm_id(endpoint, name), endpoint, name, collector, model)
                 endpoint_rec = self._store.get(ENDPOINTS, endpoint)
                 build_config(endpoint_rec, {**deployment_records(self._store, endpoint), name: record})
             except BaseException:
@@ -184,6 +190,9 @@ class OnlineDeploymentOperations:
         from ..endpoints.records import state_dir
 
         return state_dir(self._store, endpoint)
+
+    def _arm_id(self, endpoint: str, name: str) -> str:
+        return self._ws.arm_id("onlineEndpoints", endpoint) + f"/deployments/{name}"
 
     def _deployment_record(self, name: str, endpoint_name: str) -> dict:
         endpoint_record(self._store, endpoint_name)
@@ -262,7 +271,7 @@ class OnlineDeploymentOperations:
             env = Environment(image=env.get("image"), conda_file=env.get("conda_file"))
         code = spec.get("code_configuration")
         settings = spec.get("request_settings")
-        arm = self._ws.arm_id("onlineEndpoints", spec["endpoint_name"]) + f"/deployments/{spec['name']}"
+        arm = self._arm_id(spec["endpoint_name"], spec["name"])
         return ManagedOnlineDeployment(
             name=spec["name"], endpoint_name=spec["endpoint_name"], model=model, environment=env,
             code_configuration=CodeConfiguration(code=code["code"], scoring_script=code["scoring_script"])
@@ -271,5 +280,6 @@ class OnlineDeploymentOperations:
             environment_variables=spec.get("environment_variables") or {}, description=spec.get("description"),
             tags=spec.get("tags") or {}, properties=spec.get("properties") or {},
             request_settings=OnlineRequestSettings(**settings) if settings else None,
+            data_collector=data_collector_entity(spec.get("data_collector")),
             provisioning_state=provisioning, id=arm, creation_context=self._ws.system_data(record["meta"]),
         )

@@ -103,6 +103,24 @@ def check_request_timeout(value, field: str = "request_settings.request_timeout_
     return value
 
 
+def _collection(name: str, value) -> dict | None:
+    """Data collection: `{source, roots: {collection: folder}, sampling_rate, rolling_rate,
+    capture_headers, model_name, model_version}` (built by the online deployments' operations
+    from `data_collector`), or None when nothing is collected."""
+    if not value:
+        return None
+    roots = value.get("roots") if isinstance(value, dict) else None
+    if not isinstance(roots, dict) or not roots or not all(isinstance(r, str) for r in roots.values()):
+        raise ValidationError(f"deployments.{name}.collection.roots must map each collection to a folder.")
+    rate = value.get("sampling_rate", 1.0)
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+        raise ValidationError(f"deployments.{name}.collection.sampling_rate must be from 0.0 to 1.0, got {rate!r}.")
+    return {"source": str(value.get("source") or name), "roots": {k: str(Path(v).resolve()) for k, v in roots.items()},
+            "sampling_rate": float(rate), "rolling_rate": value.get("rolling_rate") or "hour",
+            "capture_headers": list(value.get("capture_headers") or []),
+            "model_name": value.get("model_name"), "model_version": value.get("model_version")}
+
+
 def _deployment(name: str, spec: dict) -> dict:
     if not isinstance(spec, dict):
         raise ValidationError(f"deployments.{name} must be a mapping, got {spec!r}.")
@@ -124,6 +142,7 @@ def _deployment(name: str, spec: dict) -> dict:
         "request_timeout_ms": check_request_timeout(spec.get("request_timeout_ms"),
                                                     f"deployments.{name}.request_timeout_ms"),
     }
+    out["collection"] = _collection(name, spec.get("collection"))
     if model_type == "custom_model" and not out["scoring_script"]:
         raise ValidationError(f"deployments.{name} is a custom_model deployment without a scoring script: "
                               "set code_configuration.scoring_script.")

@@ -18,12 +18,13 @@ class Call:
     """One request, queued or sent to a worker. `callback` becomes None once the request is
     answered by a timeout, so the worker's late answer goes nowhere."""
 
-    __slots__ = ("body", "callback", "deadline")
+    __slots__ = ("body", "callback", "deadline", "correlation_id")
 
-    def __init__(self, body: bytes, callback, deadline: float):
+    def __init__(self, body: bytes, callback, deadline: float, correlation_id: bytes = b""):
         self.body = body
         self.callback = callback
         self.deadline = deadline
+        self.correlation_id = correlation_id
 
 
 class WorkerLink(asyncio.Protocol):
@@ -46,7 +47,7 @@ class WorkerLink(asyncio.Protocol):
         if not self.pending:
             self.started = now
         self.pending.append(call)
-        self.transport.write(wire.encode_frame(wire.REQUEST, call.body))
+        self.transport.write(wire.encode_request(call.correlation_id, call.body))
 
     def data_received(self, data: bytes) -> None:
         if self.retired:

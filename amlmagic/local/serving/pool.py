@@ -27,7 +27,9 @@ from collections import deque
 from math import inf
 from pathlib import Path
 
+from amlmagic.local.osutil import write_bytes_atomic
 from amlmagic.local.serving import worker as wire
+from amlmagic.local.serving.collect import DeploymentCollection
 from amlmagic.local.serving.link import Call, WorkerLink
 
 __all__ = ["DeploymentPool", "CREATING", "SUCCEEDED", "FAILED"]
@@ -52,7 +54,7 @@ def _mirrored(status: int, body: bytes) -> None:
 class DeploymentPool:
     """The workers of one deployment, its state and its request queue."""
 
-    def __init__(self, name: str, spec: dict, log_path: Path, on_change):
+    def __init__(self, name: str, spec: dict, log_path: Path, on_change, writer=None):
         self.name = name
         self.spec = spec
         self.state = CREATING
@@ -73,6 +75,20 @@ class DeploymentPool:
         self._on_change = on_change
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self.collection = DeploymentCollection(spec["collection"], writer) if spec.get("collection") else None
+        self._mdc_config = self._write_mdc_config(log_path.parent.parent / "mdc" / f"{name}.json")
+
+    def _write_mdc_config(self, path: Path) -> Path | None:
+        """The file azureml-ai-monitoring reads (AZUREML_MDC_CONFIG_PATH, as Azure's sidecar
+        setup mounts it): the custom collections enabled. Sampling is the server's (one
+        decision per request, collect.is_sampled), so the SDK keeps 100%."""
+        custom = self.collection.custom if self.collection else []
+        if not custom:
+            return None
+        config = {"collections": {c: {"enabled": True, "sampleRatePercentage": 100} for c in custom}}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(path, json.dumps(config).encode())
+        return path
 
     # --- logging and state -------------------------------------------------------------------
     def log(self, message: str) -> None:
@@ -98,6 +114,8 @@ class DeploymentPool:
             env["AML_APP_ROOT"] = spec["code_dir"]
         if spec["scoring_script"]:
             env["AZUREML_ENTRY_SCRIPT"] = spec["scoring_script"]
+        if self._mdc_config:
+            env["AZUREML_MDC_CONFIG_PATH"] = str(self._mdc_config)
         return env
 
     async def spawn_worker(self) -> None:
@@ -146,7 +164,12 @@ class DeploymentPool:
         self._flush(503, f"Deployment '{self.name}' was stopped.")
         procs = [w.proc for w in self.workers]
         for w in self.workers:
-            w.transport.close()  # the worker reads EOF and exits
+            # The worker reads EOF and exits; its end stays readable until then, so what its data
+            # collector still holds arrives.
+            if w.transport.can_write_eof():
+                w.transport.write_eof()
+            else:
+                w.transport.close()
         deadline = time.monotonic() + timeout
         for proc in procs:
             while proc.poll() is None and time.monotonic() < deadline:
@@ -174,14 +197,19 @@ class DeploymentPool:
         self._on_change()
 
     # --- requests ----------------------------------------------------------------------------
-    def submit(self, body: bytes, callback) -> None:
+    def submit(self, body: bytes, callback, correlation_id: bytes = b"", headers: dict | None = None) -> None:
         """Score `body`; `callback(status, json_bytes)` gets the answer (None: discard it)."""
         if self.state == FAILED:
             if callback:
                 callback(503, _error_body(f"Deployment '{self.name}' is Failed: check its logs and update it."))
             return
+        mirrored = callback is None
+        callback = callback or _mirrored
+        collection = self.collection
+        if collection is not None and (collection.request or collection.response):
+            callback = self._collected(collection, correlation_id.decode("latin-1"), body, headers or {}, callback)
         now = self._time()
-        call = Call(body, callback or _mirrored, now + self.timeout)
+        call = Call(body, callback, now + self.timeout, correlation_id)
         if self._timer is None:
             self._timer = self._loop.call_at(call.deadline, self._expire)
         best = None
@@ -195,13 +223,30 @@ class DeploymentPool:
                     best = w
         if best is not None:
             best.send(call, now)
-        elif callback is None:
+        elif mirrored:
             if len(self.queue) < MAX_MIRROR_QUEUE:
                 self.queue.append(call)
         elif len(self.queue) >= MAX_QUEUE:
             callback(503, _error_body(f"Deployment '{self.name}' has {MAX_QUEUE} requests waiting: retry later."))
         else:
             self.queue.append(call)
+
+    @staticmethod
+    def _collected(collection: DeploymentCollection, correlation_id: str, body: bytes, headers: dict, callback):
+        """Payload logging: the request now, its answer when it comes (200s only: what the
+        model answered), if the request is sampled; the callback otherwise unchanged."""
+        if not collection.sampled(correlation_id):
+            return callback
+        if collection.request:
+            collection.log_request(correlation_id, time.time(), body, headers)
+        if not collection.response:
+            return callback
+
+        def answered(status: int, out: bytes) -> None:
+            if status == 200:
+                collection.log_response(correlation_id, time.time(), out)
+            callback(status, out)
+        return answered
 
     def _flush(self, status: int, message: str) -> None:
         """Answer every request not answered yet, queued or sent to a worker (the deployment is
@@ -243,6 +288,9 @@ class DeploymentPool:
                 callback(500 if kind == wire.RESULT_ERROR else 400, _error_body(payload.decode("utf-8", "replace")))
             if self.queue:
                 self._feed(link)
+        elif kind == wire.COLLECT:
+            if self.collection is not None:
+                self.collection.log_custom(payload)
         elif kind == wire.READY:
             link.ready = True
             if self.state == CREATING and all(w.ready for w in self.workers) \

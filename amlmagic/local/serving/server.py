@@ -14,13 +14,16 @@ import hmac
 import json
 import os
 import random
+import re
 import signal
 import socket
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from amlmagic.local.osutil import write_bytes_atomic
+from amlmagic.local.serving.collect import CollectionWriter
 from amlmagic.local.serving.config import EndpointPaths, read_config
 from amlmagic.local.serving.httpwire import CONTINUE, HttpError, error_response, parse_request, response_bytes
 from amlmagic.local.serving.pool import DeploymentPool
@@ -28,6 +31,17 @@ from amlmagic.local.serving.pool import DeploymentPool
 __all__ = ["Endpoint", "HttpConnection", "main"]
 
 HEALTHY = response_bytes(200, b"Healthy", content_type=b"text/plain")
+_REQUEST_ID = re.compile(rb"[\x21-\x7e]{1,128}")  # visible ASCII: echoed in a header, one byte of length
+
+
+def request_id(headers: dict) -> bytes:
+    """The request's correlation id, answered as `x-request-id` and written with what it
+    collects: the client's x-request-id when it sends a usable one (as Azure keeps it), else a
+    new UUID."""
+    given = headers.get(b"x-request-id")
+    if given and _REQUEST_ID.fullmatch(given):
+        return given
+    return str(uuid.uuid4()).encode()
 
 
 class HttpConnection(asyncio.Protocol):
@@ -109,6 +123,7 @@ class Endpoint:
         self._reload_again = False
         self._reloading = False
         self._state_dirty = False
+        self.collection_writer = CollectionWriter()
 
     # --- requests ----------------------------------------------------------------------------
     def _authorized(self, request) -> bytes | None:
@@ -140,6 +155,7 @@ class Endpoint:
                 respond(error_response(400, "The request has no body: send the scoring input (usually JSON) "
                                             "as the POST body.", keep_alive=keep_alive))
                 return
+            rid = request_id(request.headers)
             target = request.headers.get(b"azureml-model-deployment")
             if target:
                 pool = self.pools.get(target.decode("latin-1"))
@@ -159,9 +175,10 @@ class Endpoint:
                 # deployment by header is a test of that deployment alone.
                 for pct, mirror in self.mirrors:
                     if random.random() * 100 < pct:
-                        mirror.submit(request.body, None)
-            header = pool.header
-            pool.submit(request.body, lambda status, body: respond(response_bytes(status, body, header, keep_alive)))
+                        mirror.submit(request.body, None, rid, request.headers)
+            header = b"%sx-request-id: %s\r\n" % (pool.header, rid)
+            pool.submit(request.body, lambda status, body: respond(response_bytes(status, body, header, keep_alive)),
+                        rid, request.headers)
         elif request.path == b"/":
             if request.method == b"GET":
                 respond(HEALTHY if keep_alive else response_bytes(200, b"Healthy", b"", False, b"text/plain"))
@@ -230,7 +247,10 @@ class Endpoint:
         started = []
         for name, spec in wanted.items():
             if name not in self.pools:
-                pool = DeploymentPool(name, spec, self.paths.deployment_log(name), self.mark_changed)
+                if spec.get("collection"):
+                    self.collection_writer.start()
+                pool = DeploymentPool(name, spec, self.paths.deployment_log(name), self.mark_changed,
+                                      self.collection_writer)
                 self.pools[name] = pool
                 started.append(pool.start())
         self._set_routes(config)
@@ -248,6 +268,7 @@ class Endpoint:
 
     async def stop(self) -> None:
         await asyncio.gather(*(pool.stop() for pool in self.pools.values()))
+        self.collection_writer.stop()  # after the workers: what they still sent is written too
 
 
 async def serve(state_dir: Path) -> None:

@@ -103,4 +103,4 @@ def export_default(ctx) -> Any:
 
     folder = output_folder(ctx.cwd, ctx.flag("dir"), ctx.cwd / "aml-export", "--dir")
     with writing_into(folder, "--dir"):
-        return export_session(ctx.session, folder, last=bool(ctx.flag("last")))
+        return export_session(ctx.session, folder, last=bool(ctx.flag("last")), ci=ctx.flag("ci"))
