@@ -72,7 +72,7 @@ class LocalMLClient:
     def schedules(self):
         from .schedules.operations import ScheduleOperations
 
-        return ScheduleOperations(self.workspace, self)
+        return self._audited(ScheduleOperations(self.workspace, self), "schedule")
 
     def __repr__(self) -> str:
         return f"LocalMLClient({str(self.root)!r})"

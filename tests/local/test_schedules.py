@@ -121,6 +121,9 @@ def test_disable_stops_it_delete_needs_disable_and_leaves_the_jobs(client):
     with pytest.raises(NotFoundError):
         client.schedules.get("fast")
     assert jobs and jobs <= {j.name for j in client.jobs.list()}  # past jobs stay
+    # The audit trail: the schedule's own changes, in order; the refused delete is not one.
+    changes = [e["verb"] for e in reversed(client.activity.list(name="fast")) if e["kind"] == "schedule"]
+    assert changes == ["create", "disable", "delete"], changes
 
 
 def test_trigger_fires_once_now_and_enable_resumes_without_catch_up(client):
