@@ -9,6 +9,7 @@
     compute      which compute a job without `compute:` runs on
     logs         which per-process log `az ml job stream` follows
     batch        batch deployment settings, the names an invocation creates, its progress overview
+    data_collection  an online deployment's data_collector: collections, sampling, the blob layout
 
 Pure functions and constants: nothing here imports azure-ai-ml or touches the disk.
 """

@@ -26,6 +26,7 @@ from amlmagic.rules.data_collection import PAYLOAD_COLLECTIONS, rolled_folder
 __all__ = ["DeploymentCollection", "CollectionWriter", "is_sampled", "FLUSH_SECONDS"]
 
 FLUSH_SECONDS = 0.2
+_STOP = (None, None)
 _CRC_RANGE = 1 << 32
 
 
@@ -150,24 +151,36 @@ class CollectionWriter:
         """Write everything queued, then end the thread (the server is stopping)."""
         if self._thread is not None:
             self._stop.set()
+            self.put(_STOP)
             self._thread.join()
             self._thread = None
         self.flush()
 
     def _run(self) -> None:
-        while not self._stop.wait(FLUSH_SECONDS):
-            self.flush()
+        while True:
+            first = self._queue.get()  # idle: blocked here, no periodic wake-ups
+            if first is _STOP:
+                return
+            stopping = self._stop.wait(FLUSH_SECONDS)  # what comes meanwhile joins the batch
+            self.flush(first)
+            if stopping:
+                return
 
-    def flush(self) -> None:
+    def flush(self, first: tuple | None = None) -> None:
         # Grouped by deployment, collection and minute (no rolled folder is finer), so the path
         # of a file is worked out once per group and each file gets one write.
         groups: dict[tuple, list[bytes]] = {}
         get = self._queue.get_nowait
+        item = first
         while True:
-            try:
-                build, args = get()
-            except queue.Empty:
-                break
+            if item is None:
+                try:
+                    item = get()
+                except queue.Empty:
+                    break
+            (build, args), item = item, None
+            if build is None:  # _STOP
+                continue
             try:
                 built = build(*args)
                 if built is not None:
