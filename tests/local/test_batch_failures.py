@@ -108,12 +108,12 @@ def test_a_script_without_init_or_run_or_whose_init_fails_fails_the_job(client, 
     assert job.properties["error"] == reason
 
 
-def test_cancel_stops_every_worker(client, tmp_path):
+def hanging_workers(client, tmp_path) -> tuple[str, str, list[int]]:
+    """A job whose two workers hang in run(): (job, step, the workers' pids)."""
     deploy(client, tmp_path, mode="hang", settings="  retry_settings:\n    timeout: 100\n")
     name = invoke(client, "data").name
-    step = None
+    step, pids = None, []
     deadline = time.monotonic() + 60
-    pids: list[int] = []
     while time.monotonic() < deadline and len(pids) < 2:
         steps = client.jobs.list(parent_job_name=name)
         step = steps[0].name if steps else None
@@ -122,13 +122,36 @@ def test_cancel_stops_every_worker(client, tmp_path):
             pids = [int(p) for n in logs for p in re.findall(r"init (\d+)", client.jobs.read_log(step, log=n)[0])]
         time.sleep(0.1)
     assert len(pids) == 2 and all(process_alive(p) for p in pids)
-    client.jobs.begin_cancel(name).result(timeout=60)
-    assert client.jobs.get(name).status == "Canceled"
-    assert client.jobs.get(step).status == "Canceled"
+    return name, step, pids
+
+
+def gone(pids: list[int]) -> bool:
     deadline = time.monotonic() + 10
     while any(process_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(process_alive(p) for p in pids)
+    return not any(process_alive(p) for p in pids)
+
+
+def test_cancel_stops_every_worker(client, tmp_path):
+    name, step, pids = hanging_workers(client, tmp_path)
+    client.jobs.begin_cancel(name).result(timeout=60)
+    assert client.jobs.get(name).status == "Canceled"
+    assert client.jobs.get(step).status == "Canceled"
+    assert gone(pids)
+
+
+def test_a_killed_driver_takes_its_workers_and_both_jobs_read_failed(client, tmp_path):
+    import os
+    import signal
+
+    from amlmagic.local.jobs.state import raw_status
+
+    name, step, pids = hanging_workers(client, tmp_path)
+    os.kill(raw_status(client.jobs.local_dir(name))["pid"], signal.SIGKILL)
+    assert gone(pids)  # PR_SET_PDEATHSIG: no orphan keeps scoring
+    for job in (name, step):
+        failed = client.jobs.wait(job, timeout=30)
+        assert failed.status == "Failed" and "ended without a final status" in failed.properties["error"]
 
 
 def test_an_mlflow_deployment_fails_on_a_file_it_cannot_score(client, tmp_path):

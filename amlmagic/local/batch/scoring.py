@@ -105,7 +105,7 @@ class Scoring:
             worker.task = task
             worker.deadline = time.monotonic() + float(self.settings["timeout"])
             if not self.pool.send(worker, {"id": task["id"], "files": task["files"]}):
-                self._died(worker, self.pool.reap(worker))
+                self._died(worker, self.pool.kill(worker))  # its pipe broke: gone, or going
 
     # -- answers -----------------------------------------------------------------------------------
     def _answer(self, worker: Worker, message: dict | None) -> None:
@@ -148,7 +148,7 @@ class Scoring:
             self.error_log(f"{describe_batch(task)}, attempt {task['attempts'] + 1}: the worker process exited "
                            f"with code {code}")
             self._attempt_failed(task, f"the worker process exited with code {code}")
-        if not (self.exhausted and not self.retry) and not self.canceled():
+        if self._more_work() and not self.canceled():
             self.pool.start(worker.index)  # a new process, init() again
 
     def _timed_out(self, worker: Worker) -> None:
@@ -159,7 +159,11 @@ class Scoring:
         self.error_log(f"{describe_batch(task)}, attempt {task['attempts'] + 1}: no answer in "
                        f"{self.settings['timeout']} seconds (retry_settings.timeout): the worker was stopped")
         self._attempt_failed(task, f"timed out after {self.settings['timeout']} seconds")
-        self.pool.start(worker.index)
+        if self._more_work():
+            self.pool.start(worker.index)
+
+    def _more_work(self) -> bool:
+        return bool(self.retry) or not self.exhausted
 
     def _attempt_failed(self, task: dict, reason: str) -> None:
         task["attempts"] += 1
