@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ...rules import TERMINAL_STATUSES
 from ...rules.batch import MLFLOW_FILE_TYPES, PROGRESS_LOG, Progress, format_progress
+from ..jobs.scheduling import acquire_slot, hold_running, thread_env
 from ..jobs.state import job_dir, own_job, raw_status, update_status
 from ..osutil import kill_tree, process_start_time, read_json, write_text_atomic
 from .inputs import iter_files, mini_batches
@@ -119,6 +120,10 @@ class BatchDriver:
             workers = per_instance * int(self.settings["instance_count"])
             self.log(f"{total} files in {self.progress.mini_batches_total} mini-batches of {size}; {workers} worker "
                      f"processes ({self.settings['instance_count']} instance(s) x {per_instance})")
+            slots = self._take_slots(workers)
+            if slots is None:
+                return "Canceled", None
+            running = hold_running(self.root, plan["child"], workers)
             update_status(self.step, "Running")
             self.write_progress()
             pool = WorkerPool(str(python), self.folder / "worker.json", self._worker_env(), Path(plan["cwd"]),
@@ -130,6 +135,8 @@ class BatchDriver:
                 scoring.run(workers)
             finally:
                 pool.close()
+                for held in [running, *slots]:
+                    held.close()
         finally:
             if output is not None:
                 output.close()
@@ -163,8 +170,21 @@ class BatchDriver:
                                     f"({', '.join(sorted(MLFLOW_FILE_TYPES))}): remove it from the input")
         return total
 
+    def _take_slots(self, workers: int) -> list | None:
+        """A slot of the compute pool per worker process (as a command job's processes take
+        them, jobs/scheduling.py), capped at the pool; [] on the built-in `local`; None when
+        canceled while queued."""
+        compute = self.plan["compute"]
+        if not compute.get("max_instances"):
+            return []
+        update_status(self.step, "Queued")
+        return acquire_slot(self.root, compute["name"], compute["max_instances"], lambda: self.canceled, count=workers)
+
     def _worker_env(self) -> dict:
         env = dict(os.environ)
+        # Thread-count variables (OMP_NUM_THREADS, ...) share the cores between the running
+        # processes, this job's workers among them, as a command job's are.
+        env.update(thread_env(self.root, self.settings.get("environment_variables") or {}))
         env.update({str(k): str(v) for k, v in (self.settings.get("environment_variables") or {}).items()})
         env.update(self.plan["system_env"])
         return env
