@@ -12,8 +12,9 @@ Canceled.
 Logs, in the step's `user_logs/` (Azure's layout, 2.3): `std_log.txt` (the driver's events, also
 in the parent's), `logs/job_progress_overview.txt`, `logs/user/error.txt` (each failed attempt
 with its traceback), `logs/user/stdout/node<i>/process<NNN>.stdout.txt` (each worker's output).
-Our rule: a driver that died (killed, the machine restarted) is not revived: both jobs read
-Failed (jobs/state.py), since the output file cannot be proven whole.
+A driver that died (killed, the machine restarted) is started again when either job's status is
+next read (`__init__.py`, jobs/revival.py); it goes on from the journal (journal.py): the settled
+mini-batches are skipped and the output keeps each row once.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import signal
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from ...rules import TERMINAL_STATUSES
 from ...rules.batch import MLFLOW_FILE_TYPES, PROGRESS_LOG, Progress, format_progress
@@ -30,12 +32,14 @@ from ..jobs.scheduling import acquire_slot, hold_running, thread_env
 from ..jobs.state import job_dir, own_job, raw_status, update_status
 from ..osutil import kill_tree, process_start_time, read_json, write_text_atomic
 from .inputs import iter_files, mini_batches
+from .journal import Journal, Resume
 from .pool import WorkerPool
 from .scoring import Scoring, ScoringFailed
 
-__all__ = ["BatchDriver", "main", "ERROR_LOG", "worker_log"]
+__all__ = ["BatchDriver", "main", "ERROR_LOG", "JOURNAL", "worker_log"]
 
 ERROR_LOG = "logs/user/error.txt"
+JOURNAL = "scoring.journal"
 
 
 def worker_log(index: int, per_instance: int) -> str:
@@ -109,7 +113,8 @@ class BatchDriver:
             env_log.close()
         if self.canceled:
             return "Canceled", None
-        output = self._open_output()
+        output, resume = self._open_output()
+        journal = Journal(self.folder / JOURNAL)
         try:
             total = self._count()
             if total == 0:
@@ -130,7 +135,8 @@ class BatchDriver:
                               lambda i: self.step / "user_logs" / worker_log(i, per_instance))
             scoring = Scoring(pool, mini_batches(Path(plan["input"]["local_path"]), size, plan["input"]["recursive"]),
                               self.settings, output, self.progress, self.log, self.error_log, self.write_progress,
-                              lambda: self.canceled)
+                              lambda: self.canceled, skip=resume.settled,
+                              settled=lambda i: journal.append(i, output.tell() if output else 0, self._counters()))
             try:
                 scoring.run(workers)
             finally:
@@ -138,6 +144,7 @@ class BatchDriver:
                 for held in [running, *slots]:
                     held.close()
         finally:
+            journal.close()
             if output is not None:
                 output.close()
         if self.canceled:
@@ -147,13 +154,30 @@ class BatchDriver:
                  f"({p.items_failed} items failed, {p.retries} retries) in {p.elapsed_seconds:.1f} s")
         return "Completed", None
 
-    def _open_output(self):
+    def _counters(self) -> dict:
+        return {k: v for k, v in vars(self.progress).items() if k not in ("mini_batches_total", "elapsed_seconds")}
+
+    def _open_output(self) -> tuple[Any, Resume]:
+        """The output file, open for appending (None for summary_only), and what a previous driver
+        of this job settled (nothing on a first start)."""
         out = self.plan["output"]
         Path(out["folder"]).mkdir(parents=True, exist_ok=True)
+        journal = Journal(self.folder / JOURNAL)
+        if journal.exists():  # a driver of this job ran before: go on where it stopped
+            resume = journal.load()
+            for key, value in resume.counters.items():
+                setattr(self.progress, key, value)
+            self.log(f"driver started again: {len(resume.settled)} mini-batches were settled; going on")
+            if self.settings["output_action"] == "summary_only":
+                return None, resume
+            output = open(out["file"], "a", encoding="utf-8")
+            output.truncate(resume.offset)  # rows the dead driver wrote past its last settled mini-batch
+            return output, resume
+        journal.create()
         if self.settings["output_action"] == "summary_only":
-            return None
+            return None, Resume()
         try:
-            return open(out["file"], "x", encoding="utf-8")  # exclusive: an existing file fails the job
+            return open(out["file"], "x", encoding="utf-8"), Resume()  # exclusive: an existing file fails the job
         except FileExistsError:
             raise ScoringFailed(f"the output file {self.settings['output_file_name']} already exists at "
                                 f"{out['uri']}: give another --output-path, or --set "

@@ -52,6 +52,8 @@ class Scoring:
     error_log: Callable[[str], None]
     on_progress: Callable[[], None]
     canceled: Callable[[], bool]
+    settled: Callable[[int], None] = lambda _: None  # after a mini-batch's rows and counters (journal)
+    skip: set = field(default_factory=set)  # mini-batches a previous driver settled
     retry: deque = field(default_factory=deque)
     exhausted: bool = False
 
@@ -88,12 +90,11 @@ class Scoring:
             return self.retry.popleft()
         if self.exhausted:
             return None
-        try:
-            index, files = next(self.batches)
-        except StopIteration:
-            self.exhausted = True
-            return None
-        return {"id": index, "files": files, "attempts": 0, "timeouts": 0}
+        for index, files in self.batches:
+            if index not in self.skip:
+                return {"id": index, "files": files, "attempts": 0, "timeouts": 0}
+        self.exhausted = True
+        return None
 
     def _assign(self) -> None:
         for worker in list(self.pool.workers.values()):
@@ -138,6 +139,7 @@ class Scoring:
                                                f"{given} files")
         else:
             self.progress.mini_batches_done += 1
+        self.settled(task["id"])
 
     def _died(self, worker: Worker, code: int | None) -> None:
         task = worker.task
@@ -178,6 +180,7 @@ class Scoring:
         self.progress.mini_batches_failed += 1
         self._items_failed(len(task["files"]), f"{describe_batch(task)} failed after {task['attempts']} "
                                                f"attempts: {reason}")
+        self.settled(task["id"])
 
     def _items_failed(self, count: int, reason: str) -> None:
         self.progress.items_failed += count
