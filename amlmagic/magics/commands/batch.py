@@ -126,9 +126,9 @@ def batch_endpoint_invoke(ctx) -> Any:
     started = ctx.client.batch_endpoints.invoke(
         endpoint_name=ctx.flag("name"), deployment_name=ctx.flag("deployment_name"), params_override=overrides,
         job_name=ctx.flag("job_name"), experiment_name=ctx.flag("experiment_name"), **kwargs)
+    # Not in the session's trail, as online-endpoint invoke is not: export writes what was made,
+    # not the jobs a deployment ran.
     job = ctx.client.jobs.get(started.name)
-    ctx.session.record(TrailEntry.of("batch-endpoint", "invoke", job, line="%aml " + ctx.command.line,
-                                     base_path=str(ctx.cwd)))
     if ctx.flag("stream"):
         from .jobs import _follow
 
