@@ -19,6 +19,9 @@ __all__ = ["Session", "TrailEntry", "current_session", "entity_key", "reset_sess
 VERSIONED_KINDS = ("data", "environment", "model", "component")
 
 
+_DEPLOYMENTS = ("online-deployment", "batch-deployment")  # named within their endpoint
+
+
 def entity_key(kind: str, entity: Any = None, *, name: str | None = None, version: str | None = None,
                endpoint_name: str | None = None) -> tuple:
     """What names one thing of a workspace: (kind, name, version) for a versioned asset,
@@ -27,10 +30,10 @@ def entity_key(kind: str, entity: Any = None, *, name: str | None = None, versio
     if entity is not None:
         name = entity.name
         version = getattr(entity, "version", None) if kind in VERSIONED_KINDS else None
-        endpoint_name = getattr(entity, "endpoint_name", None) if kind == "online-deployment" else None
+        endpoint_name = getattr(entity, "endpoint_name", None) if kind in _DEPLOYMENTS else None
     if kind in VERSIONED_KINDS:
         return (kind, name, None if version is None else str(version))
-    if kind == "online-deployment":
+    if kind in _DEPLOYMENTS:
         return (kind, endpoint_name, name)
     return (kind, name)
 

@@ -23,6 +23,11 @@ LOADERS = {
     "online-endpoint": "load_online_endpoint",
     "online-deployment": "load_online_deployment",
     "schedule": "load_schedule",
+    "batch-endpoint": "load_batch_endpoint",
+    # `az ml batch-deployment create` picks the loader by the YAML's type (model, pipeline, none)
+    "batch-deployment": "load_batch_deployment",
+    "model-batch-deployment": "load_model_batch_deployment",
+    "pipeline-batch-deployment": "load_pipeline_component_batch_deployment",
 }
 
 
@@ -93,7 +98,9 @@ def load_fields(noun: str, fields: dict, *, cwd: Path, overrides: list[dict]) ->
 
 def _load(noun: str, source: Any, origin: str | None, overrides: list[dict], where: str, document: dict) -> Any:
     import azure.ai.ml as aml
-    from azure.ai.ml.entities import _load_functions  # load_schedule is not exported at the top
+
+    # load_schedule and the batch deployment loaders are not exported at azure.ai.ml's top level
+    from azure.ai.ml.entities import _load_functions
 
     loader = getattr(aml, LOADERS[noun], None) or getattr(_load_functions, LOADERS[noun])
     try:

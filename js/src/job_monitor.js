@@ -49,6 +49,22 @@ export function followPoints(model, onChange) {
   return { sets, dispose: () => listeners.delete(onChange) };
 }
 
+/** One line of a batch job's progress; the twin of rules.batch.progress_summary (the static text). */
+export function progressSummary(p) {
+  const n = (k) => p[k] || 0;
+  const pending = p.mini_batches_pending ?? Math.max(0, n("mini_batches_total") - n("mini_batches_done") - n("mini_batches_failed"));
+  return `mini-batches: ${n("mini_batches_done")} done, ${n("mini_batches_failed")} failed, ${pending} pending ` +
+    `of ${n("mini_batches_total")} · items scored ${n("items_scored")} (${n("items_failed")} failed) · ` +
+    `${Number(n("items_per_second")).toFixed(1)} items/s · ${n("retries")} retries`;
+}
+
+/** The bar's segments as percentages of the mini-batches: [done, failed]. */
+export function progressShares(p) {
+  const total = p.mini_batches_total || 0;
+  if (!total) return [0, 0];
+  return [100 * (p.mini_batches_done || 0) / total, 100 * (p.mini_batches_failed || 0) / total];
+}
+
 export function renderJobMonitor({ model, el }) {
   const badge = h("span");
   const duration = h("span", { class: "aml-duration" });
@@ -56,6 +72,21 @@ export function renderJobMonitor({ model, el }) {
   const charts = h("div", { class: "aml-charts" });
   const empty = h("div", { class: "aml-muted aml-nometrics" }, "No metrics logged yet.");
   const log = h("pre", { class: "aml-log" });
+  // A batch scoring job: its progress overview as a bar and a line (hidden for other jobs).
+  const doneBar = h("span", { class: "aml-progress-done" });
+  const failedBar = h("span", { class: "aml-progress-failed" });
+  const progressText = h("div", { class: "aml-progress-text" });
+  const progress = h("div", { class: "aml-batch-progress" }, h("div", { class: "aml-progress-bar" }, doneBar, failedBar), progressText);
+  const drawProgress = () => {
+    const p = model.get("batch_progress") || {};
+    progress.hidden = !p.mini_batches_total;
+    if (progress.hidden) return;
+    const [done, failed] = progressShares(p);
+    doneBar.style.width = `${done}%`;
+    failedBar.style.width = `${failed}%`;
+    progressText.textContent = progressSummary(p);
+    if (p.mini_batches_total) empty.hidden = true; // a batch job logs no metrics of its own
+  };
   const chartByName = new Map();
   // A distributed job has a log per process: a picker switches the log shown (rank 0's first).
   const picker = h("select", { class: "aml-log-picker", onchange: (e) => request(model, "select_log", { name: e.target.value }) });
@@ -95,11 +126,12 @@ export function renderJobMonitor({ model, el }) {
     h("div", { class: "aml-head" },
       h("strong", { class: "aml-title" }, model.get("display_name") || model.get("job_name")),
       h("span", { class: "aml-muted" }, model.get("job_name")), badge, duration, cancel),
-    empty, charts,
+    progress, empty, charts,
     h("details", { open: true }, h("summary", {}, "Log ", picker), log),
     actionBox(model),
   );
-  head(); tick(); drawLog(); drawPicker();
+  head(); tick(); drawLog(); drawPicker(); drawProgress();
+  model.on("change:batch_progress", drawProgress);
   model.on("change:log_names", drawPicker);
   model.on("change:log_name", drawPicker);
   model.on("change:status", head);
@@ -115,5 +147,6 @@ export function renderJobMonitor({ model, el }) {
     model.off("change:log_tail", drawLog);
     model.off("change:log_names", drawPicker);
     model.off("change:log_name", drawPicker);
+    model.off("change:batch_progress", drawProgress);
   };
 }

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ...display import EntityList, TextBlock
-from ...errors import BackendError
+from ...errors import AmlMagicError, BackendError
 from ...rules import reuse_note, status_text
+from ...rules.batch import PROGRESS_LOG
 from ..children import list_children
 from ..paths import output_folder, writing_into
 
@@ -46,7 +47,16 @@ def _monitor(client, name: str) -> Any:
     from ...widgets import JobMonitor, PipelineGraph, SweepMonitor
 
     job = client.jobs.get(name)
+    if job.type == "pipeline" and _is_batch_job(client, name):
+        return JobMonitor(client, name)  # a batch scoring job: its progress, not its one-step graph
     return {"sweep": SweepMonitor, "pipeline": PipelineGraph}.get(job.type, JobMonitor)(client, name)
+
+
+def _is_batch_job(client, name: str) -> bool:
+    try:
+        return PROGRESS_LOG in client.jobs.log_names(name)
+    except AmlMagicError:  # a backend that cannot list the job's logs: not known to be one
+        return False
 
 
 def job_show(ctx) -> Any:
