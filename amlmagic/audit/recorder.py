@@ -6,7 +6,8 @@ Python code.
     audit_group(client.models, "model", recorder)   # its mutating methods now append a line
     recorder.list(name="m", since=..., max_results=10)   # `client.activity.list(...)`
 
-What counts as a change is a method name of MLClient's groups (`VERBS`); reads, `invoke` and
+What counts as a change is a method name of MLClient's groups (`VERBS`), and a batch endpoint's
+`invoke` (it creates a job: a line of kind job); reads, an online endpoint's `invoke` and
 `get_keys` are not (the keys `get_keys` returns are remembered, to be masked by value). An
 update's line holds before/after of the fields it changed (`before` read with the group's own
 `get` just before the call; our rule: not on replay, whose recorded traffic has no such read).
@@ -143,6 +144,15 @@ class ActivityRecorder:
         self.record(verb, kind, entity=returned, before=old, after=new, details=details, **fields)
         return result
 
+    def _invoke_batch(self, method: Callable, *args: Any, **kwargs: Any) -> Any:
+        """A batch endpoint's invoke creates a job (unlike an online endpoint's, a request): one
+        line, kind job, naming the endpoint that started it."""
+        result = method(*args, **kwargs)
+        endpoint = kwargs.get("endpoint_name", args[0] if args else None)
+        self.record("create", "job", name=getattr(result, "name", None), endpoint=endpoint,
+                    details={"type": "batch", "deployment": kwargs.get("deployment_name")})
+        return result
+
     def _read(self, kind: str, method: Callable, *args: Any, **kwargs: Any) -> Any:
         """A `get` of a stateful kind: remembered as the before of a later update (azure, replay)."""
         from ..errors import NotFoundError
@@ -216,4 +226,6 @@ def audit_group(group: Any, kind: str, recorder: ActivityRecorder) -> Any:
         else:
             wrapped = functools.wraps(method)(functools.partial(recorder._call, kind, group, method_name, method))
         setattr(group, method_name, wrapped)
+    if kind == "batch-endpoint" and callable(getattr(group, "invoke", None)):
+        group.invoke = functools.wraps(group.invoke)(functools.partial(recorder._invoke_batch, group.invoke))
     return group

@@ -78,13 +78,13 @@ class LocalMLClient:
     def batch_endpoints(self):
         from .operations.batch_endpoints import BatchEndpointOperations
 
-        return BatchEndpointOperations(self.workspace, self)
+        return self._audited(BatchEndpointOperations(self.workspace, self), "batch-endpoint")
 
     @cached_property
     def batch_deployments(self):
         from .operations.batch_deployments import BatchDeploymentOperations
 
-        return BatchDeploymentOperations(self.workspace, self)
+        return self._audited(BatchDeploymentOperations(self.workspace, self), "batch-deployment")
 
     def __repr__(self) -> str:
         return f"LocalMLClient({str(self.root)!r})"

@@ -58,6 +58,12 @@ def test_a_folder_is_scored_in_mini_batches_by_concurrent_workers(client, tmp_pa
     assert len((tmp_path / "dl" / "named-outputs" / "score" / "predictions.csv").read_text().splitlines()) == 26
     assert [j.name for j in client.batch_endpoints.list_jobs("ep-batch")] == [job.name]
     assert [j.name for j in client.batch_deployments.list_jobs("ep-batch", name="dpl")] == [job.name]
+    # The audit trail: the endpoint, the deployment, and the invocation's job (a change, unlike an
+    # online endpoint's invoke); its reads are none.
+    lines = [(e["verb"], e["kind"], e["name"], e.get("endpoint")) for e in reversed(client.activity.list())]
+    assert lines == [("create", "batch-endpoint", "ep-batch", None), ("create", "batch-deployment", "dpl", "ep-batch"),
+                     ("update", "batch-endpoint", "ep-batch", None),  # the deployment made the default
+                     ("create", "job", job.name, "ep-batch")], lines
 
 
 def test_inputs_a_file_a_data_asset_and_a_datastore_path_with_overrides(client, tmp_path):
