@@ -18,11 +18,13 @@ NOTEBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mnist-lifec
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the cells_*.py beside this file
+from cells_batch import BATCH_CELLS  # noqa: E402
+from cells_mlops import MLOPS_CELLS  # noqa: E402
 from cells_operate import OPERATE_CELLS  # noqa: E402
 from cells_serve import SERVE_CELLS  # noqa: E402
 from cells_train import TRAIN_CELLS  # noqa: E402
 
-CELLS = TRAIN_CELLS + SERVE_CELLS + OPERATE_CELLS
+CELLS = TRAIN_CELLS + SERVE_CELLS + BATCH_CELLS + MLOPS_CELLS + OPERATE_CELLS
 
 
 def build_notebook():

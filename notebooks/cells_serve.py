@@ -1,4 +1,4 @@
-"""The MNIST notebook's cells, part 2: serving the model, online (sections 7-8)."""
+"""The MNIST notebook's cells, part 2: serving the model online, and what it answered (sections 7-8)."""
 
 from notebook_cells import code, md
 
@@ -105,5 +105,26 @@ for i in range(TRAFFIC_REQUESTS):
     served_by[deployment] += 1
 traffic_observed = dict(sorted(served_by.items()))
 print(f"{TRAFFIC_REQUESTS} requests answered by: {traffic_observed}")
+"""),
+    md("""
+### What green answered: production data
+
+`mnist/deployment-green.yml` has a `data_collector` section: payload logging of each `request`
+and `response`. The endpoint writes them as JSON lines in the workspace's blob store, in Azure's
+layout (`modelDataCollector/<endpoint>/<deployment>/<collection>/<yyyy>/<MM>/<dd>/<HH>/`), and
+registers each collection as a data asset. Every line carries the request's `x-request-id`, the
+deployment and the model version that answered, so any answer traces back to its model, and
+through the model's lineage (section 10) to the job and the data that made it. *MLOps level 4:
+production data, the input of monitoring and of retraining on what the model really sees.*
+"""),
+    code("""
+import glob
+
+time.sleep(1)  # the endpoint appends collected lines a fraction of a second after answering
+%aml data download -n {ENDPOINT}-green-response -v 1 --download-path mnist/collected
+collected = [json.loads(line) for path in sorted(glob.glob("mnist/collected/**/*.jsonl", recursive=True))
+             for line in open(path)]
+print(f"green answered {traffic_observed.get('green', 0)} requests; collected responses: {len(collected)}")
+print(json.dumps({key: collected[0][key] for key in ("correlationid", "modelname", "modelversion", "source")}, indent=1))
 """),
 ]

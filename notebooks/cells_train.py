@@ -18,8 +18,11 @@ the notebook: the same nouns, verbs, flags and YAML files, plus live widgets.
 3. tune learning rate, batch size and width with a **sweep job** and early termination;
 4. register the best trial's **model** from the job's output;
 5. deploy it to a **managed online endpoint** (`blue`), call it, then roll out a second model
-   (`green`) on 10% of the traffic;
-6. **export** everything the notebook did as CLI v2 YAML, ready for `az ml` and CI.
+   (`green`) on 10% of the traffic, collecting what green answers as **production data**;
+6. score the whole test set as image files with a **batch endpoint**;
+7. trace the model's **lineage**, **schedule** its retraining, and read the **audit trail**;
+8. **export** everything the notebook did as CLI v2 YAML with a **CI/CD workflow**, ready for
+   `az ml` and CI, and assess the result with the **MLOps maturity report**.
 
 By default it all runs **locally** (no Azure subscription, no Docker), with Azure ML's semantics;
 the same YAML runs unchanged on Azure.
