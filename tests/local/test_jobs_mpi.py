@@ -80,23 +80,26 @@ def test_mpirun_launches_the_ranks_with_azures_variables(client, cluster, tmp_pa
 
 
 ALLREDUCE = """\
+import os
 from mpi4py import MPI
 world = MPI.COMM_WORLD
 total = world.allreduce(world.Get_rank() + 1, op=MPI.SUM)
 on_node = world.Split_type(MPI.COMM_TYPE_SHARED).Get_size()
-print(f"rank {world.Get_rank()} of {world.Get_size()} sum {total} on_node {on_node}", flush=True)
+local = os.environ["OMPI_COMM_WORLD_LOCAL_RANK"]
+print(f"rank {world.Get_rank()} of {world.Get_size()} sum {total} on_node {on_node} local {local}", flush=True)
 """
 
 
 @needs_open_mpi
 def test_a_real_mpi_allreduce_through_mpi4py(client, tmp_path):
     pytest.importorskip("mpi4py", reason="mpi4py is not installed (pip install mpi4py): no real MPI world to test")
-    job = submit(client, tmp_path, "command: python allreduce.py\ncode: ./src\n"
-                 "distribution:\n  type: mpi\n  process_count_per_instance: 3\n", {"src/allreduce.py": ALLREDUCE})
+    job = submit(client, tmp_path, "command: python allreduce.py\ncode: ./src\n" + MPI_2x2,
+                 {"src/allreduce.py": ALLREDUCE})
     done = client.jobs.wait(job.name, timeout=180)
     assert done.status == "Completed", done.error
     lines = [client.jobs.read_log(job.name, log=log)[0].strip() for log in client.jobs.log_names(job.name)]
-    assert lines == [f"rank {r} of 3 sum 6 on_node 3" for r in range(3)]
+    # one MPI world on this one machine (shared memory spans it), the simulated nodes in the variables
+    assert lines == [f"rank {r} of 4 sum 10 on_node 4 local {r % 2}" for r in range(4)]
 
 
 # Rank 1 fails once rank 0 has started a grandchild; rank 0 would otherwise run for minutes.
