@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..osutil import write_json_atomic
+
 __all__ = [
     "FORCE_VARIABLE", "Launcher", "choose_launcher", "open_mpi_version", "slots", "mpirun_argv",
     "rank_env", "mpirun_command", "read_records", "first_failure",
@@ -101,7 +103,7 @@ def mpirun_argv(launcher: Launcher, processes: int, program: list[str]) -> list[
 
 def rank_env(env: Mapping[str, str], nodes: int) -> dict[str, str]:
     """What a rank adds to mpirun's environment: the own launcher's variables (distribution.py)
-    but the ranks mpirun sets itself. With several simulated nodes on this one machine, mpirun
+    except the ones mpirun sets itself. With several simulated nodes on this one machine, mpirun
     counts one node, so a rank's node-local Open MPI variables are the simulated node's, as
     under the own launcher (MPI itself places ranks by its runtime, not by these variables)."""
     set_by_mpirun = {"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"}
@@ -117,8 +119,6 @@ def mpirun_command(launcher: Launcher, folder: Path, launches: list[dict], comma
     its log and added variables, the command's argv, where to record pids and exit codes, and
     text each log starts with. The wrapper runs isolated from the job's PYTHON* variables (it
     needs only the standard library)."""
-    from ..osutil import write_json_atomic
-
     table = folder / _TABLE
     write_json_atomic(table, {
         "ranks": [{"log": str(folder / "user_logs" / launch["log"]), "env": rank_env(launch["env"], nodes)}
