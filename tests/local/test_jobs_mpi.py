@@ -81,9 +81,11 @@ def test_mpirun_launches_the_ranks_with_azures_variables(client, cluster, tmp_pa
 
 ALLREDUCE = """\
 import os
+import mlflow
 from mpi4py import MPI
 world = MPI.COMM_WORLD
 total = world.allreduce(world.Get_rank() + 1, op=MPI.SUM)
+mlflow.log_metric("total", total, step=world.Get_rank())
 on_node = world.Split_type(MPI.COMM_TYPE_SHARED).Get_size()
 local = os.environ["OMPI_COMM_WORLD_LOCAL_RANK"]
 print(f"rank {world.Get_rank()} of {world.Get_size()} sum {total} on_node {on_node} local {local}", flush=True)
@@ -100,6 +102,8 @@ def test_a_real_mpi_allreduce_through_mpi4py(client, tmp_path):
     lines = [client.jobs.read_log(job.name, log=log)[0].strip() for log in client.jobs.log_names(job.name)]
     # one MPI world on this one machine (shared memory spans it), the simulated nodes in the variables
     assert lines == [f"rank {r} of 4 sum 10 on_node 4 local {r % 2}" for r in range(4)]
+    # every rank logged into the job's one run, through mpirun's environment
+    assert sorted(step for step, _, _ in client.jobs.metrics_reader(job.name).read_new()["total"]) == [0, 1, 2, 3]
 
 
 # Rank 1 fails once rank 0 has started a grandchild; rank 0 would otherwise run for minutes.
@@ -145,6 +149,17 @@ def test_cancel_under_mpirun_stops_every_rank(client, tmp_path):
     assert len(pids) == 4  # mpirun and its three ranks' commands
     client.jobs.cancel(job.name)
     assert client.jobs.wait(job.name, timeout=30).status == "Canceled"
+    everything_gone(pids)
+
+
+@needs_open_mpi
+def test_a_timeout_under_mpirun_stops_every_rank(client, tmp_path):
+    job = submit(client, tmp_path, SLEEPER + "limits:\n  timeout: 3\n"
+                 "distribution:\n  type: mpi\n  process_count_per_instance: 2\n")
+    poll(lambda: all("up" in client.jobs.read_log(job.name, log=n)[0] for n in client.jobs.log_names(job.name)))
+    pids = [*status_file(client, job.name)["child_pids"], *rank_pids(client, job.name)]
+    done = client.jobs.wait(job.name, timeout=60)
+    assert done.status == "Canceled" and "limits.timeout (3 s)" in done.error
     everything_gone(pids)
 
 
