@@ -138,6 +138,17 @@ def test_a_failing_rank_under_mpirun_fails_the_job_and_leaves_nothing(client, tm
         probe.bind(("127.0.0.1", int(master["AZ_BATCH_MASTER_NODE"].split(":")[1])))
 
 
+@needs_open_mpi
+def test_mpirun_failing_by_itself_fails_the_job_with_its_output(client, tmp_path):
+    job = submit(client, tmp_path, "command: echo never\nenvironment_variables:\n"
+                 "  OMPI_MCA_rmaps_base_mapping_policy: bogus\n"  # mpirun refuses to place the ranks
+                 "distribution:\n  type: mpi\n  process_count_per_instance: 2\n")
+    done = client.jobs.wait(job.name, timeout=60)
+    assert done.status == "Failed" and done.error.startswith("mpirun exited with code 1 before any rank failed")
+    assert "Policy: bogus" in done.error
+    assert client.jobs.read_log(job.name)[0] == ""
+
+
 SLEEPER = "command: python -c \"import time; print('up', flush=True); time.sleep(300)\"\n"
 
 
