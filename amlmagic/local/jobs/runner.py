@@ -4,7 +4,8 @@ It executes the job's plan.json (plan.py) and never imports azure.ai.ml:
 Preparing (MLflow run, environment realized) -> Queued (slots of the compute pool, one per
 process) -> Running (the command in bash, output to user_logs/std_log.txt, in its own session;
 a distributed job starts one such process per rank, each logging to its own file, and the first
-process to fail stops the others: distribution.py) -> Finalizing
+process to fail stops the others: distribution.py; a `type: mpi` job starts them through Open
+MPI's mpirun where it is installed: mpi.py) -> Finalizing
 (./outputs and ./logs moved into the artifacts, the MLflow run ended) -> Completed | Failed |
 Canceled. SIGTERM (begin_cancel) stops the whole process tree and ends the job Canceled.
 """
