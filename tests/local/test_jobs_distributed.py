@@ -235,6 +235,24 @@ def test_after_a_machine_restart_the_job_is_failed(client, tmp_path):
     assert done.status == "Failed" and "runner process" in done.error and "machine restarted" in done.error
 
 
+@pytest.mark.parametrize("kind", ["pytorch", "mpi"])  # mpi: under mpirun where Open MPI is installed
+def test_a_runner_killed_alone_leaves_no_process_behind(client, tmp_path, kind):
+    """Killed (the OOM killer), not a restart: the job is Failed when read, and what the runner
+    started (each rank, or mpirun with its ranks) is stopped then, so no port stays bound."""
+    from amlmagic.local.osutil import descendants
+
+    job = submit(client, tmp_path, "command: python -c \"import time; print('up', flush=True); time.sleep(300)\"\n"
+                 f"distribution:\n  type: {kind}\n  process_count_per_instance: 2\n")
+    poll(lambda: all("up" in client.jobs.read_log(job.name, log=n)[0] for n in client.jobs.log_names(job.name)))
+    state = status_file(client, job.name)
+    left = [pid for child in state["child_pids"] for pid in [child, *descendants(child)]]
+    os.kill(state["pid"], signal.SIGKILL)
+    done = poll(lambda: (j := client.jobs.get(job.name)).status == "Failed" and j, timeout=10)
+    assert "runner process" in done.error
+    for pid in left:
+        poll(lambda pid=pid: not process_alive(pid, None), timeout=10)
+
+
 def test_a_distributed_job_takes_a_slot_per_process(client, cluster, tmp_path):
     first = submit(client, tmp_path, f"command: python -c \"import time; print('up', flush=True); time.sleep(300)\"\n"
                    f"compute: azureml:{cluster}\ndistribution:\n  type: pytorch\n  process_count_per_instance: 2\n")

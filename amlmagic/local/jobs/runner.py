@@ -24,7 +24,7 @@ import traceback
 from pathlib import Path
 
 from ...rules import SINGLE_PROCESS_LOG
-from ..osutil import kill_tree, read_json
+from ..osutil import kill_tree, process_start_time, read_json
 from ..tracking import end_run, prepare_run
 from .distribution import choose_ports, port_taken, process_env, process_table
 from .mpi import Launcher, choose_launcher, first_failure, mpirun_command, read_records
@@ -197,6 +197,7 @@ class _Runner:
             self._start_own(launches, shell, base_env, cwd, inputs, outputs)
         self.groups = [c.pid for c in self.children]
         update_status(self.folder, None, child_pids=[c.pid for c in self.children], process_groups=self.groups,
+                      child_starts=[process_start_time(c.pid) for c in self.children],
                       child_pid=self.children[0].pid, **({
                           "master_port": int(launches[0]["env"].get("MASTER_PORT", 0)) or None,
                           "launcher": launcher.kind} if dist else {}))
