@@ -9,7 +9,8 @@ The runner writes the status; a cancel from another process writes CancelRequest
 an flock on `.status.lock`; readers need no lock (the file is replaced atomically). Once a job has
 a terminal status it never changes. A runner that died without writing one (its pid is gone, or
 now belongs to another process: pid + start time are compared) is reported Failed by
-`read_status` and that verdict is persisted.
+`read_status` and that verdict is persisted; what it left running is killed then
+(`stop_left_processes`).
 """
 
 from __future__ import annotations
