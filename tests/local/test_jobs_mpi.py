@@ -106,6 +106,37 @@ def test_a_real_mpi_allreduce_through_mpi4py(client, tmp_path):
     assert sorted(step for step, _, _ in client.jobs.metrics_reader(job.name).read_new()["total"]) == [0, 1, 2, 3]
 
 
+WRITE_INPUT = """\
+import os, sys
+from mpi4py import MPI
+try:
+    open(os.path.join(sys.argv[1], "written.txt"), "w").write("x")
+    outcome = "written"
+except OSError as exc:
+    outcome = exc.strerror
+print(MPI.COMM_WORLD.allreduce(1), outcome, flush=True)
+"""
+
+
+@needs_open_mpi
+def test_inputs_stay_read_only_for_every_rank_under_mpirun(client, tmp_path):
+    from amlmagic.local.jobs.readonly import namespaces_available
+
+    pytest.importorskip("mpi4py", reason="mpi4py is not installed (pip install mpi4py): no real MPI world to test")
+    if not namespaces_available():
+        pytest.skip("no mount namespaces here: inputs cannot be made read-only")
+    (tmp_path / "data").mkdir()
+    job = submit(client, tmp_path, "command: python write.py ${{inputs.d}}\ncode: ./src\n"
+                 "inputs:\n  d: {type: uri_folder, path: ./data}\n"
+                 "distribution:\n  type: mpi\n  process_count_per_instance: 2\n", {"src/write.py": WRITE_INPUT})
+    done = client.jobs.wait(job.name, timeout=120)
+    assert done.status == "Completed", done.error
+    # each rank's command in its own mount namespace, one MPI world across them
+    assert [client.jobs.read_log(job.name, log=n)[0] for n in client.jobs.log_names(job.name)] == [
+        "2 Read-only file system\n"] * 2
+    assert not (tmp_path / "data" / "written.txt").exists()
+
+
 # Rank 1 fails once rank 0 has started a grandchild; rank 0 would otherwise run for minutes.
 FAIL_ONE = """\
 import os, subprocess, sys, time
