@@ -6,7 +6,10 @@ same run:
    (process_count_per_instance: 1, a world of one: the same imports, process group and DDP
    wrapper) (goal: at most 1.5 s more); the same 2 processes under `torchrun` shown beside;
 2. all-reduce of a 10 MB float32 tensor, per call: the 2-process job against the same script
-   launched by `torchrun --nproc_per_node 2` (goal: within 2x).
+   launched by `torchrun --nproc_per_node 2` (goal: within 2x);
+3. where Open MPI is installed: a `type: mpi` job of 2 processes, job start to rank 0's first
+   line, launched by `mpirun` against the own launcher (AMLMAGIC_MPI_LAUNCHER=own) (no goal:
+   what mpirun's launch costs).
 
     python benchmarks/bench_distributed.py [--runs 3]
 """
@@ -63,6 +66,12 @@ dist.destroy_process_group()
 """
 
 ENVIRONMENT = "azureml:AzureML-sklearn-1.5@latest"
+
+FIRST_LINE = """\
+import os, time
+if os.environ["OMPI_COMM_WORLD_RANK"] == "0":
+    print("FIRST_LINE", time.time(), flush=True)
+"""
 
 
 def job_value(client, job, key: str, started: list | None = None) -> tuple[float, float]:
@@ -127,6 +136,27 @@ def bench_all_reduce(client, code: Path, runs: int) -> None:
           f"ratio {lo / tr:.2f}x (goal <= 2x)")
 
 
+def bench_mpi_launch(client, code: Path, runs: int) -> None:
+    from azure.ai.ml import command
+
+    from amlmagic.local.jobs.mpi import FORCE_VARIABLE, choose_launcher
+
+    if choose_launcher({"type": "mpi"}, os.environ).kind != "mpirun":
+        print("type: mpi launch: skipped (Open MPI's mpirun is not installed)")
+        return
+    times: dict[str, list[float]] = {"own": [], "mpirun": []}
+    for _ in range(runs):  # interleaved, so machine noise hits both alike
+        for launcher, seconds in times.items():
+            job = command(command="python first_line.py", code=str(code), environment=ENVIRONMENT,
+                          environment_variables={FORCE_VARIABLE: launcher},
+                          distribution={"type": "mpi", "process_count_per_instance": 2})
+            start, first = job_value(client, job, "FIRST_LINE")
+            seconds.append(first - start)
+    own, mpirun = statistics.median(times["own"]), statistics.median(times["mpirun"])
+    print(f"type: mpi, 2 processes, job start to rank 0's first line: own launcher {own:.2f} s, mpirun "
+          f"{mpirun:.2f} s (median of {runs}): +{mpirun - own:.2f} s for mpirun")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
@@ -142,10 +172,12 @@ def main() -> None:
         code.mkdir()
         (code / "first_step.py").write_text(FIRST_STEP)
         (code / "all_reduce.py").write_text(ALL_REDUCE)
+        (code / "first_line.py").write_text(FIRST_LINE)
         os.chdir(folder)
         client = LocalMLClient(folder / ".amlmagic")
         bench_first_step(client, code, args.runs)
         bench_all_reduce(client, code, args.runs)
+        bench_mpi_launch(client, code, args.runs)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,12 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
+# Open MPI before the Python packages, so mpi4py finds its library (and mpicc, if it builds).
+if ! command -v mpirun >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin libopenmpi-dev >/dev/null) \
+    || echo "could not install Open MPI: the mpirun launch tests will be skipped" >&2
+fi
+
 python -m pip install --quiet --upgrade "pip>=24"
 python -m pip install --quiet -e ".[test,mnist]"
 

@@ -235,6 +235,24 @@ def test_after_a_machine_restart_the_job_is_failed(client, tmp_path):
     assert done.status == "Failed" and "runner process" in done.error and "machine restarted" in done.error
 
 
+@pytest.mark.parametrize("kind", ["pytorch", "mpi"])  # mpi: under mpirun where Open MPI is installed
+def test_a_runner_killed_alone_leaves_no_process_behind(client, tmp_path, kind):
+    """Killed (the OOM killer), not a restart: the job is Failed when read, and what the runner
+    started (each rank, or mpirun with its ranks) is stopped then, so no port stays bound."""
+    from amlmagic.local.osutil import descendants
+
+    job = submit(client, tmp_path, "command: python -c \"import time; print('up', flush=True); time.sleep(300)\"\n"
+                 f"distribution:\n  type: {kind}\n  process_count_per_instance: 2\n")
+    poll(lambda: all("up" in client.jobs.read_log(job.name, log=n)[0] for n in client.jobs.log_names(job.name)))
+    state = status_file(client, job.name)
+    left = [pid for child in state["child_pids"] for pid in [child, *descendants(child)]]
+    os.kill(state["pid"], signal.SIGKILL)
+    done = poll(lambda: (j := client.jobs.get(job.name)).status == "Failed" and j, timeout=10)
+    assert "runner process" in done.error
+    for pid in left:
+        poll(lambda pid=pid: not process_alive(pid, None), timeout=10)
+
+
 def test_a_distributed_job_takes_a_slot_per_process(client, cluster, tmp_path):
     first = submit(client, tmp_path, f"command: python -c \"import time; print('up', flush=True); time.sleep(300)\"\n"
                    f"compute: azureml:{cluster}\ndistribution:\n  type: pytorch\n  process_count_per_instance: 2\n")
@@ -395,3 +413,59 @@ def test_a_distributed_trial_splits_its_threads_among_its_processes():
     assert trial_spec(sweep, None)["distribution"] == sweep["trial"]["distribution"]
     assert trial_spec({**sweep, "trial": {"command": "x"}, "resources": {"instance_count": 3}}, None)["resources"] == {
         "instance_count": 3}  # the sweep's resources when the trial has none
+
+
+RANK_COMPONENT = """\
+type: command
+name: ranks
+command: python -c "import os; print('rank', os.environ['RANK'], 'of', os.environ['WORLD_SIZE'])"
+environment: azureml:AzureML-sklearn-1.5@latest
+distribution:
+  type: pytorch
+  process_count_per_instance: 2
+"""
+
+DISTRIBUTED_PIPELINE = """\
+type: pipeline
+settings: {default_compute: azureml:local}
+jobs:
+  from_component:
+    component: ./ranks.yml
+  swept:
+    type: sweep
+    trial:
+      command: python -c "import os, mlflow; mlflow.log_metric('score', ${{search_space.q}}); print('rank', os.environ['RANK'])"
+      environment: azureml:AzureML-sklearn-1.5@latest
+      distribution: {type: pytorch, process_count_per_instance: PROCESSES}
+    sampling_algorithm: grid
+    search_space:
+      q: {type: choice, values: [1, 2]}
+    objective: {goal: maximize, primary_metric: score}
+    limits: {max_total_trials: 2}
+"""
+
+
+def test_a_pipeline_runs_a_components_distribution_and_a_distributed_sweep_trial(client, tmp_path):
+    """The component's distribution applies unless the step overrides it (Azure: semantics-2
+    3.1), and a sweep step's trial component may be distributed (issue 17, item 5)."""
+    from azure.ai.ml import load_job
+
+    write(tmp_path, {"ranks.yml": RANK_COMPONENT, "p.yml": DISTRIBUTED_PIPELINE.replace("PROCESSES", "2")})
+    pipeline = client.jobs.create_or_update(load_job(tmp_path / "p.yml"))
+    assert client.jobs.wait(pipeline.name, timeout=300).status == "Completed"
+    steps = {s.display_name: s for s in client.jobs.list(parent_job_name=pipeline.name)}
+    two = ["std_log_process_00.txt", "std_log_process_01.txt"]
+    assert client.jobs.log_names(steps["from_component"].name) == two
+    assert "rank 1 of 2" in client.jobs.read_log(steps["from_component"].name, log=two[1])[0]
+    trials = client.jobs.list(parent_job_name=steps["swept"].name)
+    assert len(trials) == 2 and all(client.jobs.log_names(t.name) == two for t in trials)
+
+
+def test_a_pipeline_with_a_bad_distributed_trial_starts_nothing(client, tmp_path):
+    from azure.ai.ml import load_job
+
+    write(tmp_path, {"ranks.yml": RANK_COMPONENT, "p.yml": DISTRIBUTED_PIPELINE.replace("PROCESSES", "0")})
+    with pytest.raises(ValidationError, match=r"^jobs.swept: distribution.process_count_per_instance: 0 is less"):
+        client.jobs.create_or_update(load_job(tmp_path / "p.yml"))
+    jobs = client.root / "jobs"
+    assert not jobs.exists() or not any(jobs.iterdir())

@@ -9,8 +9,8 @@ import signal
 from pathlib import Path
 
 from ...rules import TERMINAL_STATUSES
-from ..osutil import kill_tree, process_alive, read_json
-from .state import job_dir, jobs_root, read_status, update_status
+from ..osutil import process_alive, read_json
+from .state import job_dir, jobs_root, read_status, stop_left_processes, update_status
 
 __all__ = ["cancel_job", "child_job_names"]
 
@@ -45,10 +45,7 @@ def cancel_job(workspace_root: Path, name: str) -> None:
         except ProcessLookupError:
             pass
         return
-    # The runner is gone: stop what it left running (every rank of a distributed job).
-    for child in status.get("child_pids") or [status.get("child_pid")]:
-        if child and process_alive(child):
-            kill_tree(child, signal.SIGKILL)
+    stop_left_processes(status)  # the runner is gone: what it left running (every rank, or mpirun)
     update_status(folder, "Canceled")
     for trial in child_job_names(workspace_root, name):
         cancel_job(workspace_root, trial)

@@ -4,7 +4,8 @@ It executes the job's plan.json (plan.py) and never imports azure.ai.ml:
 Preparing (MLflow run, environment realized) -> Queued (slots of the compute pool, one per
 process) -> Running (the command in bash, output to user_logs/std_log.txt, in its own session;
 a distributed job starts one such process per rank, each logging to its own file, and the first
-process to fail stops the others: distribution.py) -> Finalizing
+process to fail stops the others: distribution.py; a `type: mpi` job starts them through Open
+MPI's mpirun where it is installed: mpi.py) -> Finalizing
 (./outputs and ./logs moved into the artifacts, the MLflow run ended) -> Completed | Failed |
 Canceled. SIGTERM (begin_cancel) stops the whole process tree and ends the job Canceled.
 """
@@ -23,9 +24,10 @@ import traceback
 from pathlib import Path
 
 from ...rules import SINGLE_PROCESS_LOG
-from ..osutil import kill_tree, read_json
+from ..osutil import kill_tree, process_start_time, read_json
 from ..tracking import end_run, prepare_run
 from .distribution import choose_ports, port_taken, process_env, process_table
+from .mpi import Launcher, choose_launcher, first_failure, mpirun_command, read_records
 from .readonly import UNPROTECTED_NOTICE, readonly_command
 from .scheduling import acquire_slot, hold_running, thread_env
 from .state import own_job, update_status
@@ -57,6 +59,7 @@ class _Runner:
         self.timed_out = False
         self.children: list[subprocess.Popen] = []
         self.groups: list[int] = []
+        self.mpirun = False  # launched with Open MPI's mpirun (mpi.py)
         self.notices: list[str] = []
         self.system_log = open(folder / "user_logs" / "environment.txt", "a")
 
@@ -182,13 +185,56 @@ class _Runner:
         base_env = self._environ(bin_dir, mlflow_env)
         inputs = [i["local_path"] for i in plan["inputs"].values() if isinstance(i, dict) and i.get("local_path")]
         outputs = [out["folder"] for out in plan["outputs"].values()]
+        launcher = choose_launcher(dist, base_env)
+        if dist:
+            self.log(f"launcher: {launcher.kind} ({launcher.reason})")
         update_status(self.folder, "Running")
         if self.canceled:
             return "Canceled", None, None
+        if launcher.kind == "mpirun":
+            self._start_mpirun(launcher, launches, shell, base_env, cwd, inputs, outputs)
+        else:
+            self._start_own(launches, shell, base_env, cwd, inputs, outputs)
+        self.groups = [c.pid for c in self.children]
+        update_status(self.folder, None, child_pids=[c.pid for c in self.children], process_groups=self.groups,
+                      child_starts=[process_start_time(c.pid) for c in self.children],
+                      child_pid=self.children[0].pid, **({
+                          "master_port": int(launches[0]["env"].get("MASTER_PORT", 0)) or None,
+                          "launcher": launcher.kind} if dist else {}))
+        if self.canceled:  # SIGTERM arrived between the check and Popen
+            self._stop_processes()
+        failed = self._wait_all(plan.get("timeout"))
+        self.groups += [r["pid"] for r in self.rank_records if "pid" in r]  # each mpirun rank's session
+        self._kill_groups()  # whatever a process left behind in its group
+        codes = [c.returncode for c in self.children]
+        if self.canceled:
+            return "Canceled", None, codes[0]
+        if self.timed_out:
+            return ("Canceled", f"the job ran longer than limits.timeout ({plan['timeout']} s) and was canceled",
+                    codes[0])
+        if failed is None:
+            return "Completed", None, 0
+        if launcher.kind == "mpirun":
+            first = first_failure(self.rank_records)
+            if first is None:  # mpirun itself failed (no rank's command ended non-zero)
+                return "Failed", (f"mpirun exited with code {codes[0]} before any rank failed; its output "
+                                  f"(mpirun.txt):\n{log_tail(self.folder / 'mpirun.txt')}"), codes[0]
+            failed, code = first
+            launch = launches[failed]
+        else:
+            launch, code = launches[failed], codes[failed]
+        tail = log_tail(self.folder / "user_logs" / launch["log"])
+        if not dist:
+            return "Failed", f"the command exited with code {code}; last output:\n{tail}", code
+        return "Failed", (f"process {launch['rank']} of {len(launches)} (user_logs/{launch['log']}) exited with code "
+                          f"{code}, so the other processes were stopped; last output:\n{tail}"), code
+
+    def _start_own(self, launches: list[dict], shell: str, base_env: dict, cwd: Path, inputs: list, outputs: list) -> None:
+        """The own launcher: one process per rank, each started here with its variables."""
         for launch in launches:
             env = {**base_env, **launch["env"]}
-            protected = readonly_command(shell, plan["command"], inputs, env, outputs)
-            argv = protected or [shell, "-c", plan["command"]]
+            protected = readonly_command(shell, self.plan["command"], inputs, env, outputs)
+            argv = protected or [shell, "-c", self.plan["command"]]
             with open(self.folder / "user_logs" / launch["log"], "ab") as log:
                 if inputs and protected is None:
                     log.write(UNPROTECTED_NOTICE.encode())
@@ -201,28 +247,27 @@ class _Runner:
                     start_new_session=True,
                 )
             self.children.append(child)
-        self.groups = [c.pid for c in self.children]
-        update_status(self.folder, None, child_pid=self.children[0].pid,
-                      child_pids=[c.pid for c in self.children], process_groups=self.groups,
-                      **({"master_port": int(launches[0]["env"].get("MASTER_PORT", 0)) or None} if dist else {}))
-        if self.canceled:  # SIGTERM arrived between the check and Popen
-            self._stop_processes()
-        failed = self._wait_all(plan.get("timeout"))
-        self._kill_groups()  # whatever a process left behind in its group
-        codes = [c.returncode for c in self.children]
-        if self.canceled:
-            return "Canceled", None, codes[0]
-        if self.timed_out:
-            return ("Canceled", f"the job ran longer than limits.timeout ({plan['timeout']} s) and was canceled",
-                    codes[0])
-        if failed is None:
-            return "Completed", None, 0
-        launch, code = launches[failed], codes[failed]
-        tail = log_tail(self.folder / "user_logs" / launch["log"])
-        if not dist:
-            return "Failed", f"the command exited with code {code}; last output:\n{tail}", code
-        return "Failed", (f"process {launch['rank']} of {len(launches)} (user_logs/{launch['log']}) exited with code "
-                          f"{code}, so the other processes were stopped; last output:\n{tail}"), code
+
+    def _start_mpirun(self, launcher: Launcher, launches: list[dict], shell: str, base_env: dict, cwd: Path,
+                      inputs: list, outputs: list) -> None:
+        """One mpirun for every rank (mpi.py); each rank's wrapper (mpi_rank.py) writes its log,
+        adds its variables and runs the command in a session of its own. mpirun's own messages
+        go to mpirun.txt in the job's folder."""
+        env = dict(base_env)
+        protected = readonly_command(shell, self.plan["command"], inputs, env, outputs)
+        argv = mpirun_command(launcher, self.folder, launches, protected or [shell, "-c", self.plan["command"]],
+                              self.plan["distribution"]["nodes"], UNPROTECTED_NOTICE if inputs and protected is None else "")
+        self.mpirun = True
+        self.log("mpirun: " + " ".join(argv))
+        with open(self.folder / "mpirun.txt", "ab") as log:
+            self.children.append(subprocess.Popen(
+                argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True))
+
+    @property
+    def rank_records(self) -> list[dict]:
+        """The mpirun ranks' pids and exit codes, in the order they happened (mpi.py)."""
+        return read_records(self.folder) if self.mpirun else []
 
     def _wait_all(self, timeout: float | None) -> int | None:
         """Wait until every process has ended; the first to fail stops the others (as Azure

@@ -9,18 +9,21 @@ The runner writes the status; a cancel from another process writes CancelRequest
 an flock on `.status.lock`; readers need no lock (the file is replaced atomically). Once a job has
 a terminal status it never changes. A runner that died without writing one (its pid is gone, or
 now belongs to another process: pid + start time are compared) is reported Failed by
-`read_status` and that verdict is persisted.
+`read_status` and that verdict is persisted; what it left running is killed then
+(`stop_left_processes`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ...rules import TERMINAL_STATUSES
 from ..osutil import (
+    kill_tree,
     launch_detached,
     locked,
     process_alive,
@@ -35,7 +38,7 @@ from .revival import reviver_for
 __all__ = [
     "jobs_root", "job_dir", "read_record", "read_status",
     "update_status", "raw_status", "record_launched_pid",
-    "own_job", "MAX_CONTROLLER_RESTARTS", "launch_driver",
+    "own_job", "MAX_CONTROLLER_RESTARTS", "launch_driver", "stop_left_processes",
 ]
 
 def jobs_root(workspace_root: Path) -> Path:
@@ -148,6 +151,7 @@ def read_status(folder: Path) -> dict:
         if current.get("status") in TERMINAL_STATUSES:
             return current
         canceled = current.get("status") == "CancelRequested"
+        stop_left_processes(current)
         relaunch = None if canceled else reviver_for(folder)
         if relaunch is not None:
             revived = _revive(Path(folder), current, relaunch)
@@ -161,6 +165,15 @@ def read_status(folder: Path) -> dict:
             ),
         )
     return current
+
+
+def stop_left_processes(status: dict) -> None:
+    """Kill what a dead runner left running: each process it started (every rank, or mpirun)
+    with its process tree, when it is still the process the runner started (pid and start time:
+    after a machine restart the pids belong to others)."""
+    for pid, start in zip(status.get("child_pids") or [], status.get("child_starts") or [], strict=False):
+        if start is not None and process_alive(pid, start):
+            kill_tree(pid, signal.SIGKILL)
 
 
 # Our rule: a parent job (e.g. a sweep) outlives its driver, as Azure's sweeps outlive any one machine.

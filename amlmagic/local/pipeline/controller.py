@@ -103,7 +103,7 @@ def submit_pipeline(workspace_root: str | os.PathLike, spec: Mapping[str, Any], 
                     for k in step.depends}
         check = step_spec(graph, step, "check", produced, experiment)
         if step.type == "sweep":
-            _sweep_check(check, key)
+            _sweep_check(store, check, key)
             continue
         for k, binding in step.inputs.items():
             # An upstream output exists only once its step ran; a step after others may also read
@@ -138,11 +138,16 @@ def submit_pipeline(workspace_root: str | os.PathLike, spec: Mapping[str, Any], 
     return name
 
 
-def _sweep_check(spec: dict, key: str) -> None:
+def _sweep_check(store: Store, spec: dict, key: str) -> None:
+    from ..jobs.distribution import plan_distribution
+    from ..jobs.plan import resolve_compute
+    from ..sweep.trials import trial_spec
     from ..sweep.validation import sweep_defaults
 
     try:
         sweep_defaults(spec)
+        trial = trial_spec(spec, None)  # a distributed trial: checked now, not when every trial fails
+        plan_distribution(trial, resolve_compute(store, trial.get("compute")))
     except AmlMagicError as exc:
         raise type(exc)(f"jobs.{key}: {exc}") from None
 

@@ -78,6 +78,9 @@ def step_spec(graph: Graph, step: Step, job_name: str, produced: Mapping[str, Ma
     for key in ("compute", "environment_variables", "limits", "resources", "distribution"):
         if step.run.get(key):
             spec[key] = step.run[key]
+    for key in ("resources", "distribution"):  # the component's, unless the step overrides them (as on Azure)
+        if component.get(key) and not spec.get(key):
+            spec[key] = component[key]
     return spec
 
 
@@ -90,13 +93,15 @@ def _sweep_spec(step: Step, inputs: dict, outputs: dict, experiment_name: str) -
     for key in sweep.get("search_space") or {}:
         command = command.replace(f"${{{{inputs.{key}}}}}", f"${{{{search_space.{key}}}}}")
     trial = {"command": command, "environment": step.component.get("environment")}
-    if step.component.get("code"):
-        trial["code"] = step.component["code"]
+    for key in ("code", "distribution", "resources"):  # a distributed trial: the component's
+        if step.component.get(key):
+            trial[key] = step.component[key]
     spec: dict[str, Any] = {"type": "sweep", "trial": trial, "inputs": inputs, "display_name": step.key,
                             "outputs": {name: {"type": out["type"]} for name, out in outputs.items()},
                             "experiment_name": experiment_name, **sweep}
-    if step.run.get("compute"):
-        spec["compute"] = step.run["compute"]
+    for key in ("compute", "resources"):
+        if step.run.get(key):
+            spec[key] = step.run[key]
     return spec
 
 
