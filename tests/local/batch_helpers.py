@@ -62,7 +62,7 @@ def make_project(root: Path, files: int = 25, script: str = SCORE_PY) -> Path:
 
 
 def deploy(client, root: Path, *, endpoint: str = "ep-batch", name: str = "dpl", mode: str = "ok",
-           settings: str = "", default: bool = True):
+           settings: str = "", default: bool = True, environment: str = ""):
     from azure.ai.ml.entities import BatchEndpoint
     from azure.ai.ml.entities._load_functions import load_model_batch_deployment
 
@@ -82,6 +82,7 @@ def deploy(client, root: Path, *, endpoint: str = "ep-batch", name: str = "dpl",
           code: src
           scoring_script: score.py
         compute: local
+        {f"environment: {environment}" if environment else ""}
         settings:
           mini_batch_size: 10
           max_concurrency_per_instance: 2

@@ -66,6 +66,17 @@ def test_a_folder_is_scored_in_mini_batches_by_concurrent_workers(client, tmp_pa
                      ("create", "job", job.name, "ep-batch")], lines
 
 
+def test_a_registered_environment_is_realized_and_the_job_shows_it_by_reference(client, tmp_path):
+    from azure.ai.ml.entities import Environment
+
+    client.environments.create_or_update(Environment(name="batch-env", image="mcr.microsoft.com/azureml/minimal:latest"))
+    deploy(client, tmp_path, environment="azureml:batch-env@latest")
+    job = client.jobs.wait(invoke(client, "data").name, timeout=120)
+    assert job.status == "Completed", job.properties.get("error")
+    assert job.jobs["batchscoring"].task.environment == "batch-env@latest"  # azure-ai-ml drops "azureml:"
+    assert [j.name for j in client.jobs.list()] == [job.name]  # listing reads it back too
+
+
 def test_inputs_a_file_a_data_asset_and_a_datastore_path_with_overrides(client, tmp_path):
     from azure.ai.ml import Input, Output
     from azure.ai.ml.entities import Data

@@ -149,6 +149,8 @@ def _pipeline_spec(name: str, spec: dict, run: dict, settings: dict, io: dict, e
     env = spec.get("environment")
     # A parallel step needs an environment: a registered one by reference, an inline one as
     # given; an MLflow deployment's is generated on Azure (the default image stands in).
+    if isinstance(env, str) and not env.startswith("azureml:"):
+        env = f"azureml:{env}"  # a registered one, as a job refers to it (the deployment keeps it bare)
     task["environment"] = env if isinstance(env, str) else {
         "image": (env or {}).get("image") or DEFAULT_IMAGE,
         **({"conda_file": env["conda_file"]} if (env or {}).get("conda_file") else {})}
