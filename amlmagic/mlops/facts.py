@@ -41,7 +41,15 @@ def asset_label(reference: str) -> str:
 
 
 def _path(value: Any) -> Any:
-    return value.get("path") if isinstance(value, dict) else getattr(value, "path", None)
+    """An input's path; None for a literal (a number, a string), which has none."""
+    from azure.ai.ml.exceptions import ValidationException
+
+    if isinstance(value, dict):
+        return value.get("path")
+    try:
+        return getattr(value, "path", None)
+    except ValidationException:  # azure-ai-ml raises for a pipeline's literal input ("<int> does not have path")
+        return None
 
 
 def job_inputs(job: Any) -> Iterator[tuple[str, Any]]:

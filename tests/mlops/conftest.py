@@ -47,6 +47,7 @@ inputs:
   rows:
     type: uri_folder
     path: azureml:rows:1
+  epochs: 2  # a literal input: no path (the facts must pass over it)
 jobs:
   train:
     command: python train.py ${{inputs.rows}} ${{outputs.model}}
@@ -58,10 +59,11 @@ jobs:
       model:
         type: uri_folder
   check:
-    command: ls ${{inputs.model}}
+    command: ls ${{inputs.model}} && echo ${{inputs.epochs}}
     environment: azureml:train-env:1
     inputs:
       model: ${{parent.jobs.train.outputs.model}}
+      epochs: ${{parent.inputs.epochs}}
 """
 
 
