@@ -19,14 +19,16 @@ model_lineage = %aml lineage model -n mnist-cnn -v {blue_model.version}
 model_lineage
 """),
     md("""
-**A schedule** retrains on a calendar: `mnist/retrain-schedule.yml` runs the training pipeline of
-section 4b every Monday at 06:00 UTC. Here it is created, triggered once by hand (`az ml schedule
-trigger`), and disabled, so that it fires nothing after this notebook. The triggered pipeline
-has the same inputs as section 4b's, so its steps are reused. *MLOps level 4 starts here:
-retraining without anyone in the loop.*
+**A schedule** retrains on a calendar: `mnist/retrain-schedule.yml` runs the training pipeline
+every Monday at 06:00 UTC (its `start_time` is past, so the first run is the next Monday; Azure
+does not backfill). `--set create_job=azureml:<job>` schedules the pipeline job section 4b
+submitted, with its inputs, as `az ml schedule create --set` does. Here the schedule is created,
+triggered once by hand (`az ml schedule trigger`), and disabled, so that it fires nothing after
+this notebook. Nothing changed since section 4b, so every step of the triggered pipeline is
+reused. *MLOps level 4 starts here: retraining without anyone in the loop.*
 """),
     code("""
-%aml schedule create -f mnist/retrain-schedule.yml
+%aml schedule create -f mnist/retrain-schedule.yml --set create_job=azureml:{pipeline_job.name}
 triggered = %aml schedule trigger -n mnist-weekly-retrain
 %aml job stream -n {triggered.job_name}
 retrain_job = %aml job show -n {triggered.job_name}

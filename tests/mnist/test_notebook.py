@@ -50,7 +50,8 @@ def run(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("mnist-notebook") / "notebooks"
     shutil.copytree(NOTEBOOKS, folder, ignore=shutil.ignore_patterns(
-        "data", ".amlmagic", "__pycache__", "*.executed.ipynb", "mnist-export", "sample-request.json"))
+        "data", ".amlmagic", "__pycache__", "*.executed.ipynb", "mnist-export", "sample-request.json", "batch-input",
+        "batch-output", "collected", "pipeline-report"))
     command = [sys.executable, "-m", "amlmagic.run_notebook", str(folder / NOTEBOOK), "--fast"]
     process = subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)  # its own group: a timeout also stops the kernel
