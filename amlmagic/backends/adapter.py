@@ -4,7 +4,7 @@ workspace, recording its traffic, or on replayed traffic).
     client = connect_replay(["session.json"])    # an AzureMLClient
     client.models.get("nope", version="1")       # amlmagic.errors.NotFoundError
     client.ml_client                             # the MLClient itself, for what the interface lacks
-    client.batch_endpoints.list()                # groups outside the interface: forwarded, translated
+    client.schedules.list()                      # groups outside the interface: forwarded, translated
 
 Every operation group forwards MLClient's methods unchanged and translates their errors once,
 here (amlmagic/backends/errors.py), including the errors raised late by pages and pollers.
@@ -82,8 +82,18 @@ class AzureMLClient:
     def online_deployments(self) -> TranslatedOperations:
         return TranslatedOperations(self.ml_client.online_deployments)
 
+    @cached_property
+    def batch_endpoints(self) -> TranslatedOperations:
+        """MLClient's: invoke POSTs to the endpoint's scoring URI and returns a `BatchJob`, whose
+        name `jobs` follows; list_jobs asks the workspace's discovery service first."""
+        return TranslatedOperations(self.ml_client.batch_endpoints)
+
+    @cached_property
+    def batch_deployments(self) -> TranslatedOperations:
+        return TranslatedOperations(self.ml_client.batch_deployments)
+
     def __getattr__(self, name: str) -> Any:
-        """MLClient's other groups (components, batch_endpoints, schedules, ...) with the same
+        """MLClient's other groups (components, schedules, ...) with the same
         translation; its other attributes (subscription_id, ...) as they are."""
         if name.startswith("__") or name == "ml_client":
             raise AttributeError(name)

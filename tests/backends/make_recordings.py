@@ -130,6 +130,63 @@ def _online_endpoint(client, fake, tmp):
     client.online_deployments.get_logs("blue", "iris-ep", lines=50)
 
 
+BATCH_PROGRESS = dict(mini_batches_total=10, mini_batches_done=6, mini_batches_failed=1, items_scored=60,
+                      items_failed=2, retries=1, elapsed_seconds=12.0)
+BATCH_LOG = "mini batch 6 done\n"
+
+
+def _batch_endpoint(client, fake, tmp) -> dict:
+    """A batch endpoint's life on Azure through MLClient's groups: create the endpoint and a model
+    deployment, make it the default, invoke (a job with a `batchscoring` step writing the progress
+    overview), list the jobs, read the progress, delete. Returns what it saw (the replay test
+    runs it again on the recording, with `fake` None, and compares)."""
+    from azure.ai.ml import Input
+    from azure.ai.ml.entities import (BatchEndpoint, BatchRetrySettings, CodeConfiguration, ModelBatchDeployment,
+                                      ModelBatchDeploymentSettings)
+
+    from amlmagic.errors import NotFoundError
+    from amlmagic.rules.batch import PROGRESS_LOG, Progress, format_progress
+
+    seen: dict = {}
+    endpoint = client.batch_endpoints.begin_create_or_update(
+        BatchEndpoint(name="mnist-batch", description="MNIST digits, scored in batches")).result()
+    seen["endpoint"] = (endpoint.name, endpoint.description, endpoint.provisioning_state)
+    deployment = client.batch_deployments.begin_create_or_update(ModelBatchDeployment(
+        name="torch", endpoint_name="mnist-batch", model="azureml:mnist-classifier:1", compute="batch-cluster",
+        code_configuration=CodeConfiguration(code="azureml:mnist-code:1", scoring_script="batch_driver.py"),
+        environment="azureml:torch-env:1", settings=ModelBatchDeploymentSettings(
+            mini_batch_size=10, max_concurrency_per_instance=2, output_file_name="predictions.csv",
+            retry_settings=BatchRetrySettings(max_retries=3, timeout=30), error_threshold=-1, logging_level="info"))
+    ).result()
+    seen["deployment"] = (deployment.name, deployment.endpoint_name, deployment.mini_batch_size,
+                          deployment.max_concurrency_per_instance, deployment.retry_settings.timeout)
+    endpoint.defaults = {"deployment_name": "torch"}  # what `az ml batch-deployment create --set-default` does
+    seen["defaults"] = client.batch_endpoints.begin_create_or_update(endpoint).result().defaults
+    seen["listed"] = ([e.name for e in client.batch_endpoints.list()],
+                      [d.name for d in client.batch_deployments.list(endpoint_name="mnist-batch")])
+    if fake is not None:
+        fake.run_status["batch-job-1"] = ["Running", "Running", "Completed"]
+    job = client.batch_endpoints.invoke(endpoint_name="mnist-batch", job_name="batch-job-1", input=Input(
+        type="uri_folder", path="azureml://datastores/workspaceblobstore/paths/mnist/png/"))
+    seen["job"] = (job.name, job.status)
+    if fake is not None:  # the scoring step has scored 6 mini-batches so far
+        fake.log_files["batch-job-1-batchscoring"] = {PROGRESS_LOG: format_progress(Progress(**BATCH_PROGRESS)).encode(),
+                                                      "user_logs/std_log.txt": BATCH_LOG.encode()}
+    seen["jobs"] = ([j.name for j in client.batch_endpoints.list_jobs(endpoint_name="mnist-batch")],
+                    [j.name for j in client.batch_deployments.list_jobs(endpoint_name="mnist-batch", name="torch")])
+    seen["log_names"] = client.jobs.log_names("batch-job-1")
+    seen["progress"] = client.jobs.read_log("batch-job-1", log=PROGRESS_LOG)[0]
+    seen["log"] = client.jobs.read_log("batch-job-1")[0]
+    seen["status"] = client.jobs.get("batch-job-1").status
+    client.batch_endpoints.begin_delete("mnist-batch").result()
+    try:
+        client.batch_endpoints.get("mnist-batch")
+        seen["deleted"] = False
+    except NotFoundError:
+        seen["deleted"] = True
+    return seen
+
+
 def _errors(client, fake, tmp):
     from azure.ai.ml import command
 
@@ -158,6 +215,7 @@ SCENARIOS = {
     "model_create": _model,
     "online_endpoint": _online_endpoint,
     "errors_400_404": _errors,
+    "batch_endpoint": _batch_endpoint,
     # azure-ai-ml 1.35 reads the workspace before resolving a pipeline's components (a client key
     # for its cache), which the shared pipeline recording (an older SDK) lacks: this answers it.
     "workspace_get_sanitized": _workspace_get,
