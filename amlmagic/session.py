@@ -17,6 +17,7 @@ from typing import Any
 __all__ = ["Session", "TrailEntry", "current_session", "entity_key", "reset_session", "VERSIONED_KINDS"]
 
 VERSIONED_KINDS = ("data", "environment", "model", "component")
+DEPLOYMENT_KINDS = ("online-deployment", "batch-deployment")  # named within their endpoint
 
 
 def entity_key(kind: str, entity: Any = None, *, name: str | None = None, version: str | None = None,
@@ -27,10 +28,10 @@ def entity_key(kind: str, entity: Any = None, *, name: str | None = None, versio
     if entity is not None:
         name = entity.name
         version = getattr(entity, "version", None) if kind in VERSIONED_KINDS else None
-        endpoint_name = getattr(entity, "endpoint_name", None) if kind == "online-deployment" else None
+        endpoint_name = getattr(entity, "endpoint_name", None) if kind in DEPLOYMENT_KINDS else None
     if kind in VERSIONED_KINDS:
         return (kind, name, None if version is None else str(version))
-    if kind == "online-deployment":
+    if kind in DEPLOYMENT_KINDS:
         return (kind, endpoint_name, name)
     return (kind, name)
 
@@ -45,6 +46,9 @@ class TrailEntry:
     body: str | None = None  # the %%aml cell body, when there was one
     source: str | None = None  # the YAML file given with -f, resolved
     base_path: str | None = None  # folder relative paths of the spec resolve against
+    # An action's flags as parsed, when export replays the action itself (a batch invoke: its
+    # input, deployment and overrides); the entity is then what the action made (the job).
+    params: dict | None = None
     at: str = field(default_factory=lambda: _dt.datetime.now().isoformat(timespec="seconds"))
 
     @classmethod

@@ -16,6 +16,7 @@ from typing import Any
 from ..display import TextBlock
 from ..errors import UsageError
 from ..files import write_text_atomic
+from .batch import default_notes
 from .build import PLACEHOLDER_COMPUTE, Exported, build_yaml, dump_yaml
 from .deploy import plan_steps, render_deploy_sh, render_readme
 from .files import Placer
@@ -27,7 +28,9 @@ __all__ = ["export_session", "export_entity_yaml", "ExportResult", "MARKER"]
 MARKER = ".amlmagic-export"  # marks a folder this module wrote, so a new export may replace it
 _FOLDERS = {"datastore": "datastores", "compute": "computes", "environment": "environments", "data": "data",
             "component": "components",
-            "job": "jobs", "model": "models", "online-endpoint": "endpoints", "online-deployment": "deployments"}
+            "job": "jobs", "model": "models", "online-endpoint": "endpoints", "online-deployment": "deployments",
+            "batch-endpoint": "batch-endpoints", "batch-deployment": "batch-deployments",
+            "batch-invocation": "batch-invocations"}
 
 
 class ExportResult(TextBlock):
@@ -47,7 +50,7 @@ def _slug(item: TrailItem) -> str:
     entity = item.entity
     if item.kind in ("data", "environment", "model", "component"):
         return f"{entity.name}-{entity.version}"
-    if item.kind == "online-deployment":
+    if item.kind in ("online-deployment", "batch-deployment"):
         return f"{entity.endpoint_name}-{entity.name}"
     return str(entity.name)
 
@@ -56,7 +59,8 @@ def _write_item(item: TrailItem, root: Path, yaml_path: Path, client: Any, jobs:
                 exclude: tuple[Path, ...]) -> Exported:
     placer = Placer(yaml_path.parent, copy=True, exclude=exclude)
     out = build_yaml(item, placer, client, jobs=jobs, for_azure=True)
-    write_text_atomic(yaml_path, dump_yaml(out.spec))
+    if out.args is None:  # else an action deploy.sh runs with arguments (a batch invocation)
+        write_text_atomic(yaml_path, dump_yaml(out.spec))
     return out
 
 
@@ -87,7 +91,7 @@ def export_session(session: Any, folder: str | Path, last: bool = False) -> Expo
         raise UsageError("nothing to export: this session has created nothing (a new kernel starts with an empty trail)")
     notes = add_referenced(items, client)
     items, order_notes = deploy_order(items)  # each thing after what it uses (Azure checks on create)
-    notes += order_notes
+    notes += order_notes + default_notes(items)
     _check_target(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.staging-"))
@@ -118,7 +122,8 @@ def export_session(session: Any, folder: str | Path, last: bool = False) -> Expo
         shutil.rmtree(staging, ignore_errors=True)
         raise
     summary = [f"exported {len(exported)} item(s) to {folder}: deploy.sh, README.md"]
-    summary += [f"  {relative}" for _, relative in exported]
+    summary += [f"  {relative}" if out.args is None else f"  az ml batch-endpoint invoke -n {out.item.entity.endpoint_name} "
+                f"(deploy.sh)" for out, relative in exported]
     return ExportResult.of(folder, ["deploy.sh", "README.md", *files], "\n".join(summary))
 
 

@@ -7,6 +7,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
+from .batch import default_deployments
 from .build import PLACEHOLDER_COMPUTE, Exported
 
 __all__ = ["Step", "plan_steps", "render_deploy_sh", "render_readme", "aml_line"]
@@ -14,7 +15,8 @@ __all__ = ["Step", "plan_steps", "render_deploy_sh", "render_readme", "aml_line"
 _NOUNS = {"datastore": "datastore", "compute": "compute", "environment": "environment", "data": "data",
           "component": "component",
           "job": "job", "model": "model", "online-endpoint": "online-endpoint",
-          "online-deployment": "online-deployment"}
+          "online-deployment": "online-deployment", "batch-endpoint": "batch-endpoint",
+          "batch-deployment": "batch-deployment"}
 
 
 @dataclass
@@ -33,12 +35,20 @@ def plan_steps(exported: list[tuple[Exported, str]]) -> list[Step]:
     job_vars: dict[str, str] = {}
     streamed: set[str] = set()
     traffic: list[Step] = []
+    defaults = default_deployments([out.item for out, _ in exported])  # batch: created with --set-default
+    invocations = 0
     for out, path in exported:
         kind = out.item.kind
-        step = Step(_NOUNS[kind], "create", ["-f", path], comment=out.item.line)
+        step = Step(_NOUNS.get(kind, kind), "create", ["-f", path], comment=out.item.line)
         if kind == "job":
             step.capture = f"JOB_{len(job_vars) + 1}"
             job_vars[out.item.entity.name] = step.capture
+        elif kind == "batch-invocation":  # the job it starts is named by Azure: captured as a job's is
+            invocations += 1
+            step = Step("batch-endpoint", "invoke", list(out.args), capture=f"BATCH_JOB_{invocations}",
+                        comment=out.item.line)
+        elif kind == "batch-deployment" and defaults.get(out.item.entity.endpoint_name) == out.item.entity.name:
+            step.args.append("--set-default")
         for link in out.links:  # a model path or job input that is an exported job's output
             var = job_vars.get(link.job)
             if var is None:  # only after deploy_order met a cycle (its README note says so)
@@ -80,6 +90,7 @@ def render_deploy_sh(steps: list[Step], variables: dict[str, str], secrets: list
         "#!/usr/bin/env bash",
         "# Re-creates on Azure ML what an amlmagic notebook session created, in dependency order:",
         "# datastores, computes, environments, data, jobs, models, endpoints, deployments, traffic,",
+        "# batch endpoints, batch deployments, batch invocations,",
         "# except that each thing comes after what it uses (a job after the model it reads).",
         "# Set the workspace below (or export the variables before running), then: bash deploy.sh",
         "set -euo pipefail",

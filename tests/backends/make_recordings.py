@@ -141,8 +141,13 @@ def _batch_endpoint(client, fake, tmp) -> dict:
     overview), list the jobs, read the progress, delete. Returns what it saw (the replay test
     runs it again on the recording, with `fake` None, and compares)."""
     from azure.ai.ml import Input
-    from azure.ai.ml.entities import (BatchEndpoint, BatchRetrySettings, CodeConfiguration, ModelBatchDeployment,
-                                      ModelBatchDeploymentSettings)
+    from azure.ai.ml.entities import (
+        BatchEndpoint,
+        BatchRetrySettings,
+        CodeConfiguration,
+        ModelBatchDeployment,
+        ModelBatchDeploymentSettings,
+    )
 
     from amlmagic.errors import NotFoundError
     from amlmagic.rules.batch import PROGRESS_LOG, Progress, format_progress
