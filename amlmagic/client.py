@@ -25,7 +25,8 @@ from typing import Any, Callable, Iterable, Protocol, runtime_checkable
 __all__ = [
     "AmlClient", "Poller", "MetricsReader", "JobOperations", "ComputeOperations", "DatastoreOperations",
     "DataOperations", "EnvironmentOperations", "ModelOperations", "OnlineEndpointOperations",
-    "OnlineDeploymentOperations", "ComponentOperations", "Points",
+    "OnlineDeploymentOperations", "ComponentOperations", "BatchEndpointOperations", "BatchDeploymentOperations",
+    "Points",
 ]
 
 # {metric: [(step, timestamp_ms, value), ...]}
@@ -203,6 +204,30 @@ class OnlineDeploymentOperations(Protocol):
 
 
 @runtime_checkable
+class BatchEndpointOperations(Protocol):
+    def get(self, name: str, **kwargs: Any) -> Any: ...
+    def list(self, **kwargs: Any) -> Iterable[Any]: ...
+    def begin_create_or_update(self, endpoint: Any, **kwargs: Any) -> Poller: ...
+    def begin_delete(self, name: str, **kwargs: Any) -> Poller: ...
+    def invoke(self, endpoint_name: str, *, deployment_name: str | None = None, inputs: dict | None = None,
+               **kwargs: Any) -> Any:
+        """Start a batch job; azure-ai-ml's `BatchJob` (its `name` is the job in `jobs`). kwargs as
+        MLClient's: input, outputs, job_name, params_override, experiment_name."""
+        ...
+
+    def list_jobs(self, endpoint_name: str, **kwargs: Any) -> Iterable[Any]: ...
+
+
+@runtime_checkable
+class BatchDeploymentOperations(Protocol):
+    def get(self, name: str, endpoint_name: str, **kwargs: Any) -> Any: ...
+    def list(self, endpoint_name: str, **kwargs: Any) -> Iterable[Any]: ...
+    def begin_create_or_update(self, deployment: Any, **kwargs: Any) -> Poller: ...
+    def begin_delete(self, name: str, endpoint_name: str, **kwargs: Any) -> Poller: ...
+    def list_jobs(self, endpoint_name: str, *, name: str | None = None, **kwargs: Any) -> Iterable[Any]: ...
+
+
+@runtime_checkable
 class AmlClient(Protocol):
     """MLClient's operation groups as amlmagic uses them, on any backend."""
 
@@ -237,3 +262,9 @@ class AmlClient(Protocol):
 
     @property
     def online_deployments(self) -> OnlineDeploymentOperations: ...
+
+    @property
+    def batch_endpoints(self) -> BatchEndpointOperations: ...
+
+    @property
+    def batch_deployments(self) -> BatchDeploymentOperations: ...

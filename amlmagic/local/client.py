@@ -61,5 +61,17 @@ class LocalMLClient:
 
         return OnlineDeploymentOperations(self.workspace, self)
 
+    @cached_property
+    def batch_endpoints(self):
+        from .operations.batch_endpoints import BatchEndpointOperations
+
+        return BatchEndpointOperations(self.workspace, self)
+
+    @cached_property
+    def batch_deployments(self):
+        from .operations.batch_deployments import BatchDeploymentOperations
+
+        return BatchDeploymentOperations(self.workspace, self)
+
     def __repr__(self) -> str:
         return f"LocalMLClient({str(self.root)!r})"

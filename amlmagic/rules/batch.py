@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, fields
 __all__ = [
     "SETTINGS_DEFAULTS", "SCORE_OUTPUT", "SCORING_STEP", "PROGRESS_LOG", "MLFLOW_FILE_TYPES",
     "Progress", "format_progress", "parse_progress", "batch_settings",
+    "settings_problems", "default_output_path", "AZURE_RUNTIME_PACKAGES", "LOGGING_LEVELS", "OUTPUT_ACTIONS",
 ]
 
 # What the YAML reference documents as defaults; the SDK sends None for unset ones, the service
@@ -32,6 +33,12 @@ SETTINGS_DEFAULTS = {
 SCORE_OUTPUT = "score"  # the named output holding predictions.csv (section 2.4)
 SCORING_STEP = "batchscoring"  # the one step of a batch job's graph (section 2.4)
 PROGRESS_LOG = "logs/job_progress_overview.txt"
+OUTPUT_ACTIONS = ("append_row", "summary_only")
+LOGGING_LEVELS = ("warning", "info", "debug")
+# What Azure's own batch runtime needs in a custom environment (section 2.2, "No module named
+# azureml" without them). Our rule: the local driver needs neither, so a local run skips them
+# with a notice instead of installing them (docs/batch.md).
+AZURE_RUNTIME_PACKAGES = ("azureml-core", "azureml-dataset-runtime")
 # Files an MLflow no-code deployment accepts (section 2.5); any other file fails the job.
 MLFLOW_FILE_TYPES = {
     ".csv": "table", ".parquet": "table", ".pqt": "table",
@@ -99,3 +106,32 @@ def batch_settings(deployment_settings: dict | None, overrides: dict | None = No
         flat.update({k: v for k, v in retry.items() if k in ("max_retries", "timeout")})
         merged.update({k: v for k, v in flat.items() if v is not None})
     return merged
+
+
+def settings_problems(settings: dict) -> list[str]:
+    """`field: why` for each setting a batch job cannot run with (after `batch_settings`)."""
+    problems = []
+
+    def whole(field: str, low: int) -> None:
+        value = settings.get(field)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            problems.append(f"{field}: must be a whole number >= {low}, got {value!r}")
+
+    for field in ("mini_batch_size", "max_concurrency_per_instance", "instance_count", "timeout"):
+        whole(field, 1)
+    whole("max_retries", 0)
+    whole("error_threshold", -1)
+    if str(settings.get("output_action")).lower() not in OUTPUT_ACTIONS:
+        problems.append(f"output_action: use append_row or summary_only, got {settings.get('output_action')!r}")
+    if str(settings.get("logging_level")).lower() not in LOGGING_LEVELS:
+        problems.append(f"logging_level: use warning, info or debug, got {settings.get('logging_level')!r}")
+    name = settings.get("output_file_name")
+    if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
+        problems.append(f"output_file_name: give a file name (no folder), got {name!r}")
+    return problems
+
+
+def default_output_path(datastore: str, job_name: str) -> str:
+    """Where a job's `score` output goes without --output-path. Azure says only "the default
+    blob store, within a folder named by job name" (2.4); our rule is the pipelines' form."""
+    return f"azureml://datastores/{datastore}/paths/azureml/{job_name}/{SCORE_OUTPUT}/"

@@ -85,8 +85,10 @@ def _snapshot_components(spec: dict, staging: Path, final: Path, root: Path) -> 
 
 
 def submit_pipeline(workspace_root: str | os.PathLike, spec: Mapping[str, Any], *, name: str | None = None,
-                    base_path: str | os.PathLike | None = None, start: bool = True) -> str:
-    """Check the whole graph, create the pipeline job (Running) and start its controller."""
+                    base_path: str | os.PathLike | None = None, start: bool = True,
+                    meta: Mapping[str, Any] | None = None) -> str:
+    """Check the whole graph, create the pipeline job (Running) and start its controller; `meta`
+    is added to its record's meta (a batch endpoint's job says which endpoint started it)."""
     store = Store(Path(workspace_root))
     base = Path(base_path or os.getcwd()).resolve()
     name = validate_job_name(name) if name else generate_job_name()
@@ -121,7 +123,8 @@ def submit_pipeline(workspace_root: str | os.PathLike, spec: Mapping[str, Any], 
         write_json_atomic(staging / "record.json", {
             "spec": {**resolved, "name": name, "experiment_name": experiment},
             "meta": {"created_at": stamp, "created_by": current_user(), "base_path": str(base), "parent_job_name": None,
-                     "type": "pipeline", "compute": (graph.settings.get("default_compute") or "local")},
+                     "type": "pipeline", "compute": (graph.settings.get("default_compute") or "local"),
+                     **dict(meta or {})},
         })
         write_json_atomic(staging / STATE_FILE, {"workspace_root": str(store.root), "base_path": str(base),
                                                  "steps": {key: {"status": "NotStarted"} for key in graph.order()}})
