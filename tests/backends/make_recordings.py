@@ -247,6 +247,11 @@ class FakeWorld:
         self.fake.metrics[name] = [{"key": key, "value": value, "timestamp": 1767607200000 + i * 1000, "step": step}
                                    for i, (key, step, value) in enumerate(metrics)]
 
+    def batch_job_runs(self, name: str, progress: str) -> None:
+        self.fake.run_status[name] = ["Running", "Completed"]
+        self.fake.log_files[f"{name}-batchscoring"] = {"logs/job_progress_overview.txt": progress.encode(),
+                                                        "user_logs/std_log.txt": b"scored 3 items\n"}
+
 
 def contract_scenarios() -> dict:
     sys.path.insert(0, str(CONTRACT))

@@ -22,6 +22,8 @@ def test_client_is_an_aml_client(backend):
         ("online_endpoints", interface.OnlineEndpointOperations),
         ("online_deployments", interface.OnlineDeploymentOperations),
         ("components", interface.ComponentOperations),
+        ("batch_endpoints", interface.BatchEndpointOperations),
+        ("batch_deployments", interface.BatchDeploymentOperations),
     ]:
         assert isinstance(getattr(client, group), protocol), group
 
@@ -48,3 +50,7 @@ def test_errors_not_found_and_validation(backend):
 
 def test_online_endpoint_create_show_list(backend):
     SCENARIOS["online_endpoint_create_show_list"](*backend)
+
+
+def test_batch_endpoint_create_invoke(backend):
+    SCENARIOS["batch_endpoint_create_invoke"](*backend)
