@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ...errors import NotFoundError, ValidationError
+from ...errors import ValidationError
 from ...rules.batch import AZURE_RUNTIME_PACKAGES, batch_settings, settings_problems
 from ..batch.records import deployment_record, deployments_kind, endpoint_record, new_snapshot, prune_snapshots
 from ..endpoints.layout import layout_model, snapshot_code
