@@ -44,8 +44,11 @@ def _follow(ctx, name: str) -> Any:
 
 def _monitor(client, name: str) -> Any:
     from ...widgets import JobMonitor, PipelineGraph, SweepMonitor
+    from ...widgets.batch_progress import is_batch_job
 
     job = client.jobs.get(name)
+    if is_batch_job(job):  # one scoring step: its progress, not a graph
+        return JobMonitor(client, name)
     return {"sweep": SweepMonitor, "pipeline": PipelineGraph}.get(job.type, JobMonitor)(client, name)
 
 
