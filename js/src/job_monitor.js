@@ -2,6 +2,7 @@
 import { h, statusBadge, formatDuration, isTerminal, actionBox, request } from "./common.js";
 import { SeriesSet } from "./series.js";
 import { MetricChart } from "./chart.js";
+import { renderBatchProgress } from "./batch_progress.js";
 
 export function durationOf(model, now = Date.now()) {
   const start = model.get("started_at_ms");
@@ -57,6 +58,9 @@ export function renderJobMonitor({ model, el }) {
   const empty = h("div", { class: "aml-muted aml-nometrics" }, "No metrics logged yet.");
   const log = h("pre", { class: "aml-log" });
   const chartByName = new Map();
+  const progress = renderBatchProgress(model);  // a batch job's mini-batches; hidden otherwise
+  // A batch job logs no metrics: no "No metrics" line under its progress.
+  const drawEmpty = () => { empty.hidden = !progress.el.hidden; };
   // A distributed job has a log per process: a picker switches the log shown (rank 0's first).
   const picker = h("select", { class: "aml-log-picker", onchange: (e) => request(model, "select_log", { name: e.target.value }) });
   const drawPicker = () => {
@@ -95,11 +99,12 @@ export function renderJobMonitor({ model, el }) {
     h("div", { class: "aml-head" },
       h("strong", { class: "aml-title" }, model.get("display_name") || model.get("job_name")),
       h("span", { class: "aml-muted" }, model.get("job_name")), badge, duration, cancel),
-    empty, charts,
+    progress.el, empty, charts,
     h("details", { open: true }, h("summary", {}, "Log ", picker), log),
     actionBox(model),
   );
-  head(); tick(); drawLog(); drawPicker();
+  head(); tick(); drawLog(); drawPicker(); drawEmpty();
+  model.on("change:batch", drawEmpty);
   model.on("change:log_names", drawPicker);
   model.on("change:log_name", drawPicker);
   model.on("change:status", head);
@@ -109,6 +114,8 @@ export function renderJobMonitor({ model, el }) {
   return () => {
     clearInterval(timer);
     dispose();
+    progress.dispose();
+    model.off("change:batch", drawEmpty);
     for (const c of chartByName.values()) c.destroy();
     model.off("change:status", head);
     model.off("change:ended_at_ms", tick);
