@@ -254,7 +254,10 @@ class FakeAzureML:
             "jobType": "Pipeline", "status": "Preparing", "experimentName": endpoint, "displayName": name,
             "jobs": {}, "inputs": {}, "outputs": {}, "properties": {
                 "azureml.batchrun": "true", "azureml.deploymentname": deployment, "azureml.endpointname": endpoint},
-            "services": {"Studio": {"jobServiceType": "Studio", "endpoint": f"https://ml.azure.com/runs/{name}"}},
+            "services": {
+                "Tracking": {"jobServiceType": "Tracking",
+                             "endpoint": f"azureml://{self.url.split('://')[1]}/mlflow/v1.0{self.scope}?"},
+                "Studio": {"jobServiceType": "Studio", "endpoint": f"https://ml.azure.com/runs/{name}"}},
             "computeId": None, "isArchived": False, "tags": {}}, "systemData": {
                 "createdAt": "2026-01-05T10:00:00+00:00", "createdBy": "ada@example.com", "createdByType": "User"}})
         self.store[job_path]["id"] = job_path

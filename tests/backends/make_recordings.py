@@ -192,6 +192,51 @@ def _batch_endpoint(client, fake, tmp) -> dict:
     return seen
 
 
+BATCH_MONITOR_STEPS = (dict(mini_batches_total=4, mini_batches_done=1, items_scored=10, elapsed_seconds=2.0),
+                       dict(mini_batches_total=4, mini_batches_done=3, mini_batches_failed=1, items_scored=30,
+                            items_failed=5, retries=2, elapsed_seconds=6.0))
+
+
+def _batch_monitor(client, fake, tmp) -> list:
+    """The job monitor following a batch job on Azure: its progress read from the batchscoring
+    step's overview as the step rewrites it, polled by hand (a fixed sequence of requests) until
+    the job completes. Returns each poll's (status, counters, log tail)."""
+    from azure.ai.ml import Input
+    from azure.ai.ml.entities import BatchEndpoint, ModelBatchDeployment
+
+    from amlmagic.rules.batch import PROGRESS_LOG, Progress, format_progress
+    from amlmagic.widgets import JobMonitor
+
+    def step(n):  # the step rewrites its overview and appends to its log; after the last, the job ends
+        if fake is not None and n >= len(BATCH_MONITOR_STEPS):
+            fake.run_status["batch-job-2"] = ["Completed"]
+        elif fake is not None:
+            fake.log_files["batch-job-2-batchscoring"] = {
+                PROGRESS_LOG: format_progress(Progress(**BATCH_MONITOR_STEPS[n])).encode(),
+                "user_logs/std_log.txt": "".join(f"mini batch {i} done\n" for i in range(n + 1)).encode()}
+
+    client.batch_endpoints.begin_create_or_update(BatchEndpoint(name="digits-batch")).result()
+    client.batch_deployments.begin_create_or_update(ModelBatchDeployment(
+        name="digits-dpl", endpoint_name="digits-batch", model="azureml:digits-model:1",
+        environment="azureml:sklearn-env:1", compute="batch-cluster")).result()
+    if fake is not None:
+        fake.run_status["batch-job-2"] = ["Running"]
+    step(0)
+    job = client.batch_endpoints.invoke(endpoint_name="digits-batch", deployment_name="digits-dpl",
+                                        job_name="batch-job-2", input=Input(
+                                            type="uri_folder", path="azureml://datastores/workspaceblobstore/paths/d/"))
+    monitor = JobMonitor(client, job.name, start=False)
+    seen = []
+    for n in range(3):
+        going = monitor.poll()
+        seen.append((monitor.status, dict(monitor.batch), monitor.log_tail))
+        step(n + 1)
+        if not going:
+            break
+    seen.append(monitor.static_html())
+    return seen
+
+
 def _errors(client, fake, tmp):
     from azure.ai.ml import command
 
@@ -221,6 +266,7 @@ SCENARIOS = {
     "online_endpoint": _online_endpoint,
     "errors_400_404": _errors,
     "batch_endpoint": _batch_endpoint,
+    "batch_monitor": _batch_monitor,
     # azure-ai-ml 1.35 reads the workspace before resolving a pipeline's components (a client key
     # for its cache), which the shared pipeline recording (an older SDK) lacks: this answers it.
     "workspace_get_sanitized": _workspace_get,

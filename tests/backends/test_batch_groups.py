@@ -92,3 +92,31 @@ def test_a_job_without_a_scoring_step_keeps_its_own_logs(fake_azure):
         client.jobs.read_log("plain-job", log=PROGRESS_LOG)
     children = [p for _, p in fake_azure.requests if p.split("?")[0].endswith("/children")]
     assert children == []  # a job with user_logs of its own never asks for its steps
+
+
+def test_the_job_monitor_follows_a_batch_job_on_azure(fake_azure, tmp_path, no_network):
+    """The monitor's polls recorded against the fake, then replayed offline: the same progress."""
+    from make_recordings import BATCH_MONITOR_STEPS, _batch_monitor
+
+    from amlmagic.widgets.batch_progress import counters_of
+
+    path = tmp_path / "monitor.json"
+    live = _batch_monitor(connect(fake_azure, "AmlMagicBatchMonitor", record_path=path), fake_azure, tmp_path)
+    stop_replay()
+    first, second, third, html = live
+    assert first[:2] == ("Running", counters_of(Progress(**BATCH_MONITOR_STEPS[0])))
+    assert first[2] == "mini batch 0 done\n"
+    assert second[1] == counters_of(Progress(**BATCH_MONITOR_STEPS[1]))
+    assert third[0] == "Completed" and third[2] == "mini batch 0 done\nmini batch 1 done\n"
+    assert "3/4 mini-batches done · 1 failed · 0 pending · 30 items scored (5 failed) · 5.0 items/s · 2 retries" in html
+    replayed = _batch_monitor(connect_replay([path]), None, tmp_path)
+    assert replayed == live
+
+
+def test_the_project_monitor_recording_replays_offline(no_network, tmp_path):
+    client = connect_replay([OWN_RECORDINGS / "batch_monitor.json"])
+    from make_recordings import _batch_monitor
+
+    *polls, html = _batch_monitor(client, None, tmp_path)
+    assert [status for status, _, _ in polls] == ["Running", "Running", "Completed"]
+    assert "3/4 mini-batches done" in html
