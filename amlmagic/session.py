@@ -17,7 +17,9 @@ from typing import Any
 __all__ = ["Session", "TrailEntry", "current_session", "entity_key", "reset_session", "VERSIONED_KINDS"]
 
 VERSIONED_KINDS = ("data", "environment", "model", "component")
-DEPLOYMENT_KINDS = ("online-deployment", "batch-deployment")  # named within their endpoint
+
+
+_DEPLOYMENTS = ("online-deployment", "batch-deployment")  # named within their endpoint
 
 
 def entity_key(kind: str, entity: Any = None, *, name: str | None = None, version: str | None = None,
@@ -28,10 +30,10 @@ def entity_key(kind: str, entity: Any = None, *, name: str | None = None, versio
     if entity is not None:
         name = entity.name
         version = getattr(entity, "version", None) if kind in VERSIONED_KINDS else None
-        endpoint_name = getattr(entity, "endpoint_name", None) if kind in DEPLOYMENT_KINDS else None
+        endpoint_name = getattr(entity, "endpoint_name", None) if kind in _DEPLOYMENTS else None
     if kind in VERSIONED_KINDS:
         return (kind, name, None if version is None else str(version))
-    if kind in DEPLOYMENT_KINDS:
+    if kind in _DEPLOYMENTS:
         return (kind, endpoint_name, name)
     return (kind, name)
 

@@ -58,6 +58,7 @@ MAX_RESULTS = Flag("--max-results", "-r", "int", help="at most this many")
 NO_WAIT = Flag("--no-wait", None, "bool", help="return once Azure accepted it, without waiting for it to finish")
 
 _CREATE = dict(cell=True)
+BATCH_ENDPOINT = Flag("--endpoint-name", "-e", help="batch endpoint name")
 
 NOUNS: dict[str, dict[str, Verb]] = {
     "workspace": {
@@ -148,6 +149,37 @@ NOUNS: dict[str, dict[str, Verb]] = {
         "get-logs": Verb("a deployment's logs", (NAME, ENDPOINT, Flag("--lines", "-l", "int"),
                          Flag("--container", "-c")), ("name", "endpoint_name"), handler="endpoints:online_deployment_get_logs"),
         "delete": Verb("delete a deployment", (NAME, ENDPOINT, YES), ("name", "endpoint_name"), handler="endpoints:online_deployment_delete"),
+    },
+    "batch-endpoint": {
+        "create": Verb("create (or overwrite) a batch endpoint", (NAME, FILE, SET, NO_WAIT, EXPORT),
+                       ("name|file|cell",), **_CREATE, handler="batch:batch_endpoint_create"),
+        "show": Verb("show a batch endpoint and its deployments", (NAME,), ("name",), handler="batch:batch_endpoint_show"),
+        "list": Verb("list batch endpoints", handler="batch:batch_endpoint_list"),
+        "update": Verb("change description, tags or defaults.deployment_name", (NAME, FILE, SET), ("name|file",),
+                       handler="batch:batch_endpoint_update"),
+        "delete": Verb("delete the endpoint and its deployments", (NAME, YES, NO_WAIT), ("name",),
+                       handler="batch:batch_endpoint_delete"),
+        "invoke": Verb("start a batch scoring job", (
+            NAME, Flag("--deployment-name", "-d"), Flag("--input", None, help="folder, file, azureml:data@latest or datastore path"),
+            Flag("--input-type", None, help="uri_folder or uri_file"), FILE, Flag("--instance-count", "-c", "int"),
+            Flag("--mini-batch-size", "-m", "int"), Flag("--output-path", None), SET, Flag("--job-name", None),
+            Flag("--experiment-name", None), Flag("--stream", "-s", "bool")), ("name",), handler="batch:batch_endpoint_invoke"),
+        "list-jobs": Verb("the endpoint's batch jobs", (NAME,), ("name",), handler="batch:batch_endpoint_list_jobs"),
+    },
+    "batch-deployment": {
+        "create": Verb("create (or overwrite) a batch deployment", (FILE, NAME, BATCH_ENDPOINT, SET,
+                       Flag("--set-default", None, "bool"), Flag("--skip-script-validation", None, "bool"), NO_WAIT, EXPORT),
+                       ("file|cell",), **_CREATE, handler="batch:batch_deployment_create"),
+        "update": Verb("update a batch deployment", (FILE, NAME, BATCH_ENDPOINT, SET), ("file|cell",), **_CREATE,
+                       handler="batch:batch_deployment_update"),
+        "show": Verb("show a batch deployment", (NAME, BATCH_ENDPOINT), ("name", "endpoint_name"),
+                     handler="batch:batch_deployment_show"),
+        "list": Verb("list an endpoint's batch deployments", (BATCH_ENDPOINT,), ("endpoint_name",),
+                     handler="batch:batch_deployment_list"),
+        "delete": Verb("delete a batch deployment", (NAME, BATCH_ENDPOINT, YES, NO_WAIT), ("name", "endpoint_name"),
+                       handler="batch:batch_deployment_delete"),
+        "list-jobs": Verb("the deployment's batch jobs", (NAME, BATCH_ENDPOINT), ("name", "endpoint_name"),
+                          handler="batch:batch_deployment_list_jobs"),
     },
     "connect": {
         "": Verb("connect to a backend", (Flag("--local", None, "bool"), Flag("--subscription", None),

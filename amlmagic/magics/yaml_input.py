@@ -22,6 +22,11 @@ LOADERS = {
     "datastore": "load_datastore",
     "online-endpoint": "load_online_endpoint",
     "online-deployment": "load_online_deployment",
+    "batch-endpoint": "load_batch_endpoint",
+    # `az ml batch-deployment create` picks the loader by the YAML's type (model, pipeline, none)
+    "batch-deployment": "load_batch_deployment",
+    "model-batch-deployment": "load_model_batch_deployment",
+    "pipeline-batch-deployment": "load_pipeline_component_batch_deployment",
 }
 
 
@@ -92,8 +97,9 @@ def load_fields(noun: str, fields: dict, *, cwd: Path, overrides: list[dict]) ->
 
 def _load(noun: str, source: Any, origin: str | None, overrides: list[dict], where: str, document: dict) -> Any:
     import azure.ai.ml as aml
+    from azure.ai.ml.entities import _load_functions  # the batch deployment loaders azure.ai.ml does not export
 
-    loader = getattr(aml, LOADERS[noun])
+    loader = getattr(aml, LOADERS[noun], None) or getattr(_load_functions, LOADERS[noun])
     try:
         return loader(source, relative_origin=origin, params_override=overrides)
     except (FileNotFoundError, NotFoundError) as exc:

@@ -70,6 +70,14 @@ EXPECTED = {
         r"^job start to first step: one process [\d.]+ s, DDP 2 processes [\d.]+ s .*ratio [\d.]+x",
         r"^all_reduce 10 MB: job [\d.]+ ms, torchrun [\d.]+ ms .*ratio [\d.]+x \(goal <= 2x\)$",
     ],
+    "bench_batch": [
+        r"^200 files, 20 mini-batches: plain loop [\d.]+ s, batch job [\d.]+ s \(ratio [\d.]+x\)$",
+        r"^fixed cost \(invoke to start and end\): -?[\d.]+ s more than the loop \(goal <= 1 s\): (met|NOT met)$",
+        r"^per mini-batch: -?[\d.]+ ms more than the loop \(goal <= 2 ms\): (met|NOT met)$",
+        r"^CPU-bound run\(\), 8 mini-batches .* ratio [\d.]+x \(goal >= 1\.6x\): (met|NOT met)$",
+        r"^this machine's ceiling: two plain processes at once [\d.]+x",
+        r"^driver peak RSS: 2000 files [\d.]+ MB, 20000 files [\d.]+ MB: ratio [\d.]+ ",
+    ],
     "bench_jobs": [
         r"^hello world: direct \d+ ms, as a job \d+ ms .*ratio [\d.]+x$",
         r"^mlflow\.log_metric: in a job \d+ us/call, .*\(ratio [\d.]+x\)$",

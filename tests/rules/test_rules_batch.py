@@ -25,3 +25,21 @@ def test_settings_default_then_deployment_then_invocation_with_none_meaning_unse
     assert merged["error_threshold"] == 5
     assert (merged["max_retries"], merged["timeout"]) == (1, 30)
     assert merged["output_file_name"] == "predictions.csv"
+
+
+def test_settings_problems_name_each_field_a_job_cannot_run_with():
+    from amlmagic.rules.batch import settings_problems
+
+    assert settings_problems(batch_settings(None)) == []
+    problems = settings_problems(batch_settings({"mini_batch_size": 0, "max_retries": -1, "error_threshold": -2,
+                                                 "output_action": "merge", "logging_level": "loud",
+                                                 "output_file_name": "a/b.csv", "timeout": True}))
+    assert [p.split(":")[0] for p in problems] == ["mini_batch_size", "timeout", "max_retries", "error_threshold",
+                                                  "output_action", "logging_level", "output_file_name"]
+
+
+def test_the_default_output_path_is_named_by_the_job():
+    from amlmagic.rules.batch import default_output_path
+
+    assert default_output_path("workspaceblobstore", "job1") == \
+        "azureml://datastores/workspaceblobstore/paths/azureml/job1/score/"

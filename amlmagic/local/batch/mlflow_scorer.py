@@ -4,13 +4,17 @@
 `init()` loads the `pyfunc` flavor from AZUREML_MODEL_DIR; `run(files)` calls `predict()` once
 per file: `.csv`, `.parquet`, `.pqt` as a DataFrame (one output row per input row), images
 (`.png`, `.jpg`, ...) as an ndarray (one row). The rows have Azure's columns in order: `row`
-(the row's index in its file; tables only), `prediction`, `file` (the file's name). Any other
-file type fails the job before scoring starts (driver.py).
+(the row's index in its file; tables only), `prediction`, `file` (the file's name),
+comma-separated: the notebooks read it with pandas' default separator (2.5; the delimiter is
+unsettled there: our rule, docs/batch.md). Any other file type fails the job before scoring
+starts (driver.py).
 """
 
 from __future__ import annotations
 
+import csv
 import glob
+import io
 import os
 
 from ...rules.batch import MLFLOW_FILE_TYPES
@@ -52,23 +56,26 @@ def _image(path: str):
         return np.asarray(image)
 
 
-def run(mini_batch: list[str]):
+def _line(*fields) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(fields)
+    return buffer.getvalue()
+
+
+def run(mini_batch: list[str]) -> list[str]:
+    """One CSV line per prediction: `row,prediction,file` (tables), `prediction,file` (images)."""
     import pandas as pd
 
-    rows = []
+    lines = []
     for path in mini_batch:
         name = os.path.basename(path)
         kind = MLFLOW_FILE_TYPES.get(os.path.splitext(path)[1].lower())
         if kind == "table":
             data = pd.read_csv(path) if path.lower().endswith(".csv") else pd.read_parquet(path)
-            for index, value in enumerate(_values(_model.predict(data))):
-                rows.append({"row": index, "prediction": value, "file": name})
+            lines.extend(_line(index, value, name) for index, value in enumerate(_values(_model.predict(data))))
         elif kind == "image":
             values = _values(_model.predict(_image(path)))
-            rows.append({"row": None, "prediction": values[0] if len(values) == 1 else values, "file": name})
+            lines.append(_line(values[0] if len(values) == 1 else values, name))
         else:
             raise ValueError(f"file {name} is not a type an MLflow deployment scores")
-    frame = pd.DataFrame(rows, columns=["row", "prediction", "file"])
-    if frame["row"].isna().all():  # images only: no row column (tables only, 2.5)
-        frame = frame.drop(columns="row")
-    return frame
+    return lines

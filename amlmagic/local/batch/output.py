@@ -3,9 +3,8 @@
 Azure's format (../shared/azureml-semantics-2.md 2.3): each element of a returned list is one
 line (`str()` of it: complex objects are stringified); a returned DataFrame is written without
 its header and index, space-separated. The official notebooks read it back with
-`pd.read_csv(f, header=None, sep=" ", names=[...])`. An MLflow no-code deployment writes its
-columns `row,prediction,file` comma-separated (2.5: the notebook reads it with the default
-separator; our rule where the source is unsettled, docs/batch.md).
+`pd.read_csv(f, header=None, sep=" ", names=[...])`. (The MLflow no-code scorer returns its
+lines ready, comma-separated: mlflow_scorer.py.)
 
 Imports nothing heavy: pandas is only touched through the object run() returned.
 """
@@ -15,10 +14,9 @@ from __future__ import annotations
 import io
 from typing import Any
 
-__all__ = ["count_items", "format_rows", "CUSTOM_DELIMITER", "MLFLOW_DELIMITER"]
+__all__ = ["count_items", "format_rows"]
 
-CUSTOM_DELIMITER = " "
-MLFLOW_DELIMITER = ","
+DELIMITER = " "
 
 
 def _is_dataframe(value: Any) -> bool:
@@ -36,13 +34,13 @@ def count_items(result: Any) -> int:
     return len(result)
 
 
-def format_rows(result: Any, delimiter: str = CUSTOM_DELIMITER) -> str:
+def format_rows(result: Any) -> str:
     """The text appended to the output file for `result`."""
     if result is None:
         return ""
     if _is_dataframe(result):
         buffer = io.StringIO()
-        result.to_csv(buffer, sep=delimiter, header=False, index=False)
+        result.to_csv(buffer, sep=DELIMITER, header=False, index=False)
         return buffer.getvalue().replace("\r\n", "\n")
     if isinstance(result, (str, bytes)):
         result = [result]

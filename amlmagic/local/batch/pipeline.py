@@ -104,9 +104,12 @@ def invoke_pipeline(client: Any, record: dict, *, inputs: dict, input: Any, outp
     if unknown:
         raise ValidationError(f"pipeline component {component.get('name')} has no input {unknown[0]!r}: its inputs are "
                               f"{', '.join(component.get('inputs') or {}) or 'none'}")
+    settings = dict(spec.get("settings") or {})
+    compute = settings.get("default_compute")
+    if compute and compute != "serverless" and not str(compute).startswith("azureml:"):
+        settings["default_compute"] = f"azureml:{compute}"  # the deployment YAML names it bare
     job = {"type": "pipeline", "display_name": spec["name"],
-           "experiment_name": experiment_name or spec["endpoint_name"],
-           "settings": dict(spec.get("settings") or {}), "jobs": component.get("jobs") or {},
+           "experiment_name": experiment_name or spec["endpoint_name"], "settings": settings, "jobs": component.get("jobs") or {},
            **{k: v for k, v in io.items() if v}}
     return submit_pipeline(client.workspace.root, job, name=job_name, base_path=record["run"]["base_path"],
                            meta={"batch_endpoint": spec["endpoint_name"], "batch_deployment": spec["name"]})

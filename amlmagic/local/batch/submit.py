@@ -29,7 +29,6 @@ from ..osutil import write_json_atomic
 from ..store import Store
 from ..workspace import current_user, now_iso
 from .driver import ERROR_LOG, worker_log
-from .output import CUSTOM_DELIMITER, MLFLOW_DELIMITER
 
 __all__ = ["submit_batch_job", "DRIVER_MODULE"]
 
@@ -86,7 +85,6 @@ def submit_batch_job(store: Store, record: dict, *, input: dict, settings: dict,
     worker_config = {
         "code_dir": str(code_dir) if code_dir else None, "script": run.get("scoring_script"),
         "module": MLFLOW_SCORER if mlflow else None,
-        "delimiter": MLFLOW_DELIMITER if mlflow else CUSTOM_DELIMITER,
         "output_action": settings["output_action"], "logging_level": settings["logging_level"],
     }
     created = {"created_at": now_iso(), "created_by": current_user(), "base_path": str(snapshot)}

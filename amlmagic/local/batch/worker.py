@@ -85,14 +85,13 @@ def main(argv: list[str] | None = None) -> int:
         send({"init_error": f"init() of {script} failed: {type(exc).__name__}: {exc}", "traceback": _tail(exc)})
         return 1
     send({"ready": os.getpid()})
-    delimiter = config.get("delimiter") or " "
     summary_only = config.get("output_action") == "summary_only"
     for line in tasks:
         task = json.loads(line)
         try:
             result = module.run(list(task["files"]))
             returned = count_items(result)
-            text = "" if summary_only else format_rows(result, delimiter)
+            text = "" if summary_only else format_rows(result)
         except BaseException as exc:
             send({"id": task["id"], "ok": False, "error": f"{type(exc).__name__}: {exc}", "traceback": _tail(exc)})
             continue
