@@ -13,6 +13,7 @@ answers `ModelBatchDeployment`; both hold the same settings. Paths stay as the e
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .assets import _described, _plain, model_reference_spec
@@ -35,17 +36,36 @@ _SETTINGS = ("max_concurrency_per_instance", "mini_batch_size", "output_action",
              "error_threshold", "logging_level")
 
 
+# An ARM id as Azure answers a deployment's model, environment, compute or component.
+_ARM_ID = re.compile(r"^(?:azureml:)?/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/"
+                     r"workspaces/[^/]+/(?P<kind>models|environments|computes|components)/(?P<name>[^/]+)"
+                     r"(?:/versions/(?P<version>[^/]+))?/?$", re.IGNORECASE)
+
+
+def _short(reference: Any) -> Any:
+    """`azureml:name:version` (a compute: `azureml:name`) for an ARM id of the workspace's own
+    assets, so the YAML names them in whichever workspace it is deployed to."""
+    m = _ARM_ID.match(reference) if isinstance(reference, str) else None
+    if m is None:
+        return reference
+    return f"azureml:{m['name']}:{m['version']}" if m["version"] else f"azureml:{m['name']}"
+
+
 def batch_kind(entity: Any) -> str | None:
     return _KINDS.get(type(entity).__name__)
 
 
 def default_deployment(endpoint: Any) -> str | None:
-    """The endpoint's default deployment: azure-ai-ml keeps `defaults` as given on create
-    (`deployment_name`) and as the service answers it (`deploymentName`)."""
-    defaults = getattr(endpoint, "defaults", None) or {}
-    if not isinstance(defaults, dict):
-        defaults = _plain(getattr(defaults, "__dict__", {}))
-    return defaults.get("deployment_name") or defaults.get("deploymentName") or None
+    """The endpoint's default deployment: azure-ai-ml keeps `defaults` as given on create (a dict,
+    `deployment_name`) and as the service answers it (its REST model: `.deployment_name`, shown
+    as `deploymentName`)."""
+    defaults = getattr(endpoint, "defaults", None)
+    if not defaults:
+        return None
+    named = getattr(defaults, "deployment_name", None)
+    if named is None and hasattr(defaults, "get"):
+        named = defaults.get("deployment_name") or defaults.get("deploymentName")
+    return named or None
 
 
 def batch_endpoint_spec(endpoint: Any) -> dict:
@@ -83,19 +103,21 @@ def _model_settings(deployment: Any) -> dict:
 
 
 def _model_deployment(deployment: Any, spec: dict) -> dict:
-    model = model_reference_spec(getattr(deployment, "model", None))
+    model = _short(model_reference_spec(getattr(deployment, "model", None)))
     if model:
         spec["model"] = model
     code_configuration = getattr(deployment, "code_configuration", None)
     if code_configuration is not None:
-        code = getattr(code_configuration, "code", None)
-        spec["code_configuration"] = {"code": str(getattr(code, "path", code)),
+        code = str(getattr(getattr(code_configuration, "code", None), "path", code_configuration.code))
+        if code.startswith("/subscriptions/"):  # a code asset Azure holds (an Azure session's): a reference
+            code = f"azureml:{code}"
+        spec["code_configuration"] = {"code": code,
                                       "scoring_script": str(code_configuration.scoring_script)}
-    environment = environment_to_spec(getattr(deployment, "environment", None))
+    environment = _short(environment_to_spec(getattr(deployment, "environment", None)))
     if environment:
         spec["environment"] = environment
     if getattr(deployment, "compute", None):
-        spec["compute"] = str(deployment.compute)
+        spec["compute"] = _short(str(deployment.compute))
     instance_count = getattr(deployment, "instance_count", None)
     if instance_count:
         spec["resources"] = {"instance_count": int(instance_count)}
@@ -108,13 +130,14 @@ def _model_deployment(deployment: Any, spec: dict) -> dict:
 def _pipeline_deployment(deployment: Any, spec: dict) -> dict:
     component = getattr(deployment, "component", None)
     if isinstance(component, str):
+        component = _short(component)
         spec["component"] = component if component.startswith("azureml:") else f"azureml:{component}"
     elif component is not None:
         version = getattr(component, "version", None)
         name = getattr(component, "name", None)
         registered = name and version and name != "azureml_anonymous" and getattr(component, "id", None)
         spec["component"] = f"azureml:{name}:{version}" if registered else component_to_spec(component)
-    settings = {k: v for k, v in _plain(getattr(deployment, "settings", None) or {}).items() if v is not None}
+    settings = {k: _short(v) for k, v in _plain(getattr(deployment, "settings", None) or {}).items() if v is not None}
     if settings:
         spec["settings"] = settings
     return spec

@@ -377,6 +377,32 @@ def _errors_setup(fake):
         "code": "UserError", "message": "Compute Not Found for run ID : bad-job-1", "details": [], "additionalInfo": []}})
 
 
+BATCH_ENDPOINT_YML = "name: digits-batch\ndescription: digits, scored in batches\ntags: {team: vision}\n"
+BATCH_DEPLOYMENT_YML = """$schema: https://azuremlschemas.azureedge.net/latest/modelBatchDeployment.schema.json
+name: torch
+endpoint_name: digits-batch
+type: model
+model: azureml:iris-model:1
+code_configuration: {code: ./code, scoring_script: batch_driver.py}
+environment: azureml:sklearn-env:1
+compute: azureml:cpu-cluster
+resources: {instance_count: 1}
+settings:
+  max_concurrency_per_instance: 2
+  mini_batch_size: 10
+  output_action: append_row
+  output_file_name: predictions.csv
+  retry_settings: {max_retries: 3, timeout: 30}
+  error_threshold: -1
+  logging_level: info
+"""
+BATCH_DRIVER = "def init():\n    pass\n\n\ndef run(mini_batch):\n    return mini_batch\n"
+
+
+def _batch_job_runs(fake):
+    fake.run_status["batch-job-3"] = ["Completed"]
+
+
 MAGIC_SCENARIOS = {
     "magics_compute": MagicScenario(
         ["compute create -f compute.yml", "compute list", "compute show -n cpu-cluster", "workspace show"],
@@ -401,6 +427,18 @@ MAGIC_SCENARIOS = {
          "online-endpoint invoke -n iris-ep --request-file request.json", "online-endpoint get-credentials -n iris-ep",
          "online-deployment get-logs -n blue -e iris-ep --lines 50"],
         {"blue.yml": DEPLOYMENT_YML, "request.json": REQUEST_JSON}),
+    "magics_batch_endpoint": MagicScenario(
+        ["compute create -f compute.yml", "environment create -f env.yml",
+         "model create -n iris-model -v 1 -t custom_model -p azureml://datastores/workspaceblobstore/paths/models/iris/",
+         "batch-endpoint create -f endpoint.yml", "batch-deployment create -f deployment.yml --set-default",
+         "batch-endpoint show -n digits-batch",
+         "batch-endpoint invoke -n digits-batch --input azureml://datastores/workspaceblobstore/paths/digits/ "
+         "--input-type uri_folder --mini-batch-size 5 --job-name batch-job-3",
+         "batch-endpoint list-jobs -n digits-batch", "batch-deployment list-jobs -n torch -e digits-batch",
+         "export --dir exported", "batch-deployment delete -n torch -e digits-batch -y",
+         "batch-endpoint delete -n digits-batch -y"],
+        {"compute.yml": COMPUTE_YML, "env.yml": ENV_YML.replace("'2'", "'1'"), "endpoint.yml": BATCH_ENDPOINT_YML,
+         "deployment.yml": BATCH_DEPLOYMENT_YML, "code/batch_driver.py": BATCH_DRIVER}, _batch_job_runs),
     "magics_errors": MagicScenario(
         ["job create -f bad.yml", "compute show -n no-such-cluster", "model show -n no-such-model -v 1"],
         {"bad.yml": BAD_JOB_YML}, _errors_setup),
@@ -409,6 +447,7 @@ MAGIC_SCENARIOS = {
 
 def write_files(scenario: MagicScenario, folder: Path) -> None:
     for name, text in scenario.files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
 
 
