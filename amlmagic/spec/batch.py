@@ -116,8 +116,9 @@ def _model_deployment(deployment: Any, spec: dict) -> dict:
     environment = _short(environment_to_spec(getattr(deployment, "environment", None)))
     if environment:
         spec["environment"] = environment
-    if getattr(deployment, "compute", None):
-        spec["compute"] = _short(str(deployment.compute))
+    if getattr(deployment, "compute", None):  # `azureml:name`, as the examples write it
+        compute = _short(str(deployment.compute))
+        spec["compute"] = compute if compute.startswith("azureml:") else f"azureml:{compute}"
     instance_count = getattr(deployment, "instance_count", None)
     if instance_count:
         spec["resources"] = {"instance_count": int(instance_count)}

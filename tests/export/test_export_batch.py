@@ -253,3 +253,86 @@ def test_a_default_deployment_outside_the_export_gets_a_note(tmp_path, monkeypat
     assert "batch endpoint ep's default deployment blue is not in this export" in readme
     assert "--set-default" not in (tmp_path / "out" / "deploy.sh").read_text()
     reset_session()
+
+
+MAGIC_DEPLOYMENT_YML = """\
+$schema: https://azuremlschemas.azureedge.net/latest/modelBatchDeployment.schema.json
+name: offset-dpl
+endpoint_name: digits-batch
+type: model
+model:
+  name: digits-offset
+  path: model
+code_configuration:
+  code: code
+  scoring_script: batch_driver.py
+environment:
+  image: python:3.11-slim
+compute: azureml:batch-cluster
+resources:
+  instance_count: 1
+settings:
+  max_concurrency_per_instance: 2
+  mini_batch_size: 2
+  output_file_name: predictions.csv
+  environment_variables:
+    OFFSET_NAME: offset.txt
+"""
+OFFSET_DRIVER = """\
+import glob, os
+
+def init():
+    global offset
+    offset = int(open(glob.glob(f"{os.environ['AZUREML_MODEL_DIR']}/*/{os.environ['OFFSET_NAME']}")[0]).read())
+
+def run(mini_batch):
+    return [f"{os.path.basename(p)} {int(open(p).read()) + offset}" for p in mini_batch]
+"""
+
+
+def predictions(client, job_name: str, folder: Path) -> list[str]:
+    client.jobs.download(job_name, download_path=folder, output_name="score")
+    return sorted((folder / "named-outputs" / "score" / "predictions.csv").read_text().splitlines())
+
+
+def test_deploy_sh_recreates_a_batch_session_locally(workspace, az_shim, tmp_path_factory):
+    """Through the magics on the local engine: deploy, invoke, export; then the exported deploy.sh
+    under real bash, `az ml` answered by %aml in a fresh workspace, scores the same predictions."""
+    (workspace / "deployment" / "code").mkdir(parents=True)
+    (workspace / "deployment" / "model").mkdir()
+    (workspace / "deployment" / "code" / "batch_driver.py").write_text(OFFSET_DRIVER)
+    (workspace / "deployment" / "model" / "offset.txt").write_text("100")
+    (workspace / "deployment" / "deployment.yml").write_text(MAGIC_DEPLOYMENT_YML)
+    (workspace / "digits").mkdir()
+    for n in range(5):
+        (workspace / "digits" / f"{n}.txt").write_text(str(n))
+    client = current_session().client
+    run_aml("compute create -n batch-cluster --type amlcompute --min-instances 0 --max-instances 2")
+    run_aml("batch-endpoint create -n digits-batch")
+    run_aml("batch-deployment create -f deployment/deployment.yml --set-default")
+    job = run_aml("batch-endpoint invoke -n digits-batch --input digits --mini-batch-size 3")
+    assert client.jobs.wait(job.name, timeout=180).status == "Completed"
+    original = predictions(client, job.name, tmp_path_factory.mktemp("original"))
+    assert original == [f"{n}.txt {n + 100}" for n in range(5)]
+    run_aml("export --dir exported")
+    folder = workspace / "exported"
+    spec = yaml.safe_load((folder / "batch-deployments/digits-batch-offset-dpl/batch-deployment.yml").read_text())
+    assert spec["compute"] == "azureml:batch-cluster" and spec["settings"]["mini_batch_size"] == 2
+
+    fresh = tmp_path_factory.mktemp("fresh")
+    session = reset_session()
+    fresh_client = session.connect_local(fresh / ".amlmagic")
+    try:
+        done = az_shim.run(folder / "deploy.sh")
+        assert done.returncode == 0, done.stderr + "\n".join(az_shim.lines)
+        assert [" ".join(line.split()[:2]) for line in az_shim.lines] == [
+            "compute create", "batch-endpoint create", "batch-deployment create", "batch-endpoint invoke"]
+        assert az_shim.lines[2].endswith("--set-default")
+        assert f"--mini-batch-size 3 --input ./batch-invocations/{job.name}/digits --input-type uri_folder" in az_shim.lines[3]
+        endpoint = fresh_client.batch_endpoints.get("digits-batch")
+        assert endpoint.defaults["deployment_name"] == "offset-dpl"  # --set-default
+        [again] = fresh_client.batch_endpoints.list_jobs(endpoint_name="digits-batch")
+        assert fresh_client.jobs.wait(again.name, timeout=180).status == "Completed"
+        assert predictions(fresh_client, again.name, fresh / "download") == original
+    finally:
+        reset_session()
