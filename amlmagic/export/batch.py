@@ -52,18 +52,23 @@ def invocation_args(item: Any, placer: Placer, root: Path, client: Any) -> list[
         if input_type:
             args += ["--input-type", input_type]
     if params.get("file"):
-        args += ["--file", f"./{prefix}/{_inputs_file(placer, client, item)[2:]}"]
-    for override in _words(params.get("set")):
-        args += ["--set", override]
+        placed = _inputs_file(placer, client, item)
+        args += ["--file", f"./{prefix}/{placed[2:]}" if placed else str(params["file"])]
+    for override in _words(params.get("set")):  # a pipeline input's local path: copied as --input's
+        key, sep, value = override.partition("=")
+        found = local_content(client, value, item.base_path) if sep and key.endswith(".path") else None
+        args += ["--set", f"{key}=./{prefix}/{placer.place(found)[2:]}" if found is not None else override]
     return args
 
 
-def _inputs_file(placer: Placer, client: Any, item: Any) -> str:
-    """The invoke's `--file` (inputs:/outputs:) with local input paths placed beside it."""
+def _inputs_file(placer: Placer, client: Any, item: Any) -> str | None:
+    """The invoke's `--file` (inputs:/outputs:) copied with its local input paths placed beside
+    it; None when the file is gone (deploy.sh then names it as it was given)."""
     import yaml
 
-    source = Path(item.base_path or ".") / Path(str(item.entity.params["file"])).name
-    source = source if source.is_file() else Path(str(item.entity.params["file"]))
+    source = Path(item.base_path or ".") / Path(str(item.entity.params["file"])).name  # base: the file's folder
+    if not source.is_file():
+        return None
     document = yaml.safe_load(source.read_text()) or {}
     for name, value in (document.get("inputs") or {}).items():
         if isinstance(value, dict) and value.get("path"):

@@ -336,3 +336,35 @@ def test_deploy_sh_recreates_a_batch_session_locally(workspace, az_shim, tmp_pat
         assert predictions(fresh_client, again.name, fresh / "download") == original
     finally:
         reset_session()
+
+
+def test_a_pipeline_invocations_inputs_file_and_local_set_paths_are_copied(workspace):
+    from azure.ai.ml.entities import BatchEndpoint, BatchJob
+
+    (workspace / "data").mkdir()
+    (workspace / "data" / "rows.csv").write_text("a\n1\n")
+    (workspace / "more").mkdir()
+    (workspace / "more" / "extra.csv").write_text("a\n2\n")
+    (workspace / "inputs.yml").write_text(
+        "inputs:\n  input_data: {type: uri_folder, path: ./data}\n  score_mode: append\n"
+        "outputs:\n  scores: {type: uri_folder, path: azureml://datastores/workspaceblobstore/paths/scores/}\n")
+    session = current_session()
+    session.record(TrailEntry.of("batch-endpoint", "create", BatchEndpoint(name="uci-batch"), base_path=str(workspace)))
+    entry = TrailEntry.of("batch-endpoint", "invoke", None, name="uci-batch", base_path=str(workspace),
+                          line="%aml batch-endpoint invoke -n uci-batch -f inputs.yml ...")
+    entry.entity, entry.params = BatchJob(name="pipejob-1"), {
+        "name": "uci-batch", "deployment_name": "prepros", "file": "inputs.yml", "experiment_name": "uci",
+        "set": ["inputs.extra.path=./more", "inputs.extra.type=uri_folder"]}
+    session.record(entry)
+    export_session(session, workspace / "out")
+    folder = workspace / "out" / "batch-invocations" / "pipejob-1"
+    inputs = yaml.safe_load((folder / "inputs.yml").read_text())
+    assert inputs["inputs"]["input_data"]["path"] == "./inputs/input_data/data"
+    assert (folder / "inputs" / "input_data" / "data" / "rows.csv").read_text() == "a\n1\n"
+    assert inputs["inputs"]["score_mode"] == "append" and inputs["outputs"]["scores"]["path"].startswith("azureml://")
+    assert (folder / "more" / "extra.csv").exists()
+    script = (workspace / "out" / "deploy.sh").read_text()
+    line = next(x for x in script.splitlines() if x.startswith("BATCH_JOB_1="))
+    assert ("az ml batch-endpoint invoke -n uci-batch --deployment-name prepros --experiment-name uci "
+            "--file ./batch-invocations/pipejob-1/inputs.yml --set inputs.extra.path=./batch-invocations/pipejob-1/more "
+            "--set inputs.extra.type=uri_folder") in line
