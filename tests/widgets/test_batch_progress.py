@@ -115,3 +115,36 @@ def test_the_fallback_bar_has_a_segment_per_state_in_proportion():
     assert "width:80.00%" in html and "width:20.00%" in html and "aml-batch-pending" not in html
     assert progress_text({**GATED, "items_per_second": 0.0, "elapsed_seconds": 0.0}).endswith("0.0 items/s · 1 retry")
     assert progress_html({}) == ""
+
+
+@pytest.mark.slow
+def test_a_headless_notebook_keeps_the_final_progress_in_its_fallback(tmp_path, monkeypatch):
+    """Executed by nbclient (no browser): the monitor displayed while the job waited at its gate is
+    updated to the final counters in the saved text/html."""
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from tests.widgets.browser import REPO
+
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "from pathlib import Path\n"
+            "from amlmagic.local.client import LocalMLClient\n"
+            "from amlmagic.widgets import JobMonitor\n"
+            "from tests.widgets.browser import wait_for\n"
+            "from tests.widgets.test_batch_progress import GATED, counts, invoke_gated_job\n"
+            f"client = LocalMLClient({str(tmp_path / 'ws')!r})\n"
+            f"name, gate = invoke_gated_job(client, Path({str(tmp_path / 'inputs')!r}))\n"
+            "monitor = JobMonitor(client, name)\nmonitor"),
+        nbformat.v4.new_code_cell("wait_for(lambda: counts(monitor) == GATED, 120, 'the gate')\ngate.write_text('go')\n"
+                                  "assert monitor.wait(120)\nprint(monitor.status)"),
+    ]
+    NotebookClient(nb, timeout=240, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert nb.cells[1].outputs[0]["text"].strip() == "Completed"
+    html = nb.cells[0].outputs[-1]["data"]["text/html"]
+    assert "4/5 mini-batches done · 1 failed · 0 pending · 9 items scored (1 failed)" in html
+    assert "aml-batch-bar" in html and "Completed" in html
