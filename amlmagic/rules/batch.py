@@ -135,3 +135,4 @@ def default_output_path(datastore: str, job_name: str) -> str:
     """Where a job's `score` output goes without --output-path. Azure says only "the default
     blob store, within a folder named by job name" (2.4); our rule is the pipelines' form."""
     return f"azureml://datastores/{datastore}/paths/azureml/{job_name}/{SCORE_OUTPUT}/"
+

@@ -37,6 +37,8 @@ SCORE_PY = textwrap.dedent("""
             os._exit(3)
         if MODE == "hang":
             time.sleep(120)
+        while MODE == "gate" and "f024.txt" in names and not os.path.exists(os.path.join(os.environ["MARKS"], "gate")):
+            time.sleep(0.05)
         if MODE == "raise_bad" and any("bad" in n for n in names):
             raise ValueError("cannot read " + [n for n in names if "bad" in n][0])
         if MODE == "summary":

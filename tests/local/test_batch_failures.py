@@ -108,12 +108,12 @@ def test_a_script_without_init_or_run_or_whose_init_fails_fails_the_job(client, 
     assert job.properties["error"] == reason
 
 
-def test_cancel_stops_every_worker(client, tmp_path):
+def hanging_workers(client, tmp_path) -> tuple[str, str, list[int]]:
+    """A job whose two workers hang in run(): (job, step, the workers' pids)."""
     deploy(client, tmp_path, mode="hang", settings="  retry_settings:\n    timeout: 100\n")
     name = invoke(client, "data").name
-    step = None
+    step, pids = None, []
     deadline = time.monotonic() + 60
-    pids: list[int] = []
     while time.monotonic() < deadline and len(pids) < 2:
         steps = client.jobs.list(parent_job_name=name)
         step = steps[0].name if steps else None
@@ -122,13 +122,60 @@ def test_cancel_stops_every_worker(client, tmp_path):
             pids = [int(p) for n in logs for p in re.findall(r"init (\d+)", client.jobs.read_log(step, log=n)[0])]
         time.sleep(0.1)
     assert len(pids) == 2 and all(process_alive(p) for p in pids)
-    client.jobs.begin_cancel(name).result(timeout=60)
-    assert client.jobs.get(name).status == "Canceled"
-    assert client.jobs.get(step).status == "Canceled"
+    return name, step, pids
+
+
+def gone(pids: list[int]) -> bool:
     deadline = time.monotonic() + 10
     while any(process_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(process_alive(p) for p in pids)
+    return not any(process_alive(p) for p in pids)
+
+
+def test_cancel_stops_every_worker(client, tmp_path):
+    name, step, pids = hanging_workers(client, tmp_path)
+    client.jobs.begin_cancel(name).result(timeout=60)
+    assert client.jobs.get(name).status == "Canceled"
+    assert client.jobs.get(step).status == "Canceled"
+    assert gone(pids)
+
+
+def test_a_killed_driver_takes_its_workers_and_is_revived_without_losing_or_doubling_rows(client, tmp_path):
+    import os
+    import signal
+
+    from amlmagic.local.jobs.state import raw_status
+
+    # 3 mini-batches on 2 workers; the one holding f024.txt waits at a gate: the others settle.
+    deploy(client, tmp_path, mode="gate", settings="  retry_settings:\n    timeout: 100\n")
+    name = invoke(client, "data").name
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (progress(client, name) or progress_none()).mini_batches_done < 2:
+        time.sleep(0.1)
+    assert progress(client, name).mini_batches_done == 2
+    step = client.jobs.list(parent_job_name=name)[0].name
+    logs = [n for n in client.jobs.log_names(step) if n.startswith("logs/user/stdout/")]
+    pids = [int(p) for n in logs for p in re.findall(r"init (\d+)", client.jobs.read_log(step, log=n)[0])]
+    os.kill(raw_status(client.jobs.local_dir(name))["pid"], signal.SIGKILL)
+    assert gone(pids)  # PR_SET_PDEATHSIG: no orphan keeps scoring
+    out = client.jobs.local_dir(name) / "plan.json"
+    import json
+
+    with open(json.loads(out.read_text())["output"]["file"], "a") as f:
+        f.write("half a row written as the driver died")  # a torn tail the new driver must cut off
+    (tmp_path / "marks" / "gate").write_text("open")
+    done = client.jobs.wait(name, timeout=120)  # reading the status starts a new driver
+    assert done.status == "Completed", done.properties.get("error")
+    assert client.jobs.get(step).status == "Completed"
+    assert scored_files(client, name) == FILES  # each file once: settled rows kept, none twice
+    assert "driver started again: 2 mini-batches were settled" in client.jobs.read_log(name)[0]
+    assert progress(client, name).items_scored == 25
+
+
+def progress_none():
+    from amlmagic.rules.batch import Progress
+
+    return Progress()
 
 
 def test_an_mlflow_deployment_fails_on_a_file_it_cannot_score(client, tmp_path):

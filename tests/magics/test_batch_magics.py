@@ -125,6 +125,12 @@ def test_update_sets_the_default_and_a_cell_creates(ip, example):
     updated = ip.run("%aml batch-endpoint update -n digits-batch --set defaults.deployment_name=digits-dpl")
     assert updated.defaults["deployment_name"] == "digits-dpl"
     assert [d.name for d in ip.run("%aml batch-deployment list -e digits-batch")] == ["digits-dpl"]
+    changed = ip.run("%aml batch-deployment update -n digits-dpl -e digits-batch --set settings.mini_batch_size=5 "
+                     "--set settings.retry_settings.max_retries=1")
+    assert (changed.settings.mini_batch_size, changed.settings.retry_settings.max_retries) == (5, 1)
+    assert changed.settings.max_concurrency_per_instance == 2  # the rest stays as it was
+    job = ip.run("%aml batch-endpoint invoke -n digits-batch --input digits --stream")
+    assert job.status == "Completed"
 
 
 def test_bad_input_is_one_line(ip, example):

@@ -148,3 +148,17 @@ def test_a_headless_notebook_keeps_the_final_progress_in_its_fallback(tmp_path, 
     html = nb.cells[0].outputs[-1]["data"]["text/html"]
     assert "4/5 mini-batches done · 1 failed · 0 pending · 9 items scored (1 failed)" in html
     assert "aml-batch-bar" in html and "Completed" in html
+
+
+def test_job_watch_opens_the_job_monitor_for_a_batch_job(ip, workspace):
+    from amlmagic.session import current_session
+
+    name, gate = invoke_gated_job(current_session().client, workspace / "inputs")
+    gate.write_text("go")
+    widget = ip.run(f"%aml job watch -n {name}")
+    try:
+        assert type(widget).__name__ == "JobMonitor"
+        assert widget.wait(120)
+    finally:
+        widget.stop()
+    assert counts(widget) == FINAL

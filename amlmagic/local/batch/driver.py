@@ -12,8 +12,9 @@ Canceled.
 Logs, in the step's `user_logs/` (Azure's layout, 2.3): `std_log.txt` (the driver's events, also
 in the parent's), `logs/job_progress_overview.txt`, `logs/user/error.txt` (each failed attempt
 with its traceback), `logs/user/stdout/node<i>/process<NNN>.stdout.txt` (each worker's output).
-Our rule: a driver that died (killed, the machine restarted) is not revived: both jobs read
-Failed (jobs/state.py), since the output file cannot be proven whole.
+A driver that died (killed, the machine restarted) is started again when either job's status is
+next read (`__init__.py`, jobs/revival.py); it goes on from the journal (journal.py): the settled
+mini-batches are skipped and the output keeps each row once.
 """
 
 from __future__ import annotations
@@ -23,18 +24,22 @@ import signal
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from ...rules import TERMINAL_STATUSES
 from ...rules.batch import MLFLOW_FILE_TYPES, PROGRESS_LOG, Progress, format_progress
+from ..jobs.scheduling import acquire_slot, hold_running, thread_env
 from ..jobs.state import job_dir, own_job, raw_status, update_status
 from ..osutil import kill_tree, process_start_time, read_json, write_text_atomic
 from .inputs import iter_files, mini_batches
+from .journal import Journal, Resume
 from .pool import WorkerPool
 from .scoring import Scoring, ScoringFailed
 
-__all__ = ["BatchDriver", "main", "ERROR_LOG", "worker_log"]
+__all__ = ["BatchDriver", "main", "ERROR_LOG", "JOURNAL", "worker_log"]
 
 ERROR_LOG = "logs/user/error.txt"
+JOURNAL = "scoring.journal"
 
 
 def worker_log(index: int, per_instance: int) -> str:
@@ -108,7 +113,8 @@ class BatchDriver:
             env_log.close()
         if self.canceled:
             return "Canceled", None
-        output = self._open_output()
+        output, resume = self._open_output()
+        journal = Journal(self.folder / JOURNAL)
         try:
             total = self._count()
             if total == 0:
@@ -119,18 +125,26 @@ class BatchDriver:
             workers = per_instance * int(self.settings["instance_count"])
             self.log(f"{total} files in {self.progress.mini_batches_total} mini-batches of {size}; {workers} worker "
                      f"processes ({self.settings['instance_count']} instance(s) x {per_instance})")
+            slots = self._take_slots(workers)
+            if slots is None:
+                return "Canceled", None
+            running = hold_running(self.root, plan["child"], workers)
             update_status(self.step, "Running")
             self.write_progress()
             pool = WorkerPool(str(python), self.folder / "worker.json", self._worker_env(), Path(plan["cwd"]),
                               lambda i: self.step / "user_logs" / worker_log(i, per_instance))
             scoring = Scoring(pool, mini_batches(Path(plan["input"]["local_path"]), size, plan["input"]["recursive"]),
                               self.settings, output, self.progress, self.log, self.error_log, self.write_progress,
-                              lambda: self.canceled)
+                              lambda: self.canceled, skip=resume.settled,
+                              settled=lambda i: journal.append(i, output.tell() if output else 0, self._counters()))
             try:
                 scoring.run(workers)
             finally:
                 pool.close()
+                for held in [running, *slots]:
+                    held.close()
         finally:
+            journal.close()
             if output is not None:
                 output.close()
         if self.canceled:
@@ -140,13 +154,30 @@ class BatchDriver:
                  f"({p.items_failed} items failed, {p.retries} retries) in {p.elapsed_seconds:.1f} s")
         return "Completed", None
 
-    def _open_output(self):
+    def _counters(self) -> dict:
+        return {k: v for k, v in vars(self.progress).items() if k not in ("mini_batches_total", "elapsed_seconds")}
+
+    def _open_output(self) -> tuple[Any, Resume]:
+        """The output file, open for appending (None for summary_only), and what a previous driver
+        of this job settled (nothing on a first start)."""
         out = self.plan["output"]
         Path(out["folder"]).mkdir(parents=True, exist_ok=True)
+        journal = Journal(self.folder / JOURNAL)
+        if journal.exists():  # a driver of this job ran before: go on where it stopped
+            resume = journal.load()
+            for key, value in resume.counters.items():
+                setattr(self.progress, key, value)
+            self.log(f"driver started again: {len(resume.settled)} mini-batches were settled; going on")
+            if self.settings["output_action"] == "summary_only":
+                return None, resume
+            output = open(out["file"], "a", encoding="utf-8")
+            output.truncate(resume.offset)  # rows the dead driver wrote past its last settled mini-batch
+            return output, resume
+        journal.create()
         if self.settings["output_action"] == "summary_only":
-            return None
+            return None, Resume()
         try:
-            return open(out["file"], "x", encoding="utf-8")  # exclusive: an existing file fails the job
+            return open(out["file"], "x", encoding="utf-8"), Resume()  # exclusive: an existing file fails the job
         except FileExistsError:
             raise ScoringFailed(f"the output file {self.settings['output_file_name']} already exists at "
                                 f"{out['uri']}: give another --output-path, or --set "
@@ -163,8 +194,21 @@ class BatchDriver:
                                     f"({', '.join(sorted(MLFLOW_FILE_TYPES))}): remove it from the input")
         return total
 
+    def _take_slots(self, workers: int) -> list | None:
+        """A slot of the compute pool per worker process (as a command job's processes take
+        them, jobs/scheduling.py), capped at the pool; [] on the built-in `local`; None when
+        canceled while queued."""
+        compute = self.plan["compute"]
+        if not compute.get("max_instances"):
+            return []
+        update_status(self.step, "Queued")
+        return acquire_slot(self.root, compute["name"], compute["max_instances"], lambda: self.canceled, count=workers)
+
     def _worker_env(self) -> dict:
         env = dict(os.environ)
+        # Thread-count variables (OMP_NUM_THREADS, ...) share the cores between the running
+        # processes, this job's workers among them, as a command job's are.
+        env.update(thread_env(self.root, self.settings.get("environment_variables") or {}))
         env.update({str(k): str(v) for k, v in (self.settings.get("environment_variables") or {}).items()})
         env.update(self.plan["system_env"])
         return env

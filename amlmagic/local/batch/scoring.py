@@ -52,6 +52,8 @@ class Scoring:
     error_log: Callable[[str], None]
     on_progress: Callable[[], None]
     canceled: Callable[[], bool]
+    settled: Callable[[int], None] = lambda _: None  # after a mini-batch's rows and counters (journal)
+    skip: set = field(default_factory=set)  # mini-batches a previous driver settled
     retry: deque = field(default_factory=deque)
     exhausted: bool = False
 
@@ -88,12 +90,11 @@ class Scoring:
             return self.retry.popleft()
         if self.exhausted:
             return None
-        try:
-            index, files = next(self.batches)
-        except StopIteration:
-            self.exhausted = True
-            return None
-        return {"id": index, "files": files, "attempts": 0, "timeouts": 0}
+        for index, files in self.batches:
+            if index not in self.skip:
+                return {"id": index, "files": files, "attempts": 0, "timeouts": 0}
+        self.exhausted = True
+        return None
 
     def _assign(self) -> None:
         for worker in list(self.pool.workers.values()):
@@ -105,7 +106,7 @@ class Scoring:
             worker.task = task
             worker.deadline = time.monotonic() + float(self.settings["timeout"])
             if not self.pool.send(worker, {"id": task["id"], "files": task["files"]}):
-                self._died(worker, self.pool.reap(worker))
+                self._died(worker, self.pool.kill(worker))  # its pipe broke: gone, or going
 
     # -- answers -----------------------------------------------------------------------------------
     def _answer(self, worker: Worker, message: dict | None) -> None:
@@ -138,6 +139,7 @@ class Scoring:
                                                f"{given} files")
         else:
             self.progress.mini_batches_done += 1
+        self.settled(task["id"])
 
     def _died(self, worker: Worker, code: int | None) -> None:
         task = worker.task
@@ -148,7 +150,7 @@ class Scoring:
             self.error_log(f"{describe_batch(task)}, attempt {task['attempts'] + 1}: the worker process exited "
                            f"with code {code}")
             self._attempt_failed(task, f"the worker process exited with code {code}")
-        if not (self.exhausted and not self.retry) and not self.canceled():
+        if self._more_work() and not self.canceled():
             self.pool.start(worker.index)  # a new process, init() again
 
     def _timed_out(self, worker: Worker) -> None:
@@ -159,7 +161,11 @@ class Scoring:
         self.error_log(f"{describe_batch(task)}, attempt {task['attempts'] + 1}: no answer in "
                        f"{self.settings['timeout']} seconds (retry_settings.timeout): the worker was stopped")
         self._attempt_failed(task, f"timed out after {self.settings['timeout']} seconds")
-        self.pool.start(worker.index)
+        if self._more_work():
+            self.pool.start(worker.index)
+
+    def _more_work(self) -> bool:
+        return bool(self.retry) or not self.exhausted
 
     def _attempt_failed(self, task: dict, reason: str) -> None:
         task["attempts"] += 1
@@ -174,6 +180,7 @@ class Scoring:
         self.progress.mini_batches_failed += 1
         self._items_failed(len(task["files"]), f"{describe_batch(task)} failed after {task['attempts']} "
                                                f"attempts: {reason}")
+        self.settled(task["id"])
 
     def _items_failed(self, count: int, reason: str) -> None:
         self.progress.items_failed += count

@@ -24,7 +24,8 @@ from ...errors import AlreadyExistsError
 from ...names import generate_job_name, validate_job_name
 from ...rules import DEFAULT_IMAGE, SINGLE_PROCESS_LOG
 from ...rules.batch import PROGRESS_LOG, SCORE_OUTPUT, SCORING_STEP
-from ..jobs.state import job_dir, jobs_root, launch_driver
+from ..jobs.plan import resolve_compute
+from ..jobs.state import job_dir, jobs_root, launch_driver, update_status
 from ..osutil import write_json_atomic
 from ..store import Store
 from ..workspace import current_user, now_iso
@@ -77,6 +78,7 @@ def submit_batch_job(store: Store, record: dict, *, input: dict, settings: dict,
         "endpoint": spec["endpoint_name"], "deployment": spec["name"],
         "input": {**input, "recursive": not mlflow}, "mlflow": mlflow,
         "environment": run["environment"], "settings": settings, "system_env": system_env,
+        "compute": resolve_compute(store, spec.get("compute")),
         "cwd": str(code_dir or final),
         "output": {"uri": output_uri, "folder": str(output_folder),
                    "file": str(output_folder / settings["output_file_name"])},
@@ -125,6 +127,10 @@ def submit_batch_job(store: Store, record: dict, *, input: dict, settings: dict,
             raise AlreadyExistsError(f"job {name!r} already exists: give another --job-name") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    # Starting, as a runner's job is before its process records itself: a driver that never
+    # started (this process died in between) reads Failed after jobs.state's grace period.
+    for folder in (step_final, final):
+        update_status(folder, "Starting")
     launch_driver(final, DRIVER_MODULE)
     return name
 

@@ -128,7 +128,8 @@ def batch_endpoint_invoke(ctx) -> Any:
         endpoint_name=ctx.flag("name"), deployment_name=ctx.flag("deployment_name"), params_override=overrides,
         job_name=ctx.flag("job_name"), experiment_name=ctx.flag("experiment_name"), **kwargs)
     job = ctx.client.jobs.get(started.name)
-    ctx.record(job, action=True)  # export replays it: az ml batch-endpoint invoke with these flags
+    # On the trail with its flags: export replays it as `az ml batch-endpoint invoke` (docs/batch.md)
+    ctx.record(job, action=True)
     if ctx.flag("stream"):
         from .jobs import _follow
 
@@ -178,7 +179,23 @@ def batch_deployment_create(ctx) -> Any:
     return created
 
 
-batch_deployment_update = batch_deployment_create  # az ml: update takes the same YAML and --set
+def batch_deployment_update(ctx) -> Any:
+    """With -f (or a cell): as create. Without: the deployment as it is, its fields changed by
+    --set (e.g. `--set settings.mini_batch_size=20`), as `az ml batch-deployment update` does."""
+    if ctx.has_yaml:
+        return batch_deployment_create(ctx)
+    if not (ctx.flag("name") and ctx.flag("endpoint_name") and ctx.flag("set")):
+        raise UsageError("%aml batch-deployment update needs -f deployment.yml, or -n NAME -e ENDPOINT with "
+                         "--set field=value")
+    current = ctx.client.batch_deployments.get(ctx.flag("name"), endpoint_name=ctx.flag("endpoint_name"))
+    import json
+
+    plain = json.loads(json.dumps(current._to_dict(), default=str))  # OrderedDicts to plain YAML
+    fields = {k: v for k, v in plain.items() if k != "id"}
+    noun = {"model": "model-batch-deployment", "pipeline": "pipeline-batch-deployment"}.get(
+        str(fields.get("type")).lower(), "batch-deployment")
+    updated = ctx.client.batch_deployments.begin_create_or_update(ctx.from_fields(noun, **fields)).result()
+    return ctx.record(updated)
 
 
 def batch_deployment_show(ctx) -> Any:
