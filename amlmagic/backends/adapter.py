@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from .assets import AzureDataOperations, AzureDatastoreOperations, AzureEnvironmentOperations, AzureModelOperations
+from .invoke import InvokingOperations
 from .jobs import AzureJobOperations
 from .wrap import TranslatedOperations, translated_call
 
@@ -75,18 +76,18 @@ class AzureMLClient:
         return AzureModelOperations(self.ml_client.models, self.jobs)
 
     @cached_property
-    def online_endpoints(self) -> TranslatedOperations:
-        return TranslatedOperations(self.ml_client.online_endpoints)
+    def online_endpoints(self) -> InvokingOperations:
+        return InvokingOperations(self.ml_client.online_endpoints)
 
     @cached_property
     def online_deployments(self) -> TranslatedOperations:
         return TranslatedOperations(self.ml_client.online_deployments)
 
     @cached_property
-    def batch_endpoints(self) -> TranslatedOperations:
+    def batch_endpoints(self) -> InvokingOperations:
         """MLClient's: invoke POSTs to the endpoint's scoring URI and returns a `BatchJob`, whose
         name `jobs` follows; list_jobs asks the workspace's discovery service first."""
-        return TranslatedOperations(self.ml_client.batch_endpoints)
+        return InvokingOperations(self.ml_client.batch_endpoints)
 
     @cached_property
     def batch_deployments(self) -> TranslatedOperations:

@@ -120,3 +120,23 @@ def test_the_project_monitor_recording_replays_offline(no_network, tmp_path):
     *polls, html = _batch_monitor(client, None, tmp_path)
     assert [status for status, _, _ in polls] == ["Running", "Running", "Completed"]
     assert "3/4 mini-batches done" in html
+
+
+def test_an_invoke_without_a_deployment_goes_to_the_default_after_one_that_named_one(fake_azure):
+    """azure-ai-ml keeps the deployment header of an earlier invoke (online or batch) in a shared
+    dict; the adapter sends each invoke with its own."""
+    from azure.ai.ml import Input
+    from azure.ai.ml.entities import BatchEndpoint, ModelBatchDeployment
+
+    client = connect(fake_azure, "AmlMagicBatchHeaders")
+    client.batch_endpoints.begin_create_or_update(BatchEndpoint(name="two-dpl")).result()
+    for name in ("blue", "green"):
+        client.batch_deployments.begin_create_or_update(ModelBatchDeployment(
+            name=name, endpoint_name="two-dpl", model="azureml:m:1", compute="batch-cluster")).result()
+    endpoint = client.batch_endpoints.get("two-dpl")
+    endpoint.defaults = {"deployment_name": "blue"}
+    client.batch_endpoints.begin_create_or_update(endpoint).result()
+    data = Input(type="uri_folder", path="azureml://datastores/workspaceblobstore/paths/d/")
+    client.batch_endpoints.invoke(endpoint_name="two-dpl", deployment_name="green", input=data)
+    client.batch_endpoints.invoke(endpoint_name="two-dpl", input=data)
+    assert [job["properties"]["deployment"] for job in fake_azure.batch_jobs] == ["green", "blue"]
