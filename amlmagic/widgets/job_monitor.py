@@ -38,6 +38,7 @@ class JobMonitor(PolledJobWidget):
         self._reader = self.client.jobs.metrics_reader(self.job_name)
         self._log = LogTail(self.client, self.job_name)
         names = self.client.jobs.log_names(self.job_name)
+        self._job: Any = None  # the job as last read (refresh_status): tells a batch job
         self._batch = BatchProgress(self.client, self.job_name, names)
         self.log_names = [n for n in names if n != PROGRESS_LOG]  # the processes' logs: the overview is drawn
         self.log_name = stream_log(self.log_names)  # what `az ml job stream` shows: rank 0's
