@@ -487,8 +487,13 @@ def record_scenario(name: str, path: Path, tmp: Path, cloud_name: str) -> None:
         try:
             if name in MAGIC_SCENARIOS:
                 _run_magic_scenario(MAGIC_SCENARIOS[name], azure, fake, tmp)
-            elif name.startswith("contract_"):
-                contract_scenarios()[name](connect_azure(**azure), FakeWorld(fake))
+            elif name.startswith("contract_"):  # in the temp folder: a scenario may write files (its code)
+                cwd = os.getcwd()
+                os.chdir(tmp)
+                try:
+                    contract_scenarios()[name](connect_azure(**azure), FakeWorld(fake))
+                finally:
+                    os.chdir(cwd)
             else:
                 SCENARIOS[name](connect_azure(**azure), fake, tmp)
         finally:
