@@ -75,7 +75,8 @@ class JobOperations(Protocol):
 
     def log_names(self, name: str) -> list[str]:
         """Extra. The job's per-process logs in `user_logs/` (one, `std_log.txt`, unless the job is
-        distributed); `rules.stream_log` picks the one `az ml job stream` follows."""
+        distributed); `rules.stream_log` picks the one `az ml job stream` follows. A batch job's
+        (its `batchscoring` step's) also list `rules.batch.PROGRESS_LOG` once it is written."""
         ...
 
     def metrics_reader(self, name: str) -> MetricsReader:

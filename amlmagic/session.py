@@ -48,6 +48,9 @@ class TrailEntry:
     body: str | None = None  # the %%aml cell body, when there was one
     source: str | None = None  # the YAML file given with -f, resolved
     base_path: str | None = None  # folder relative paths of the spec resolve against
+    # An action's flags as parsed, when export replays the action itself (a batch invoke: its
+    # input, deployment and overrides); the entity is then what the action made (the job).
+    params: dict | None = None
     at: str = field(default_factory=lambda: _dt.datetime.now().isoformat(timespec="seconds"))
 
     @classmethod

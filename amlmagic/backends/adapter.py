@@ -4,7 +4,7 @@ workspace, recording its traffic, or on replayed traffic).
     client = connect_replay(["session.json"])    # an AzureMLClient
     client.models.get("nope", version="1")       # amlmagic.errors.NotFoundError
     client.ml_client                             # the MLClient itself, for what the interface lacks
-    client.batch_endpoints.list()                # groups outside the interface: forwarded, translated
+    client.schedules.list()                      # groups outside the interface: forwarded, translated
 
 Every operation group forwards MLClient's methods unchanged and translates their errors once,
 here (amlmagic/backends/errors.py), including the errors raised late by pages and pollers.
@@ -24,6 +24,7 @@ from ..audit import (
     replay_log_path,
 )
 from .assets import AzureDataOperations, AzureDatastoreOperations, AzureEnvironmentOperations, AzureModelOperations
+from .invoke import InvokingOperations
 from .jobs import AzureJobOperations
 from .wrap import TranslatedOperations, translated_call
 
@@ -104,8 +105,8 @@ class AzureMLClient:
         return audit_group(AzureModelOperations(self.ml_client.models, self.jobs), "model", self.activity)
 
     @cached_property
-    def online_endpoints(self) -> TranslatedOperations:
-        return audit_group(TranslatedOperations(self.ml_client.online_endpoints), "online-endpoint", self.activity)
+    def online_endpoints(self) -> InvokingOperations:
+        return audit_group(InvokingOperations(self.ml_client.online_endpoints), "online-endpoint", self.activity)
 
     @cached_property
     def online_deployments(self) -> TranslatedOperations:
@@ -113,10 +114,20 @@ class AzureMLClient:
 
     @cached_property
     def schedules(self) -> TranslatedOperations:
-        return TranslatedOperations(self.ml_client.schedules)
+        return audit_group(TranslatedOperations(self.ml_client.schedules), "schedule", self.activity)
+
+    @cached_property
+    def batch_endpoints(self) -> InvokingOperations:
+        """MLClient's: invoke POSTs to the endpoint's scoring URI and returns a `BatchJob`, whose
+        name `jobs` follows; list_jobs asks the workspace's discovery service first."""
+        return audit_group(InvokingOperations(self.ml_client.batch_endpoints), "batch-endpoint", self.activity)
+
+    @cached_property
+    def batch_deployments(self) -> TranslatedOperations:
+        return audit_group(TranslatedOperations(self.ml_client.batch_deployments), "batch-deployment", self.activity)
 
     def __getattr__(self, name: str) -> Any:
-        """MLClient's other groups (components, batch_endpoints, ...) with the same
+        """MLClient's other groups (components, registries, ...) with the same
         translation; its other attributes (subscription_id, ...) as they are."""
         if name.startswith("__") or name == "ml_client":
             raise AttributeError(name)

@@ -3,6 +3,7 @@
     client.jobs.wait("train-1")                 # polls get() with backoff until a terminal status
     text, offset = client.jobs.read_log("train-1", offset)   # user_logs/std_log.txt, as az ml job stream
     client.jobs.metrics_reader("train-1").read_new()          # the workspace's MLflow tracking URI
+    client.jobs.read_log("batchjob-1", log=PROGRESS_LOG)      # a batch job's logs: its batchscoring step's
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from ..errors import BackendError, NotFoundError
 from ..rules import SINGLE_PROCESS_LOG
+from ..rules.batch import PROGRESS_LOG, SCORING_STEP
 from .errors import translating
 from .metrics import AzureMetricsReader
 from .steps import stream_step
@@ -29,6 +31,7 @@ class AzureJobOperations(TranslatedOperations):
     def __init__(self, inner: Any, client: Any):
         super().__init__(inner)
         self._client = client  # the AzureMLClient: its compute default, poll interval and MLClient
+        self._scoring_steps: dict[str, str] = {}  # batch job -> its batchscoring step's run id, once seen
 
     def create_or_update(self, job: Any, **kwargs: Any) -> Any:
         """MLClient's create_or_update; a job without `compute:` gets the session's default
@@ -75,12 +78,30 @@ class AzureJobOperations(TranslatedOperations):
             job = self.get(name)
         return job
 
-    def log_names(self, name: str) -> list[str]:
-        """The run's per-process logs in user_logs/, as run history lists them, by name."""
+    def _log_files(self, name: str) -> dict:
+        """The log files run history lists for the job, as {path: SAS URL}. A batch job's logs are
+        its `batchscoring` step's (section 2.4: the step where logs and outputs live): a job with no
+        user_logs/ of its own and such a step reads the step's."""
         with translating():
             log_files = self.inner._runs_operations.get_run_details(name).log_files or {}
-        return sorted(n[len("user_logs/"):] for n in log_files if n.startswith("user_logs/std_log")) or [
+            if any(n.startswith("user_logs/") for n in log_files):
+                return log_files
+            step = self._scoring_steps.get(name)
+            if step is None:
+                children = self.inner._runs_operations.get_run_children(name)
+                step = next((c.name for c in children if c is not None and c.display_name == SCORING_STEP), None)
+                if step is None:
+                    return log_files
+                self._scoring_steps[name] = step
+            return self.inner._runs_operations.get_run_details(step).log_files or {}
+
+    def log_names(self, name: str) -> list[str]:
+        """The run's per-process logs in user_logs/, as run history lists them, by name; and a
+        batch job's progress overview (`rules.batch.PROGRESS_LOG`) once its step has written it."""
+        log_files = self._log_files(name)
+        names = sorted(n[len("user_logs/"):] for n in log_files if n.startswith("user_logs/std_log")) or [
             SINGLE_PROCESS_LOG]
+        return names + [PROGRESS_LOG] if PROGRESS_LOG in log_files else names
 
     def read_log(self, name: str, offset: int = 0, log: str | None = None) -> tuple[str, int]:
         """Text appended to the job's std_log since byte `offset`, and the new offset.
@@ -89,17 +110,18 @@ class AzureJobOperations(TranslatedOperations):
         of the run list its log files as SAS URLs; the streamable one is `user_logs/std_log.txt`
         (the first by name of Common Runtime's std_log files, else the legacy driver log). The
         whole file is read and cut at `offset`: a Range past the end is a 416 on blob storage.
-        A multi-byte character cut at the end waits for the next call."""
+        A multi-byte character cut at the end waits for the next call. `log` is one of
+        `log_names`: a file in user_logs/, or PROGRESS_LOG (a path from the run's log root)."""
         from azure.ai.ml.operations._job_ops_helper import _get_sorted_filtered_logs
 
+        log_files = self._log_files(name)
         with translating():
-            details = self.inner._runs_operations.get_run_details(name)
-            log_files = details.log_files or {}
             if log is not None:
-                if f"user_logs/{log}" not in log_files:
+                path = log if log == PROGRESS_LOG else f"user_logs/{log}"
+                if path not in log_files:
                     raise NotFoundError(f"job {name} has no log {log!r}: its logs are "
                                         f"{', '.join(self.log_names(name))}")
-                names = [f"user_logs/{log}"]
+                names = [path]
             else:
                 names = [STD_LOG] if STD_LOG in log_files else _get_sorted_filtered_logs(log_files, "command")
             if not names:

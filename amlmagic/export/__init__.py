@@ -17,6 +17,7 @@ from typing import Any
 from ..display import TextBlock
 from ..errors import UsageError
 from ..files import write_text_atomic
+from .batch import default_notes
 from .build import PLACEHOLDER_COMPUTE, Exported, build_yaml, dump_yaml
 from .ci import check_ci_kind, ci_readme, write_ci
 from .deploy import plan_steps, render_deploy_sh, render_readme, secrets_by_part
@@ -31,7 +32,8 @@ MARKER = ".amlmagic-export"  # marks a folder this module wrote, so a new export
 _FOLDERS = {"datastore": "datastores", "compute": "computes", "environment": "environments", "data": "data",
             "component": "components",
             "job": "jobs", "model": "models", "online-endpoint": "endpoints", "online-deployment": "deployments",
-            "schedule": "schedules"}
+            "schedule": "schedules", "batch-endpoint": "batch-endpoints", "batch-deployment": "batch-deployments",
+            "batch-invocation": "batch-invocations"}
 
 
 class ExportResult(TextBlock):
@@ -51,7 +53,7 @@ def _slug(item: TrailItem) -> str:
     entity = item.entity
     if item.kind in ("data", "environment", "model", "component"):
         return f"{entity.name}-{entity.version}"
-    if item.kind == "online-deployment":
+    if item.kind in ("online-deployment", "batch-deployment"):
         return f"{entity.endpoint_name}-{entity.name}"
     return str(entity.name)
 
@@ -61,7 +63,8 @@ def _write_item(item: TrailItem, root: Path, yaml_path: Path, client: Any, jobs:
     placer = Placer(yaml_path.parent, copy=True, exclude=exclude)
     build = build_schedule if item.kind == "schedule" else build_yaml
     out = build(item, placer, client, jobs=jobs, for_azure=True)
-    write_text_atomic(yaml_path, dump_yaml(out.spec))
+    if out.args is None:  # else an action deploy.sh runs with arguments (a batch invocation)
+        write_text_atomic(yaml_path, dump_yaml(out.spec))
     return out
 
 
@@ -95,7 +98,7 @@ def export_session(session: Any, folder: str | Path, last: bool = False, ci: str
         raise UsageError("nothing to export: this session has created nothing (a new kernel starts with an empty trail)")
     notes = add_referenced(items, client)
     items, order_notes = deploy_order(items)  # each thing after what it uses (Azure checks on create)
-    notes += order_notes
+    notes += order_notes + default_notes(items)
     _check_target(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.staging-"))
@@ -129,7 +132,8 @@ def export_session(session: Any, folder: str | Path, last: bool = False, ci: str
         raise
     summary = [f"exported {len(exported)} item(s) to {folder}: deploy.sh, README.md"
                + (f", {workflow}" if workflow else "")]
-    summary += [f"  {relative}" for _, relative in exported]
+    summary += [f"  {relative}" if out.args is None else f"  az ml batch-endpoint invoke -n {out.item.entity.endpoint_name} "
+                f"(deploy.sh)" for out, relative in exported]
     return ExportResult.of(folder, ["deploy.sh", "README.md", *([workflow] if workflow else []), *files],
                            "\n".join(summary))
 

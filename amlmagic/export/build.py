@@ -16,6 +16,7 @@ from typing import Any
 
 from ..rules import LOCAL_COMPUTE, strip_azureml_prefix
 from ..spec.assets import asset_to_spec, is_secret_name
+from ..spec.batch import batch_to_spec
 from ..spec.components import component_to_spec
 from .files import Placer, local_content, original_job_code, registered_source
 from .jobspec import job_spec
@@ -35,6 +36,7 @@ class Exported:
     sets: list[tuple[str, str]] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list)
     links: list[JobLink] = field(default_factory=list)  # paths deploy.sh points at a re-submitted job
+    args: list[str] | None = None  # an action without a YAML (a batch invocation): deploy.sh's arguments
 
 
 def dump_yaml(spec: dict) -> str:
@@ -215,6 +217,42 @@ def _asset(out: Exported, placer: Placer, client: Any, jobs: dict[str, str], for
         _put(spec, "environment_variables", _without_secrets(spec.get("environment_variables"), "", out))
 
 
+_PIPELINE_COMPONENT_SCHEMA = "https://azuremlschemas.azureedge.net/latest/pipelineComponent.schema.json"
+
+
+def _batch_deployment(out: Exported, placer: Placer, client: Any, for_azure: bool, conda_name: str) -> None:
+    """A batch deployment: code, model and conda file beside it, the local compute as deploy.sh's
+    $COMPUTE; a pipeline deployment's inline component as `component.yml`, its steps' inline
+    components as `components/<step>.yml`."""
+    spec, item = out.spec, out.item
+    base = getattr(item.entity, "_base_path", None) or item.base_path
+    settings = spec.get("settings") or {}
+    local = (lambda compute: strip_azureml_prefix(str(compute or "")) in ("", LOCAL_COMPUTE))
+    if spec["type"] == "pipeline":
+        if for_azure and "default_compute" in settings and local(settings["default_compute"]):
+            spec["settings"] = {**settings, "default_compute": f"azureml:{PLACEHOLDER_COMPUTE}"}
+            out.sets.append(("settings.default_compute", "azureml:$COMPUTE"))
+        component = spec.get("component")
+        if isinstance(component, dict):
+            component = {**component, "$schema": _PIPELINE_COMPONENT_SCHEMA}
+            for key, step in (component.get("jobs") or {}).items():
+                if isinstance(step.get("component"), dict):
+                    step["component"] = _component_file(placer, client, step["component"], f"components/{key}.yml", base)
+            spec["component"] = placer.write("component.yml", dump_yaml(component))
+        return
+    if for_azure and local(spec.get("compute")):
+        spec["compute"] = f"azureml:{PLACEHOLDER_COMPUTE}"
+        out.sets.append(("compute", "azureml:$COMPUTE"))
+    model = spec.get("model")
+    if isinstance(model, dict) and model.get("path"):
+        model["path"] = _relocate(placer, client, model["path"], base)
+    if spec.get("code_configuration"):
+        spec["code_configuration"]["code"] = _relocate(placer, client, spec["code_configuration"]["code"], base)
+    _put(spec, "environment", _environment(placer, client, spec.get("environment"), base, conda_name))
+    if settings.get("environment_variables"):
+        _put(settings, "environment_variables", _without_secrets(settings["environment_variables"], "settings.", out))
+
+
 def build_yaml(item: TrailItem, placer: Placer, client: Any, *, jobs: dict[str, str] | None = None,
                for_azure: bool = True, conda_name: str = "conda.yml") -> Exported:
     """`jobs` maps local job names to the exported ones: models and job inputs from their outputs
@@ -228,6 +266,14 @@ def build_yaml(item: TrailItem, placer: Placer, client: Any, *, jobs: dict[str, 
     elif item.kind == "component":
         out = Exported(item, component_to_spec(item.entity))
         _component(out, placer, client)
+    elif item.kind == "batch-invocation":  # no YAML: deploy.sh's invoke line, its input placed beside
+        from .batch import invocation_args
+
+        out = Exported(item, {}, args=invocation_args(item, placer, placer.yaml_dir.parents[1], client))
+    elif item.kind in ("batch-endpoint", "batch-deployment"):
+        out = Exported(item, copy.deepcopy(batch_to_spec(item.entity)[1]))
+        if item.kind == "batch-deployment":
+            _batch_deployment(out, placer, client, for_azure, conda_name)
     else:
         out = Exported(item, copy.deepcopy(asset_to_spec(item.entity)[1]))
         _asset(out, placer, client, jobs or {}, for_azure, conda_name)

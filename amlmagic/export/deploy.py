@@ -12,6 +12,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
+from .batch import default_deployments
 from .build import PLACEHOLDER_COMPUTE, Exported
 from .schedules import job_reference
 
@@ -20,13 +21,15 @@ __all__ = ["Step", "PARTS", "DEPLOY_NOUNS", "plan_steps", "secrets_by_part", "re
 _NOUNS = {"datastore": "datastore", "compute": "compute", "environment": "environment", "data": "data",
           "component": "component",
           "job": "job", "model": "model", "online-endpoint": "online-endpoint",
-          "online-deployment": "online-deployment", "schedule": "schedule"}
+          "online-deployment": "online-deployment", "schedule": "schedule", "batch-endpoint": "batch-endpoint",
+          "batch-deployment": "batch-deployment"}
 
 PARTS = ("train", "deploy")
 # What the deployment part creates; everything else is training (a model is registered from a
 # job's output there, where the job's new name is known). Nothing of the training part uses these,
 # so running the parts one after the other does what the whole script does.
-DEPLOY_NOUNS = frozenset({"online-endpoint", "online-deployment", "batch-endpoint", "batch-deployment"})
+DEPLOY_NOUNS = frozenset({"online-endpoint", "online-deployment", "batch-endpoint", "batch-deployment",
+                          "batch-invocation"})
 
 
 @dataclass
@@ -49,12 +52,20 @@ def plan_steps(exported: list[tuple[Exported, str]]) -> list[Step]:
     job_vars: dict[str, str] = {}
     streamed: set[str] = set()
     traffic: list[Step] = []
+    defaults = default_deployments([out.item for out, _ in exported])  # batch: created with --set-default
+    invocations = 0
     for out, path in exported:
         kind = out.item.kind
-        step = Step(_NOUNS[kind], "create", ["-f", path], comment=out.item.line)
+        step = Step(_NOUNS.get(kind, kind), "create", ["-f", path], comment=out.item.line)
         if kind == "job":
             step.capture = f"JOB_{len(job_vars) + 1}"
             job_vars[out.item.entity.name] = step.capture
+        elif kind == "batch-invocation":  # the job it starts is named by Azure: captured as a job's is
+            invocations += 1
+            step = Step("batch-endpoint", "invoke", list(out.args), capture=f"BATCH_JOB_{invocations}",
+                        comment=out.item.line)
+        elif kind == "batch-deployment" and defaults.get(out.item.entity.endpoint_name) == out.item.entity.name:
+            step.args.append("--set-default")
         for link in out.links:  # a model path or job input that is an exported job's output
             var = job_vars.get(link.job)
             if var is None:  # only after deploy_order met a cycle (its README note says so)
@@ -112,6 +123,7 @@ def render_deploy_sh(steps: list[Step], variables: dict[str, str], secrets: list
         "#!/usr/bin/env bash",
         "# Re-creates on Azure ML what an amlmagic notebook session created, in dependency order:",
         "# datastores, computes, environments, data, jobs, models, endpoints, deployments, traffic,",
+        "# batch endpoints, batch deployments, batch invocations,",
         "# except that each thing comes after what it uses (a job after the model it reads).",
         "# Set the workspace below (or export the variables before running), then: bash deploy.sh",
         "# Two parts, for a pipeline with an approval between them: bash deploy.sh train (assets, jobs,",

@@ -89,6 +89,17 @@ def references_of(item: TrailItem, spec: dict | None = None) -> Iterator[tuple[s
 
         found = [_asset_ref("model", model_reference_spec(item.entity.model)),
                  _asset_ref("environment", environment_to_spec(item.entity.environment))]
+    elif item.kind == "batch-deployment":
+        from ..spec.batch import batch_deployment_spec
+
+        spec = batch_deployment_spec(item.entity)
+        found = [_asset_ref("model", spec.get("model")), _asset_ref("environment", spec.get("environment")),
+                 _asset_ref("component", spec.get("component"))]
+        compute = spec.get("compute") or (spec.get("settings") or {}).get("default_compute")
+        if isinstance(compute, str) and strip_azureml_prefix(compute) != LOCAL_COMPUTE:
+            found.append(("compute", strip_azureml_prefix(compute), None))
+    elif item.kind == "batch-invocation":  # its input, when a data asset
+        found = [_asset_ref("data", item.entity.params.get("input"))]
     else:
         found = []
     yield from (f for f in found if f is not None)
@@ -145,8 +156,9 @@ def _latest_resolver(items: list[TrailItem]):
     return latest
 
 
-def _dependencies(item: TrailItem, latest) -> set[tuple]:
-    """Keys of the things `item` uses (whether exported or not)."""
+def _dependencies(item: TrailItem, latest, exported_keys: set[tuple]) -> set[tuple]:
+    """Keys of the things `item` uses (whether exported or not; among `exported_keys` for what
+    is named by its endpoint only, a batch invocation's deployments)."""
     spec = None
     if item.kind == "job":
         spec = job_spec(item.entity)  # once: both the references and the job links read it
@@ -162,6 +174,12 @@ def _dependencies(item: TrailItem, latest) -> set[tuple]:
         found |= {("job", link.job) for link in job_output_links("model", {"path": item.entity.path})}
     elif item.kind == "online-deployment":
         found.add(("online-endpoint", item.entity.endpoint_name))
+    elif item.kind == "batch-deployment":
+        found.add(("batch-endpoint", item.entity.endpoint_name))
+    elif item.kind == "batch-invocation":  # and the deployment it names, else any of its endpoint's
+        found.add(("batch-endpoint", item.entity.endpoint_name))
+        found |= {key for key in exported_keys if key[0] == "batch-deployment" and key[1] == item.entity.endpoint_name
+                  and item.entity.deployment_name in (None, key[2])}
     return found
 
 
@@ -171,7 +189,9 @@ def deploy_order(items: list[TrailItem]) -> tuple[list[TrailItem], list[str]]:
     A stable topological sort: kind order (`ORDER`), then trail order, is the default and the
     tie-break; the next item is always the first in that order whose dependencies (among the
     exported items) are all placed. Dependencies: what `references_of` names (a job's environment,
-    data, models and compute; a deployment's model and environment), a deployment's endpoint, and
+    data, models and compute; a deployment's model, environment and component; a batch
+    invocation's data asset), a deployment's endpoint, a batch invocation's endpoint and
+    deployment (without `-d`: all of its endpoint's, the default being one of them), and
     the job whose output a model's path or a job's input names. A model or data reference without
     a version (`@latest`) means the highest exported version created before the item that uses it,
     so a version registered later (say from that job's output) does not make a cycle.
@@ -182,7 +202,7 @@ def deploy_order(items: list[TrailItem]) -> tuple[list[TrailItem], list[str]]:
     ranked = sorted(items, key=lambda i: ORDER.index(i.kind))  # sort is stable: trail order within a kind
     latest = _latest_resolver(items)
     exported = {item.key for item in items}
-    needs = [(item, (_dependencies(item, latest) & exported) - {item.key}) for item in ranked]
+    needs = [(item, (_dependencies(item, latest, exported) & exported) - {item.key}) for item in ranked]
     placed: list[TrailItem] = []
     done: set[tuple] = set()
     notes: list[str] = []

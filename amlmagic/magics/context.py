@@ -55,22 +55,26 @@ class Context:
     def has_yaml(self) -> bool:
         return bool(self.flag("file") or self.command.body is not None)
 
-    def record(self, entity: Any) -> Any:
+    def record(self, entity: Any, *, action: bool = False) -> Any:
         """Add what this command did to the session's trail (for %aml export): the entity it
         created or changed, or None for a delete (then -n/--endpoint-name name what went);
-        honour --export."""
+        honour --export. `action`: the entity is what an action made (a batch invoke's job), not
+        the thing the noun names: the entry is keyed by -n and keeps the flags for export."""
         file = self.flag("file")
         command = self.command
-        self.session.record(TrailEntry.of(
-            command.noun, command.verb, entity,
+        entry = TrailEntry.of(
+            command.noun, command.verb, None if action else entity,
             name=self.flag("name"), endpoint_name=self.flag("endpoint_name"),
             line=("%aml " if command.body is None else "%%aml ") + command.line,
             body=command.body,
             source=str((self.cwd / file).resolve()) if file else None,
             base_path=str(((self.cwd / file).resolve().parent) if file else self.cwd),
-        ))
+        )
+        if action:
+            entry.entity, entry.params = entity, dict(command.args)
+        self.session.record(entry)
         target = self.flag("export")
-        if target:
+        if target and not action:
             from ..export import export_entity_yaml
 
             export_entity_yaml(entity, self.cwd / target)

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, fields
 __all__ = [
     "SETTINGS_DEFAULTS", "SCORE_OUTPUT", "SCORING_STEP", "PROGRESS_LOG", "MLFLOW_FILE_TYPES",
     "Progress", "format_progress", "parse_progress", "batch_settings",
-    "settings_problems", "default_output_path", "progress_summary", "AZURE_RUNTIME_PACKAGES", "LOGGING_LEVELS", "OUTPUT_ACTIONS",
+    "settings_problems", "default_output_path", "AZURE_RUNTIME_PACKAGES", "LOGGING_LEVELS", "OUTPUT_ACTIONS",
 ]
 
 # What the YAML reference documents as defaults; the SDK sends None for unset ones, the service
@@ -136,12 +136,3 @@ def default_output_path(datastore: str, job_name: str) -> str:
     blob store, within a folder named by job name" (2.4); our rule is the pipelines' form."""
     return f"azureml://datastores/{datastore}/paths/azureml/{job_name}/{SCORE_OUTPUT}/"
 
-
-def progress_summary(counters: dict) -> str:
-    """One line of a batch job's progress (the job monitor's text, live and static; its JS twin
-    is `progressSummary` in js/src/job_monitor.js)."""
-    c = {f.name: counters.get(f.name, 0) for f in fields(Progress)}
-    pending = counters.get("mini_batches_pending", Progress(**c).mini_batches_pending)
-    return (f"mini-batches: {c['mini_batches_done']} done, {c['mini_batches_failed']} failed, {pending} pending "
-            f"of {c['mini_batches_total']} · items scored {c['items_scored']} ({c['items_failed']} failed) · "
-            f"{float(counters.get('items_per_second', 0)):.1f} items/s · {c['retries']} retries")

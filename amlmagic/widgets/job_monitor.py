@@ -1,8 +1,8 @@
 """`JobMonitor(client, job_name)`: a live view of one job: status and duration, the log tail,
-one chart per metric fed incrementally, and a cancel button; a batch scoring job also shows its
-progress (mini-batches done / failed / pending, items scored, throughput, retries) read from its
-progress overview (`rules.batch.PROGRESS_LOG`). Polling stops at a terminal state, and every
-display of the monitor is then replaced by its final state."""
+one chart per metric fed incrementally, and a cancel button; a batch scoring job's progress
+(mini-batches done / failed / pending, items scored, throughput, retries: batch_progress.py).
+Polling stops at a terminal state, and every display of the monitor is then replaced by its
+final state."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from typing import Any
 import traitlets as t
 
 from ..rules import is_terminal, stream_log
-from ..rules.batch import PROGRESS_LOG, parse_progress, progress_summary
+from ..rules.batch import PROGRESS_LOG
+from .batch_progress import BatchProgress, progress_html, progress_text
 from .polled import PolledJobWidget
 from .series import SeriesStore
 from .sources import LogTail
@@ -27,7 +28,7 @@ class JobMonitor(PolledJobWidget):
     log_names = t.List(t.Unicode()).tag(sync=True)  # a distributed job's per-process logs
     log_name = t.Unicode("").tag(sync=True)  # the one shown (the streamed one, rank 0's, first)
     metric_names = t.List(t.Unicode()).tag(sync=True)
-    batch_progress = t.Dict().tag(sync=True)  # a batch job's counters ({} for other jobs)
+    batch = t.Dict().tag(sync=True)  # a batch job's counters (batch_progress.counters_of), else {}
 
     def __init__(self, client: Any, job_name: str, interval: float = 0.2, start: bool = True, **kwargs: Any):
         super().__init__(client, job_name, interval, start, **kwargs)
@@ -37,12 +38,14 @@ class JobMonitor(PolledJobWidget):
         self._reader = self.client.jobs.metrics_reader(self.job_name)
         self._log = LogTail(self.client, self.job_name)
         names = self.client.jobs.log_names(self.job_name)
-        self._has_progress = PROGRESS_LOG in names  # a batch job: shown as its progress, not as a log
-        self.log_names = [n for n in names if n != PROGRESS_LOG]
+        self._job: Any = None  # the job as last read (refresh_status): tells a batch job
+        self._batch = BatchProgress(self.client, self.job_name, names)
+        self.log_names = [n for n in names if n != PROGRESS_LOG]  # the processes' logs: the overview is drawn
         self.log_name = stream_log(self.log_names)  # what `az ml job stream` shows: rank 0's
 
     def __repr__(self) -> str:
-        return f"JobMonitor({self.job_name!r}, status={self.status!r})"
+        batch = f", {progress_text(self.batch)}" if self.batch else ""
+        return f"JobMonitor({self.job_name!r}, status={self.status!r}{batch})"
 
     def do_select_log(self, name: str = "") -> None:
         """Show another process's log (a rank of a distributed job), read from its start."""
@@ -59,7 +62,13 @@ class JobMonitor(PolledJobWidget):
     def refresh_status(self) -> Any:
         job = self.client.jobs.get(self.job_name)
         self.show_job(job)
+        self._job = job
         return job
+
+    def poll_batch(self) -> None:
+        counters = self._batch.poll(self._job)
+        if counters is not None:
+            self.batch = counters
 
     def poll_metrics(self) -> int:
         """Read new metric points and send them to the views; returns how many arrived."""
@@ -72,31 +81,19 @@ class JobMonitor(PolledJobWidget):
             self.metric_names = names
         return sum(len(c[3]) for c in chunks)
 
-    def poll_progress(self) -> None:
-        """A batch job's progress overview, read whole (the driver rewrites it in place)."""
-        if not self._has_progress:
-            return
-        progress = parse_progress(self.client.jobs.read_log(self.job_name, 0, log=PROGRESS_LOG)[0])
-        if progress is None:
-            return
-        counters = {**vars(progress), "mini_batches_pending": progress.mini_batches_pending,
-                    "items_per_second": round(progress.items_per_second, 1)}
-        if counters != self.batch_progress:
-            self.batch_progress = counters
-
     def poll(self) -> bool:
         """One batch: status, new points, new log text. False once the job has ended."""
         job_was_terminal = is_terminal(self.status)
         self.refresh_status()
-        self.poll_progress()
         self.poll_metrics()
+        self.poll_batch()
         if self._log.poll():
             self.log_tail = self._log.text
         if is_terminal(self.status):
             if not job_was_terminal:
                 # The last points and log lines may land just before the final status.
-                self.poll_progress()
                 self.poll_metrics()
+                self.poll_batch()
                 if self._log.poll():
                     self.log_tail = self._log.text
             self._maybe_resync(force=True)
@@ -119,9 +116,8 @@ class JobMonitor(PolledJobWidget):
         log = f"<pre style='background:#111;color:#ddd;padding:6px;font-size:11px'>{esc(tail)}</pre>" if tail else ""
         head = (f"<div>job <code>{esc(self.job_name)}</code> · status <b class='aml-status'>"
                 f"{esc(self.status)}</b>{duration}</div>")
-        progress = (f"<div class='aml-batch-progress'>{esc(progress_summary(self.batch_progress))}</div>"
-                    if self.batch_progress else "")
-        return html_card(self.display_name or self.job_name, head, progress, metrics, log, kind="aml-job-monitor")
+        return html_card(self.display_name or self.job_name, head, progress_html(self.batch), metrics, log,
+                         kind="aml-job-monitor")
 
     def static_png(self) -> str | None:
         return png_line_charts(self.series_xy(), title=self.display_name or self.job_name)

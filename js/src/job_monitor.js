@@ -2,6 +2,7 @@
 import { h, statusBadge, formatDuration, isTerminal, actionBox, request } from "./common.js";
 import { SeriesSet } from "./series.js";
 import { MetricChart } from "./chart.js";
+import { renderBatchProgress } from "./batch_progress.js";
 
 export function durationOf(model, now = Date.now()) {
   const start = model.get("started_at_ms");
@@ -49,22 +50,6 @@ export function followPoints(model, onChange) {
   return { sets, dispose: () => listeners.delete(onChange) };
 }
 
-/** One line of a batch job's progress; the twin of rules.batch.progress_summary (the static text). */
-export function progressSummary(p) {
-  const n = (k) => p[k] || 0;
-  const pending = p.mini_batches_pending ?? Math.max(0, n("mini_batches_total") - n("mini_batches_done") - n("mini_batches_failed"));
-  return `mini-batches: ${n("mini_batches_done")} done, ${n("mini_batches_failed")} failed, ${pending} pending ` +
-    `of ${n("mini_batches_total")} · items scored ${n("items_scored")} (${n("items_failed")} failed) · ` +
-    `${Number(n("items_per_second")).toFixed(1)} items/s · ${n("retries")} retries`;
-}
-
-/** The bar's segments as percentages of the mini-batches: [done, failed]. */
-export function progressShares(p) {
-  const total = p.mini_batches_total || 0;
-  if (!total) return [0, 0];
-  return [100 * (p.mini_batches_done || 0) / total, 100 * (p.mini_batches_failed || 0) / total];
-}
-
 export function renderJobMonitor({ model, el }) {
   const badge = h("span");
   const duration = h("span", { class: "aml-duration" });
@@ -72,22 +57,10 @@ export function renderJobMonitor({ model, el }) {
   const charts = h("div", { class: "aml-charts" });
   const empty = h("div", { class: "aml-muted aml-nometrics" }, "No metrics logged yet.");
   const log = h("pre", { class: "aml-log" });
-  // A batch scoring job: its progress overview as a bar and a line (hidden for other jobs).
-  const doneBar = h("span", { class: "aml-progress-done" });
-  const failedBar = h("span", { class: "aml-progress-failed" });
-  const progressText = h("div", { class: "aml-progress-text" });
-  const progress = h("div", { class: "aml-batch-progress" }, h("div", { class: "aml-progress-bar" }, doneBar, failedBar), progressText);
-  const drawProgress = () => {
-    const p = model.get("batch_progress") || {};
-    progress.hidden = !p.mini_batches_total;
-    if (progress.hidden) return;
-    const [done, failed] = progressShares(p);
-    doneBar.style.width = `${done}%`;
-    failedBar.style.width = `${failed}%`;
-    progressText.textContent = progressSummary(p);
-    if (p.mini_batches_total) empty.hidden = true; // a batch job logs no metrics of its own
-  };
   const chartByName = new Map();
+  const progress = renderBatchProgress(model);  // a batch job's mini-batches; hidden otherwise
+  // A batch job logs no metrics: no "No metrics" line under its progress.
+  const drawEmpty = () => { empty.hidden = !progress.el.hidden; };
   // A distributed job has a log per process: a picker switches the log shown (rank 0's first).
   const picker = h("select", { class: "aml-log-picker", onchange: (e) => request(model, "select_log", { name: e.target.value }) });
   const drawPicker = () => {
@@ -126,12 +99,12 @@ export function renderJobMonitor({ model, el }) {
     h("div", { class: "aml-head" },
       h("strong", { class: "aml-title" }, model.get("display_name") || model.get("job_name")),
       h("span", { class: "aml-muted" }, model.get("job_name")), badge, duration, cancel),
-    progress, empty, charts,
+    progress.el, empty, charts,
     h("details", { open: true }, h("summary", {}, "Log ", picker), log),
     actionBox(model),
   );
-  head(); tick(); drawLog(); drawPicker(); drawProgress();
-  model.on("change:batch_progress", drawProgress);
+  head(); tick(); drawLog(); drawPicker(); drawEmpty();
+  model.on("change:batch", drawEmpty);
   model.on("change:log_names", drawPicker);
   model.on("change:log_name", drawPicker);
   model.on("change:status", head);
@@ -141,12 +114,13 @@ export function renderJobMonitor({ model, el }) {
   return () => {
     clearInterval(timer);
     dispose();
+    progress.dispose();
+    model.off("change:batch", drawEmpty);
     for (const c of chartByName.values()) c.destroy();
     model.off("change:status", head);
     model.off("change:ended_at_ms", tick);
     model.off("change:log_tail", drawLog);
     model.off("change:log_names", drawPicker);
     model.off("change:log_name", drawPicker);
-    model.off("change:batch_progress", drawProgress);
   };
 }

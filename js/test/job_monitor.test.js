@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { makeModel } from "./model.js";
-import { followPoints, sharedPoints, durationOf, progressSummary, progressShares } from "../src/job_monitor.js";
+import { followPoints, sharedPoints, durationOf } from "../src/job_monitor.js";
 
 const buf = (xs) => new DataView(Float64Array.from(xs).buffer);
 
@@ -66,17 +66,5 @@ describe("renderJobMonitor's log picker", () => {
     picker.dispatchEvent(new Event("change"));
     expect(model.sent.at(-1)).toEqual({ type: "action", action: "select_log", args: { name: "std_log_process_01.txt" } });
     dispose();
-  });
-});
-
-describe("batch progress", () => {
-  it("says done, failed and pending mini-batches, items, throughput and retries, as the static text does", () => {
-    const p = { mini_batches_total: 10, mini_batches_done: 3, mini_batches_failed: 1, items_scored: 30,
-      items_failed: 10, retries: 2, elapsed_seconds: 1.5, mini_batches_pending: 6, items_per_second: 20 };
-    expect(progressSummary(p)).toBe(
-      "mini-batches: 3 done, 1 failed, 6 pending of 10 · items scored 30 (10 failed) · 20.0 items/s · 2 retries");
-    expect(progressShares(p)).toEqual([30, 10]);
-    expect(progressShares({})).toEqual([0, 0]);
-    expect(progressSummary({ mini_batches_total: 4, mini_batches_done: 1 })).toContain("3 pending of 4");
   });
 });

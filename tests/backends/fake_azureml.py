@@ -1,5 +1,5 @@
 """A small fake of the Azure ML REST API (ARM resources, LRO polling, workspace discovery, run
-history, MLflow tracking, online scoring) on 127.0.0.1, for record-mode tests and for
+history, MLflow tracking, online scoring, batch invocations) on 127.0.0.1, for record-mode tests and for
 generating the project's recordings with the real SDK.
 
 It is an in-memory resource store: PUT stores the body (adding id, name, systemData and the
@@ -51,7 +51,7 @@ def self_signed_cert(folder: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 _WS = "/subscriptions/{s}/resourcegroups/{r}/providers/microsoft.machinelearningservices/workspaces/{w}"
-_LRO_KINDS = ("computes", "onlineendpoints", "deployments")
+_LRO_KINDS = ("computes", "onlineendpoints", "batchendpoints", "deployments")
 
 
 def cloud_kwargs(base_url: str, name: str) -> dict:
@@ -67,6 +67,9 @@ def cloud_kwargs(base_url: str, name: str) -> dict:
             "registry_discovery_endpoint": base_url,
         },
     }
+
+
+_SCORING_STEP = "batchscoring"  # the one step of a batch job's graph (amlmagic.rules.batch.SCORING_STEP)
 
 
 def _error(status, code, message):
@@ -85,6 +88,8 @@ class FakeAzureML:
         self.failures: dict[tuple[str, str], tuple[int, dict]] = {}  # (method, lowercased path) -> error answer
         self.logs: dict[str, bytes] = {}  # run id -> its user_logs/std_log.txt, as written so far
         self.pipelines = FakePipelines(self)  # pipeline jobs' step runs
+        self.log_files: dict[str, dict[str, bytes]] = {}  # run id -> {log path: text} (a batch scoring step's)
+        self.batch_jobs: list[dict] = []  # what batch invocations answered, in order (list_jobs reads them)
         # What the deployed scoring script answers to a request body (the one endpoint of the fake).
         self.scorer = lambda body: {"echo": body, "prediction": [1, 0]}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -135,7 +140,7 @@ class FakeAzureML:
         self.failures[(method, full.lower())] = (status, {"error": error})
 
     # -- request handling -----------------------------------------------------------------------
-    def answer(self, method: str, url: str, body):
+    def answer(self, method: str, url: str, body, headers=None):
         parts = urlsplit(url)
         original_path = parts.path.rstrip("/")
         path = original_path.lower()
@@ -146,6 +151,9 @@ class FakeAzureML:
             return 200, {"api": self.url, "catalog": self.url, "experimentation": self.url, "history": self.url}
         if path.startswith("/operations/"):
             return 200, {"status": "Succeeded"}
+        if path.startswith("/logs/") and path.split("/")[2] in self.log_files:
+            run_id, log = original_path.split("/", 3)[2:]
+            return 200, self.log_files[run_id].get(log, b"")
         if path.startswith("/logs/"):
             run_id = path.split("/")[2]
             if self.pipelines.is_pipeline(run_id):
@@ -155,6 +163,10 @@ class FakeAzureML:
             return 200, "epoch 1 loss 0.9\nepoch 2 loss 0.5\n"
         if path == "/score":
             return 200, self.scorer(body)
+        if method == "POST" and path.startswith("/batch/"):  # a batch endpoint's scoring URI
+            return self._invoke(path.split("/")[2], body, (headers or {}).get("azureml-model-deployment"))
+        if method == "GET" and path.startswith("/mferp/managementfrontend/") and path.endswith("/jobs"):
+            return self._batch_jobs(path)
         if method == "GET" and path.endswith("/versions") and "/codes/" in path and "hash" in query:
             return self._code_by_hash(original_path, query["hash"][0])
         if "/api/2.0/mlflow/" in path:
@@ -175,6 +187,8 @@ class FakeAzureML:
                 self.pipelines.cancel(run_id)
             return 202, None
         if method == "DELETE":
+            for child in [k for k in self.store if k.startswith(path + "/")]:  # an endpoint takes its deployments
+                del self.store[child]
             return (200, None) if self.store.pop(path, None) else (204, None)
         if method == "GET":
             run_id = original_path.rsplit("/jobs/", 1)[-1] if "/jobs/" in path else None
@@ -189,7 +203,8 @@ class FakeAzureML:
                 return 200, self.store[path]
             children = [v for k, v in self.store.items() if k.rsplit("/", 1)[0] == path]
             if children or path.endswith(("/computes", "/jobs", "/versions", "/data", "/models", "/environments",
-                                           "/onlineendpoints", "/deployments", "/datastores")):
+                                           "/onlineendpoints", "/batchendpoints", "/deployments",
+                                           "/datastores")):
                 return 200, {"value": children}
             kind = path.rsplit("/", 2)[-2] if "/" in path else "resource"
             return _error(404, "UserError", f"The specified resource was not found ({kind} {path.rsplit('/', 1)[-1]}).")
@@ -226,7 +241,9 @@ class FakeAzureML:
             props["provisioningState"] = "Succeeded"
         if kind == "versions" and segments[-4].lower() == "models":
             props.setdefault("flavors", {})
-        if kind == "deployments":
+        if kind == "batchendpoints":
+            props["scoringUri"] = f"{self.url}/batch/{name}/jobs"
+        if kind == "deployments" and segments[-3].lower() == "onlineendpoints":
             props.setdefault("scaleSettings", {"scaleType": "Default"})
         if kind in _LRO_KINDS:
             props["provisioningState"] = "Succeeded"
@@ -236,6 +253,48 @@ class FakeAzureML:
             self.store[container.lower()] = {"id": container, "name": segments[-3], "properties": {"latestVersion": name}}
         self.store[path] = body
         return (201, body, headers)
+
+    def _invoke(self, endpoint: str, body, deployment: str | None) -> tuple:
+        """A batch invocation, as Azure answers it: a job named by the body (or generated), run by
+        the deployment the `azureml-model-deployment` header names (else the endpoint's default),
+        with one `batchscoring` child step whose logs are in `log_files` (set `batch_progress`)."""
+        stored = self.store.get(f"{self.scope}/batchendpoints/{endpoint}")
+        if stored is None:
+            return _error(404, "UserError", f"Batch endpoint {endpoint} not found")
+        props = (body or {}).get("properties") or {}
+        deployment = deployment or ((stored["properties"].get("defaults") or {}).get("deploymentName"))
+        if not deployment:
+            return _error(400, "UserError", "No deployment name given and the endpoint has no default deployment")
+        name = props.get("name") or f"batchjob-{uuid.uuid4()}"
+        job_path = f"{self.scope}/jobs/{name}"
+        self.put_raw(job_path, {"id": job_path, "name": name, "properties": {
+            "jobType": "Pipeline", "status": "Preparing", "experimentName": endpoint, "displayName": name,
+            "jobs": {}, "inputs": {}, "outputs": {}, "properties": {
+                "azureml.batchrun": "true", "azureml.deploymentname": deployment, "azureml.endpointname": endpoint},
+            "services": {
+                "Tracking": {"jobServiceType": "Tracking",
+                             "endpoint": f"azureml://{self.url.split('://')[1]}/mlflow/v1.0{self.scope}?"},
+                "Studio": {"jobServiceType": "Studio", "endpoint": f"https://ml.azure.com/runs/{name}"}},
+            "computeId": None, "isArchived": False, "tags": {}}, "systemData": {
+                "createdAt": "2026-01-05T10:00:00+00:00", "createdBy": "ada@example.com", "createdByType": "User"}})
+        self.store[job_path]["id"] = job_path
+        step = f"{name}-{_SCORING_STEP}"
+        self.children[name] = [{"runId": step, "status": "Running", "displayName": _SCORING_STEP,
+                                "experimentId": endpoint, "properties": {}}]
+        self.log_files.setdefault(step, {})
+        answer = {"id": f"{self.scope}/batchendpoints/{endpoint}/jobs/{name}", "name": name, "type": "Pipeline",
+                  "properties": {"status": "Preparing", "deployment": deployment, "endpoint": endpoint,
+                                 "inputData": props.get("inputData"), "miniBatchSize": props.get("miniBatchSize")}}
+        self.batch_jobs.append(answer)
+        return 200, answer
+
+    def _batch_jobs(self, path: str) -> tuple:
+        """list_jobs of an endpoint (`.../batchendpoints/<e>/jobs`) or of one of its deployments."""
+        segments = path.split("/")
+        endpoint = segments[segments.index("batchendpoints") + 1]
+        deployment = segments[segments.index("deployments") + 1] if "deployments" in segments else None
+        return 200, {"value": [j for j in self.batch_jobs if j["properties"]["endpoint"] == endpoint
+                               and deployment in (None, j["properties"]["deployment"])], "nextLink": None}
 
     def _code_by_hash(self, original_path, content_hash):
         """Every code snapshot is "already uploaded": the SDK then registers no new blob (the fake
@@ -267,6 +326,10 @@ class FakeAzureML:
         logs = {"user_logs/std_log.txt": f"{self.url}/logs/{run_id}/std_log.txt"}
         if self.pipelines.is_pipeline(run_id):  # a pipeline's own log: its steps' events
             logs = {"logs/azureml/executionlogs.txt": f"{self.url}/logs/{run_id}/executionlogs.txt"}
+        elif job is not None and job.get("properties", {}).get("jobType") == "Pipeline":
+            logs = {}  # a batch job's logs are its batchscoring step's
+        if run_id in self.log_files:  # a batch scoring step: the logs it has written so far
+            logs = {log: f"{self.url}/logs/{run_id}/{log}" for log in self.log_files[run_id]}
         error = None
         if status == "Failed":  # run history's error of a failed run, as Azure reports a user error
             error = {"error": {"code": "UserError", "message": "Execution failed: the command exited with code 1"}}
@@ -301,7 +364,7 @@ class FakeAzureML:
                 except ValueError:
                     body = raw.decode("utf-8", "replace")
                 fake.requests.append((self.command, self.path))
-                result = fake.answer(self.command, self.path, body)
+                result = fake.answer(self.command, self.path, body, self.headers)
                 status, payload = result[0], result[1]
                 headers = result[2] if len(result) > 2 else {}
                 if isinstance(payload, (str, bytes)):

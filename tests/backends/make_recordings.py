@@ -140,6 +140,113 @@ def _online_endpoint(client, fake, tmp):
     client.online_deployments.get_logs("blue", "iris-ep", lines=50)
 
 
+BATCH_PROGRESS = dict(mini_batches_total=10, mini_batches_done=6, mini_batches_failed=1, items_scored=60,
+                      items_failed=2, retries=1, elapsed_seconds=12.0)
+BATCH_LOG = "mini batch 6 done\n"
+
+
+def _batch_endpoint(client, fake, tmp) -> dict:
+    """A batch endpoint's life on Azure through MLClient's groups: create the endpoint and a model
+    deployment, make it the default, invoke (a job with a `batchscoring` step writing the progress
+    overview), list the jobs, read the progress, delete. Returns what it saw (the replay test
+    runs it again on the recording, with `fake` None, and compares)."""
+    from azure.ai.ml import Input
+    from azure.ai.ml.entities import (
+        BatchEndpoint,
+        BatchRetrySettings,
+        CodeConfiguration,
+        ModelBatchDeployment,
+        ModelBatchDeploymentSettings,
+    )
+
+    from amlmagic.errors import NotFoundError
+    from amlmagic.rules.batch import PROGRESS_LOG, Progress, format_progress
+
+    seen: dict = {}
+    endpoint = client.batch_endpoints.begin_create_or_update(
+        BatchEndpoint(name="mnist-batch", description="MNIST digits, scored in batches")).result()
+    seen["endpoint"] = (endpoint.name, endpoint.description, endpoint.provisioning_state)
+    deployment = client.batch_deployments.begin_create_or_update(ModelBatchDeployment(
+        name="torch", endpoint_name="mnist-batch", model="azureml:mnist-classifier:1", compute="batch-cluster",
+        code_configuration=CodeConfiguration(code="azureml:mnist-code:1", scoring_script="batch_driver.py"),
+        environment="azureml:torch-env:1", settings=ModelBatchDeploymentSettings(
+            mini_batch_size=10, max_concurrency_per_instance=2, output_file_name="predictions.csv",
+            retry_settings=BatchRetrySettings(max_retries=3, timeout=30), error_threshold=-1, logging_level="info"))
+    ).result()
+    seen["deployment"] = (deployment.name, deployment.endpoint_name, deployment.mini_batch_size,
+                          deployment.max_concurrency_per_instance, deployment.retry_settings.timeout)
+    endpoint.defaults = {"deployment_name": "torch"}  # what `az ml batch-deployment create --set-default` does
+    seen["defaults"] = client.batch_endpoints.begin_create_or_update(endpoint).result().defaults
+    seen["listed"] = ([e.name for e in client.batch_endpoints.list()],
+                      [d.name for d in client.batch_deployments.list(endpoint_name="mnist-batch")])
+    if fake is not None:
+        fake.run_status["batch-job-1"] = ["Running", "Running", "Completed"]
+    job = client.batch_endpoints.invoke(endpoint_name="mnist-batch", job_name="batch-job-1", input=Input(
+        type="uri_folder", path="azureml://datastores/workspaceblobstore/paths/mnist/png/"))
+    seen["job"] = (job.name, job.status)
+    if fake is not None:  # the scoring step has scored 6 mini-batches so far
+        fake.log_files["batch-job-1-batchscoring"] = {PROGRESS_LOG: format_progress(Progress(**BATCH_PROGRESS)).encode(),
+                                                      "user_logs/std_log.txt": BATCH_LOG.encode()}
+    seen["jobs"] = ([j.name for j in client.batch_endpoints.list_jobs(endpoint_name="mnist-batch")],
+                    [j.name for j in client.batch_deployments.list_jobs(endpoint_name="mnist-batch", name="torch")])
+    seen["log_names"] = client.jobs.log_names("batch-job-1")
+    seen["progress"] = client.jobs.read_log("batch-job-1", log=PROGRESS_LOG)[0]
+    seen["log"] = client.jobs.read_log("batch-job-1")[0]
+    seen["status"] = client.jobs.get("batch-job-1").status
+    client.batch_endpoints.begin_delete("mnist-batch").result()
+    try:
+        client.batch_endpoints.get("mnist-batch")
+        seen["deleted"] = False
+    except NotFoundError:
+        seen["deleted"] = True
+    return seen
+
+
+BATCH_MONITOR_STEPS = (dict(mini_batches_total=4, mini_batches_done=1, items_scored=10, elapsed_seconds=2.0),
+                       dict(mini_batches_total=4, mini_batches_done=3, mini_batches_failed=1, items_scored=30,
+                            items_failed=5, retries=2, elapsed_seconds=6.0))
+
+
+def _batch_monitor(client, fake, tmp) -> list:
+    """The job monitor following a batch job on Azure: its progress read from the batchscoring
+    step's overview as the step rewrites it, polled by hand (a fixed sequence of requests) until
+    the job completes. Returns each poll's (status, counters, log tail)."""
+    from azure.ai.ml import Input
+    from azure.ai.ml.entities import BatchEndpoint, ModelBatchDeployment
+
+    from amlmagic.rules.batch import PROGRESS_LOG, Progress, format_progress
+    from amlmagic.widgets import JobMonitor
+
+    def step(n):  # the step rewrites its overview and appends to its log; after the last, the job ends
+        if fake is not None and n >= len(BATCH_MONITOR_STEPS):
+            fake.run_status["batch-job-2"] = ["Completed"]
+        elif fake is not None:
+            fake.log_files["batch-job-2-batchscoring"] = {
+                PROGRESS_LOG: format_progress(Progress(**BATCH_MONITOR_STEPS[n])).encode(),
+                "user_logs/std_log.txt": "".join(f"mini batch {i} done\n" for i in range(n + 1)).encode()}
+
+    client.batch_endpoints.begin_create_or_update(BatchEndpoint(name="digits-batch")).result()
+    client.batch_deployments.begin_create_or_update(ModelBatchDeployment(
+        name="digits-dpl", endpoint_name="digits-batch", model="azureml:digits-model:1",
+        environment="azureml:sklearn-env:1", compute="batch-cluster")).result()
+    if fake is not None:
+        fake.run_status["batch-job-2"] = ["Running"]
+    step(0)
+    job = client.batch_endpoints.invoke(endpoint_name="digits-batch", deployment_name="digits-dpl",
+                                        job_name="batch-job-2", input=Input(
+                                            type="uri_folder", path="azureml://datastores/workspaceblobstore/paths/d/"))
+    monitor = JobMonitor(client, job.name, start=False)
+    seen = []
+    for n in range(3):
+        going = monitor.poll()
+        seen.append((monitor.status, dict(monitor.batch), monitor.log_tail))
+        step(n + 1)
+        if not going:
+            break
+    seen.append(monitor.static_html())
+    return seen
+
+
 def _errors(client, fake, tmp):
     from azure.ai.ml import command
 
@@ -168,6 +275,8 @@ SCENARIOS = {
     "model_create": _model,
     "online_endpoint": _online_endpoint,
     "errors_400_404": _errors,
+    "batch_endpoint": _batch_endpoint,
+    "batch_monitor": _batch_monitor,
     # azure-ai-ml 1.35 reads the workspace before resolving a pipeline's components (a client key
     # for its cache), which the shared pipeline recording (an older SDK) lacks: this answers it.
     "workspace_get_sanitized": _workspace_get,
@@ -195,6 +304,11 @@ class FakeWorld:
         self.fake.logs[name] = log.encode()
         self.fake.metrics[name] = [{"key": key, "value": value, "timestamp": 1767607200000 + i * 1000, "step": step}
                                    for i, (key, step, value) in enumerate(metrics)]
+
+    def batch_job_runs(self, name: str, progress: str) -> None:
+        self.fake.run_status[name] = ["Running", "Completed"]
+        self.fake.log_files[f"{name}-batchscoring"] = {"logs/job_progress_overview.txt": progress.encode(),
+                                                        "user_logs/std_log.txt": b"scored 3 items\n"}
 
 
 def contract_scenarios() -> dict:
@@ -275,6 +389,32 @@ def _errors_setup(fake):
         "code": "UserError", "message": "Compute Not Found for run ID : bad-job-1", "details": [], "additionalInfo": []}})
 
 
+BATCH_ENDPOINT_YML = "name: digits-batch\ndescription: digits, scored in batches\ntags: {team: vision}\n"
+BATCH_DEPLOYMENT_YML = """$schema: https://azuremlschemas.azureedge.net/latest/modelBatchDeployment.schema.json
+name: torch
+endpoint_name: digits-batch
+type: model
+model: azureml:iris-model:1
+code_configuration: {code: ./code, scoring_script: batch_driver.py}
+environment: azureml:sklearn-env:1
+compute: azureml:cpu-cluster
+resources: {instance_count: 1}
+settings:
+  max_concurrency_per_instance: 2
+  mini_batch_size: 10
+  output_action: append_row
+  output_file_name: predictions.csv
+  retry_settings: {max_retries: 3, timeout: 30}
+  error_threshold: -1
+  logging_level: info
+"""
+BATCH_DRIVER = "def init():\n    pass\n\n\ndef run(mini_batch):\n    return mini_batch\n"
+
+
+def _batch_job_runs(fake):
+    fake.run_status["batch-job-3"] = ["Completed"]
+
+
 MAGIC_SCENARIOS = {
     "magics_compute": MagicScenario(
         ["compute create -f compute.yml", "compute list", "compute show -n cpu-cluster", "workspace show"],
@@ -299,6 +439,18 @@ MAGIC_SCENARIOS = {
          "online-endpoint invoke -n iris-ep --request-file request.json", "online-endpoint get-credentials -n iris-ep",
          "online-deployment get-logs -n blue -e iris-ep --lines 50"],
         {"blue.yml": DEPLOYMENT_YML, "request.json": REQUEST_JSON}),
+    "magics_batch_endpoint": MagicScenario(
+        ["compute create -f compute.yml", "environment create -f env.yml",
+         "model create -n iris-model -v 1 -t custom_model -p azureml://datastores/workspaceblobstore/paths/models/iris/",
+         "batch-endpoint create -f endpoint.yml", "batch-deployment create -f deployment.yml --set-default",
+         "batch-endpoint show -n digits-batch",
+         "batch-endpoint invoke -n digits-batch --input azureml://datastores/workspaceblobstore/paths/digits/ "
+         "--input-type uri_folder --mini-batch-size 5 --job-name batch-job-3",
+         "batch-endpoint list-jobs -n digits-batch", "batch-deployment list-jobs -n torch -e digits-batch",
+         "export --dir exported", "batch-deployment delete -n torch -e digits-batch -y",
+         "batch-endpoint delete -n digits-batch -y"],
+        {"compute.yml": COMPUTE_YML, "env.yml": ENV_YML.replace("'2'", "'1'"), "endpoint.yml": BATCH_ENDPOINT_YML,
+         "deployment.yml": BATCH_DEPLOYMENT_YML, "code/batch_driver.py": BATCH_DRIVER}, _batch_job_runs),
     "magics_errors": MagicScenario(
         ["job create -f bad.yml", "compute show -n no-such-cluster", "model show -n no-such-model -v 1"],
         {"bad.yml": BAD_JOB_YML}, _errors_setup),
@@ -350,8 +502,13 @@ def record_scenario(name: str, path: Path, tmp: Path, cloud_name: str) -> None:
         try:
             if name in MAGIC_SCENARIOS:
                 _run_magic_scenario(MAGIC_SCENARIOS[name], azure, fake, tmp)
-            elif name.startswith("contract_"):
-                contract_scenarios()[name](connect_azure(**azure), FakeWorld(fake))
+            elif name.startswith("contract_"):  # in the temp folder: a scenario may write files (its code)
+                cwd = os.getcwd()
+                os.chdir(tmp)
+                try:
+                    contract_scenarios()[name](connect_azure(**azure), FakeWorld(fake))
+                finally:
+                    os.chdir(cwd)
             else:
                 SCENARIOS[name](connect_azure(**azure), fake, tmp)
         finally:

@@ -206,7 +206,7 @@ def test_online_endpoint_delete_204(no_network, ip):
 
 
 # -- components (created from a cell with the recorded entity, then shown, listed, archived and
-# restored through %aml), pipelines, batch endpoints and schedules (nouns %aml does not have yet:
+# restored through %aml), pipelines and schedules (nouns %aml does not have yet:
 # these drive the session's client from a cell, as user code would, MLClient's groups forwarded by
 # the adapter).
 SESSION = "from amlmagic.session import current_session\nclient = current_session().client\n"
@@ -253,19 +253,24 @@ def test_pipeline_job_create_and_update_through_the_session_client(no_network, i
     assert ip.run("client.jobs.create_or_update(job)").tags[names["new_tag_name"]] == names["new_tag_value"]
 
 
-def test_batch_endpoint_create_get_delete_through_the_session_client(no_network, ip):
-    from amlmagic.errors import NotFoundError
-
+def test_batch_endpoint_create_get_delete(no_network, ip):
     name = variables("batch_endpoint_create_get_delete.json")["name"]
-    replay(ip, "batch_endpoint_create_get_delete.json")
-    created = ip.run(SESSION + "from azure.ai.ml.entities import BatchEndpoint\n"
-                     f"client.batch_endpoints.begin_create_or_update(BatchEndpoint(name={name!r}, description='funny', "
-                     "auth_mode='aad_token')).result()")
-    assert (created.name, created.provisioning_state) == (name, "Succeeded")
-    assert ip.run(f"client.batch_endpoints.get({name!r})").description == "funny"
-    ip.run(f"client.batch_endpoints.begin_delete({name!r}).result()")
-    with pytest.raises(NotFoundError, match="does not exist in the workspace"):
-        ip.run(f"client.batch_endpoints.get({name!r})")
+    replay(ip, "batch_endpoint_create_get_delete.json", **{
+        "endpoint.yml": f"$schema: https://azuremlschemas.azureedge.net/latest/batchEndpoint.schema.json\nname: {name}\n"
+                        "description: funny\ntags: {t1: v1}\nproperties: {p1: v1, p2: v2}\nauth_mode: aad_token\n"})
+    created = ip.run("%aml batch-endpoint create -f endpoint.yml")
+    assert (type(created).__name__, created.name, created.description, created.provisioning_state) == (
+        "BatchEndpoint", name, "funny", "Succeeded")
+    with capture_output() as captured:  # the deployments listed beneath: not in the recording, said in one line
+        shown = ip.run(f"%aml batch-endpoint show -n {name}")
+    assert shown.scoring_uri == f"https://{name}.eastus.inference.ml.azure.com/jobs" and shown.tags == {"t1": "v1"}
+    [beneath] = [o.data.get("text/plain", "") for o in captured.outputs]
+    assert beneath.startswith(f"the deployments of {name} could not be listed (Replay has no recorded answer")
+    assert "\n" not in beneath.strip()
+    assert ip.run(f"%aml batch-endpoint delete -n {name} -y") == f"batch endpoint {name} deleted"
+    with pytest.raises(IPythonUsageError, match="does not exist in the workspace") as info:
+        ip.run(f"%aml batch-endpoint show -n {name}")
+    assert "\n" not in str(info.value)
 
 
 def test_schedule_cron_command_job_create_get_disable_through_the_session_client(no_network, ip, monkeypatch):

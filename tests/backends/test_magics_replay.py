@@ -231,3 +231,55 @@ def test_workspace_show_stops_counting_past_the_cap(no_network, ip, tmp_path):
     assert f"  data assets        {COUNT_CAP}+" in lines
     unused = current_session().client._amlmagic_player.unused()
     assert [e["RequestUri"] for e in unused] == [pages[2]["RequestUri"]]  # the third page was never asked for
+
+
+def test_batch_endpoint_deploy_invoke_list_jobs_export_delete(no_network, ip):
+    import warnings
+
+    import yaml
+    from azure.ai.ml import load_batch_endpoint
+    from azure.ai.ml.entities._load_functions import load_model_batch_deployment
+
+    replay(ip, "magics_batch_endpoint")
+    for line in ("compute create -f compute.yml", "environment create -f env.yml",
+                 "model create -n iris-model -v 1 -t custom_model -p azureml://datastores/workspaceblobstore/paths/models/iris/"):
+        ip.run(f"%aml {line}")
+    endpoint = ip.run("%aml batch-endpoint create -f endpoint.yml")
+    assert (type(endpoint).__name__, endpoint.name, endpoint.auth_mode, endpoint.tags) == (
+        "BatchEndpoint", "digits-batch", "aad_token", {"team": "vision"})
+    deployment = ip.run("%aml batch-deployment create -f deployment.yml --set-default")
+    assert (deployment.name, deployment.endpoint_name, deployment.mini_batch_size, deployment.max_concurrency_per_instance,
+            deployment.retry_settings.timeout) == ("torch", "digits-batch", 10, 2, 30)
+    assert current_session().trail[-1].entity.defaults.deployment_name == "torch"  # Azure's answer: its REST model
+    with capture_output():
+        shown = ip.run("%aml batch-endpoint show -n digits-batch")
+    assert shown.scoring_uri.endswith("/batch/digits-batch/jobs")
+    job = ip.run("%aml batch-endpoint invoke -n digits-batch --input azureml://datastores/workspaceblobstore/paths/digits/ "
+                 "--input-type uri_folder --mini-batch-size 5 --job-name batch-job-3")
+    assert (job.name, job.type, job.status) == ("batch-job-3", "pipeline", "Completed")
+    assert [j.name for j in ip.run("%aml batch-endpoint list-jobs -n digits-batch")] == ["batch-job-3"]
+    assert [j.name for j in ip.run("%aml batch-deployment list-jobs -n torch -e digits-batch")] == ["batch-job-3"]
+
+    ip.run("%aml export --dir exported")
+    folder = Path.cwd() / "exported"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exported = load_model_batch_deployment(str(folder / "batch-deployments/digits-batch-torch/batch-deployment.yml"))
+        assert load_batch_endpoint(str(folder / "batch-endpoints/digits-batch/batch-endpoint.yml")).tags == {"team": "vision"}
+    # Azure answers ARM ids: the export names the workspace's own assets by name
+    spec = yaml.safe_load((folder / "batch-deployments/digits-batch-torch/batch-deployment.yml").read_text())
+    assert (spec["model"], spec["environment"], spec["compute"]) == (
+        "azureml:iris-model:1", "azureml:sklearn-env:1", "azureml:cpu-cluster")
+    assert spec["code_configuration"]["code"].startswith("azureml:/subscriptions/")  # the code asset Azure holds
+    assert exported.mini_batch_size == 10
+    script = (folder / "deploy.sh").read_text()
+    order = [line.split()[2:4] for line in script.splitlines() if line.startswith(("az ml", "BATCH_JOB_1=$(az ml"))]
+    assert order[-3:] == [["batch-endpoint", "create"], ["batch-deployment", "create"], ["batch-endpoint", "invoke"]]
+    invoke = next(line for line in script.splitlines() if "batch-endpoint invoke" in line and not line.startswith("#"))
+    assert ("--input azureml://datastores/workspaceblobstore/paths/digits/ --input-type uri_folder --mini-batch-size 5"
+            in invoke or "--mini-batch-size 5 --input azureml://datastores/workspaceblobstore/paths/digits/" in invoke)
+    assert "--set-default" in next(line for line in script.splitlines() if "batch-deployment create" in line
+                                   and not line.startswith("#"))
+
+    assert ip.run("%aml batch-deployment delete -n torch -e digits-batch -y") == "batch deployment torch of digits-batch deleted"
+    assert ip.run("%aml batch-endpoint delete -n digits-batch -y") == "batch endpoint digits-batch deleted"

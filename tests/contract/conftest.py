@@ -28,12 +28,18 @@ class LocalWorld:
     def job_runs(self, name, log, metrics) -> None:
         pass  # the job's own command writes the log and logs the metrics
 
+    def batch_job_runs(self, name, progress) -> None:
+        pass  # the local batch engine scores the files and writes the overview
+
 
 class ReplayWorld:
     def datastore_file(self, path, text) -> None:
         pass  # the recording holds Azure's answers
 
     def job_runs(self, name, log, metrics) -> None:
+        pass
+
+    def batch_job_runs(self, name, progress) -> None:
         pass
 
 

@@ -40,6 +40,10 @@ class World(Protocol):
     def job_runs(self, name: str, log: str, metrics: list[tuple[str, int, float]]) -> None:
         """The job `name`, once submitted, runs to Completed, writes `log` and logs `metrics`."""
 
+    def batch_job_runs(self, name: str, progress: str) -> None:
+        """The batch job `name`, once invoked, runs to Completed; its batchscoring step's progress
+        overview ends as `progress`."""
+
 
 def data_create_show_list(client: AmlClient, world: World) -> None:
     from azure.ai.ml.entities import Data
@@ -157,6 +161,69 @@ def online_endpoint_create_show_list(client: AmlClient, world: World) -> None:
         client.online_endpoints.get("no-such-endpoint")
 
 
+BATCH_SCORER = "import os\n\ndef init():\n    pass\n\ndef run(mini_batch):\n    return [os.path.basename(p) for p in mini_batch]\n"
+BATCH_PROGRESS = dict(mini_batches_total=2, mini_batches_done=2, mini_batches_failed=0, items_scored=3, items_failed=0,
+                      retries=0)  # 3 files in mini-batches of 2
+
+
+def batch_endpoint_create_invoke(client: AmlClient, world: World) -> None:
+    from pathlib import Path
+
+    from azure.ai.ml import Input
+    from azure.ai.ml.entities import (
+        AmlCompute,
+        BatchEndpoint,
+        CodeConfiguration,
+        Environment,
+        Model,
+        ModelBatchDeployment,
+        ModelBatchDeploymentSettings,
+    )
+
+    from amlmagic.rules.batch import PROGRESS_LOG, SCORING_STEP, Progress, format_progress, parse_progress
+
+    for n in range(3):
+        world.datastore_file(f"contract/digits/{n}.txt", str(n))
+    world.datastore_file("contract/batch-model/model.txt", "weights")
+    code = Path("batch-code")
+    code.mkdir(exist_ok=True)
+    (code / "score.py").write_text(BATCH_SCORER)
+    world.batch_job_runs("contract-batch-job-1", format_progress(Progress(**BATCH_PROGRESS, elapsed_seconds=1.0)))
+    client.environments.create_or_update(Environment(name="contract-env", version="1", image=IMAGE))
+    client.compute.begin_create_or_update(AmlCompute(name="batch-cluster", size="Standard_DS3_v2", max_instances=2)).result()
+    client.models.create_or_update(Model(name="contract-batch-model", version="1", type="custom_model",
+                                         path="azureml://datastores/workspaceblobstore/paths/contract/batch-model/"))
+    endpoint = client.batch_endpoints.begin_create_or_update(
+        BatchEndpoint(name="contract-batch", description="contract batch endpoint")).result()
+    assert (endpoint.name, endpoint.description, endpoint.auth_mode) == ("contract-batch", "contract batch endpoint",
+                                                                        "aad_token")
+    deployment = client.batch_deployments.begin_create_or_update(ModelBatchDeployment(
+        name="contract-dpl", endpoint_name="contract-batch", model="azureml:contract-batch-model:1",
+        environment="azureml:contract-env:1", compute="batch-cluster",
+        code_configuration=CodeConfiguration(code=str(code.resolve()), scoring_script="score.py"),
+        settings=ModelBatchDeploymentSettings(mini_batch_size=2, max_concurrency_per_instance=1))).result()
+    assert (deployment.name, deployment.endpoint_name, deployment.mini_batch_size) == ("contract-dpl", "contract-batch", 2)
+    assert [d.name for d in client.batch_deployments.list(endpoint_name="contract-batch")] == ["contract-dpl"]
+    assert "contract-batch" in [e.name for e in client.batch_endpoints.list()]
+
+    job = client.batch_endpoints.invoke(endpoint_name="contract-batch", deployment_name="contract-dpl",
+                                        job_name="contract-batch-job-1", input=Input(
+                                            type="uri_folder", path="azureml://datastores/workspaceblobstore/paths/contract/digits/"))
+    assert job.name == "contract-batch-job-1"
+    done = client.jobs.wait(job.name, timeout=180)
+    assert (done.status, done.type) == ("Completed", "pipeline"), client.jobs.read_log(job.name)[0]
+    assert [c.display_name for c in client.jobs.list(parent_job_name=job.name)] == [SCORING_STEP]
+    assert PROGRESS_LOG in client.jobs.log_names(job.name)
+    progress = parse_progress(client.jobs.read_log(job.name, log=PROGRESS_LOG)[0])
+    assert {k: getattr(progress, k) for k in BATCH_PROGRESS} == BATCH_PROGRESS
+    assert job.name in [j.name for j in client.batch_endpoints.list_jobs(endpoint_name="contract-batch")]
+    assert job.name in [j.name for j in client.batch_deployments.list_jobs(endpoint_name="contract-batch",
+                                                                            name="contract-dpl")]
+    client.batch_endpoints.begin_delete(name="contract-batch").result()
+    with pytest.raises(NotFoundError):
+        client.batch_endpoints.get("contract-batch")
+
+
 SCENARIOS = {
     "data_create_show_list": data_create_show_list,
     "environment_create_show_list": environment_create_show_list,
@@ -164,6 +231,7 @@ SCENARIOS = {
     "job_show_list_stream_metrics_log": job_show_list_stream_metrics_log,
     "errors_not_found_and_validation": errors_not_found_and_validation,
     "online_endpoint_create_show_list": online_endpoint_create_show_list,
+    "batch_endpoint_create_invoke": batch_endpoint_create_invoke,
 }
 from pipeline_contract import pipeline_steps_show_list_reuse  # noqa: E402
 

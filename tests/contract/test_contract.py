@@ -23,6 +23,8 @@ def test_client_is_an_aml_client(backend):
         ("online_deployments", interface.OnlineDeploymentOperations),
         ("components", interface.ComponentOperations), ("activity", interface.ActivityOperations),
         ("schedules", interface.ScheduleOperations),
+        ("batch_endpoints", interface.BatchEndpointOperations),
+        ("batch_deployments", interface.BatchDeploymentOperations),
     ]:
         assert isinstance(getattr(client, group), protocol), group
 
@@ -64,3 +66,7 @@ def test_activity_records_the_changes_only(backend):
 
 def test_pipeline_steps_show_list_reuse(backend):
     SCENARIOS["pipeline_steps_show_list_reuse"](*backend)
+
+
+def test_batch_endpoint_create_invoke(backend):
+    SCENARIOS["batch_endpoint_create_invoke"](*backend)

@@ -10,6 +10,7 @@ from typing import Any
 from ...display import EntityList, TextBlock
 from ...errors import NotFoundError, UsageError
 from ...session import TrailEntry
+from ...spec.batch import default_deployment
 from ..children import list_children
 from ..yaml_input import parse_overrides
 
@@ -57,7 +58,7 @@ def batch_endpoint_update(ctx) -> Any:
                              "defaults.deployment_name=NAME) or -f endpoint.yml")
         current = operations.get(ctx.flag("name"))
         fields = {"name": current.name, "description": current.description, "tags": dict(current.tags or {})}
-        default = (current.defaults or {}).get("deployment_name") if isinstance(current.defaults, dict) else None
+        default = default_deployment(current)  # Azure answers `deploymentName`, a create keeps `deployment_name`
         if default:
             fields["defaults"] = {"deployment_name": default}
         endpoint = ctx.from_fields("batch-endpoint", **fields)
@@ -126,9 +127,9 @@ def batch_endpoint_invoke(ctx) -> Any:
     started = ctx.client.batch_endpoints.invoke(
         endpoint_name=ctx.flag("name"), deployment_name=ctx.flag("deployment_name"), params_override=overrides,
         job_name=ctx.flag("job_name"), experiment_name=ctx.flag("experiment_name"), **kwargs)
-    # Not in the session's trail, as online-endpoint invoke is not: export writes what was made,
-    # not the jobs a deployment ran.
     job = ctx.client.jobs.get(started.name)
+    # On the trail with its flags: export replays it as `az ml batch-endpoint invoke` (docs/batch.md)
+    ctx.record(job, action=True)
     if ctx.flag("stream"):
         from .jobs import _follow
 

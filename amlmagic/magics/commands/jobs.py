@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ...display import EntityList, TextBlock
-from ...errors import AmlMagicError, BackendError
+from ...errors import BackendError
 from ...rules import reuse_note, status_text
-from ...rules.batch import PROGRESS_LOG
 from ..children import list_children
 from ..paths import output_folder, writing_into
 
@@ -45,18 +44,12 @@ def _follow(ctx, name: str) -> Any:
 
 def _monitor(client, name: str) -> Any:
     from ...widgets import JobMonitor, PipelineGraph, SweepMonitor
+    from ...widgets.batch_progress import is_batch_job
 
     job = client.jobs.get(name)
-    if job.type == "pipeline" and _is_batch_job(client, name):
-        return JobMonitor(client, name)  # a batch scoring job: its progress, not its one-step graph
+    if is_batch_job(job):  # one scoring step: its progress, not a graph
+        return JobMonitor(client, name)
     return {"sweep": SweepMonitor, "pipeline": PipelineGraph}.get(job.type, JobMonitor)(client, name)
-
-
-def _is_batch_job(client, name: str) -> bool:
-    try:
-        return PROGRESS_LOG in client.jobs.log_names(name)
-    except AmlMagicError:  # a backend that cannot list the job's logs: not known to be one
-        return False
 
 
 def job_show(ctx) -> Any:
