@@ -26,7 +26,8 @@ from .graph import Lineage
 
 __all__ = ["build_lineage", "NOUNS", "SCAN_LIMIT"]
 
-NOUNS = ("model", "data", "environment", "job", "online-endpoint", "online-deployment")
+NOUNS = ("model", "data", "environment", "job", "online-endpoint", "online-deployment", "batch-endpoint",
+         "batch-deployment")
 SCAN_LIMIT = 200
 _PARENT_RELATION = {"sweep": "trial", "pipeline": "step"}
 
@@ -47,6 +48,15 @@ def _ref_text(value: Any) -> str | None:
     return f"azureml:{name}:{version}" if name and version else None
 
 
+def _serves(deployment: Any, model: Any) -> bool:
+    """Whether a deployment (online or batch) serves this model version."""
+    ref = _ref_text(deployment.model)
+    if not ref or "://" in ref:
+        return False
+    parsed = parse_asset_ref(ref)
+    return parsed.name == model.name and parsed.version == str(model.version)
+
+
 class _Builder:
     def __init__(self, client: Any):
         self.client = client
@@ -57,6 +67,7 @@ class _Builder:
         self._scanned: list[tuple[Any, dict]] | None = None
         self._versions: dict[str, list[Any]] = {}
         self._deployments: list[tuple[Any, Any]] | None = None
+        self._batch_deployments: list[tuple[Any, Any]] | None = None
 
     # -- reads (each entity once) ------------------------------------------------------------
     def job(self, name: str) -> Any:
@@ -93,6 +104,12 @@ class _Builder:
                                  for dep in self.client.online_deployments.list(ep.name)]
         return self._deployments
 
+    def batch_deployments(self) -> list[tuple[Any, Any]]:
+        if self._batch_deployments is None:
+            self._batch_deployments = [(ep, dep) for ep in self.client.batch_endpoints.list()
+                                       for dep in self.client.batch_deployments.list(ep.name)]
+        return self._batch_deployments
+
     # -- nodes -------------------------------------------------------------------------------
     def job_node(self, job: Any) -> str:
         props = dict(getattr(job, "properties", None) or {})
@@ -124,6 +141,17 @@ class _Builder:
         endpoint_key = self.graph.add("online-endpoint", endpoint.name, scoring_uri=getattr(endpoint, "scoring_uri", None),
                                       traffic=dict(getattr(endpoint, "traffic", None) or {}) or None)
         self.graph.link(key, endpoint_key, f"{traffic}% traffic")
+        return key
+
+    def batch_deployment_node(self, endpoint: Any, deployment: Any) -> str:
+        key = self.graph.add("batch-deployment", f"{endpoint.name}/{deployment.name}",
+                             model=_ref_text(deployment.model), environment=_ref_text(deployment.environment),
+                             compute=getattr(deployment, "compute", None))
+        default = ((getattr(endpoint, "defaults", None) or {}).get("deployment_name")
+                   if isinstance(getattr(endpoint, "defaults", None), dict)
+                   else getattr(getattr(endpoint, "defaults", None), "deployment_name", None))
+        endpoint_key = self.graph.add("batch-endpoint", endpoint.name, default_deployment=default)
+        self.graph.link(key, endpoint_key, "default" if default == deployment.name else "named")
         return key
 
     # -- upstream ----------------------------------------------------------------------------
@@ -248,15 +276,14 @@ class _Builder:
             self.job_down(reader)
 
     def model_down(self, key: str, model: Any) -> None:
-        for endpoint, deployment in self.deployments():
-            ref = _ref_text(deployment.model)
-            if ref and "://" not in ref:
-                parsed = parse_asset_ref(ref)
-                if parsed.name == model.name and parsed.version == str(model.version):
-                    self.graph.link(key, self.deployment_node(endpoint, deployment), "deployed as")
+        for deployments, node, relation in ((self.deployments, self.deployment_node, "deployed as"),
+                                            (self.batch_deployments, self.batch_deployment_node, "batch-deployed as")):
+            for endpoint, deployment in deployments():
+                if _serves(deployment, model):
+                    self.graph.link(key, node(endpoint, deployment), relation)
 
-    def _deployment_up(self, endpoint: Any, deployment: Any) -> str:
-        key = self.deployment_node(endpoint, deployment)
+    def _deployment_up(self, endpoint: Any, deployment: Any, batch: bool = False) -> str:
+        key = (self.batch_deployment_node if batch else self.deployment_node)(endpoint, deployment)
         ref = _ref_text(deployment.model)
         if ref and "://" not in ref:
             parsed = parse_asset_ref(ref)
@@ -311,10 +338,17 @@ def build_lineage(client: Any, noun: str, name: str, version: str | None = None,
                            traffic=dict(getattr(endpoint, "traffic", None) or {}) or None)
         for deployment in client.online_deployments.list(endpoint.name):
             b._deployment_up(endpoint, deployment)
+    elif noun == "batch-endpoint":
+        endpoint = client.batch_endpoints.get(name)
+        root = b.graph.add("batch-endpoint", endpoint.name)
+        for deployment in client.batch_deployments.list(endpoint.name):
+            b._deployment_up(endpoint, deployment, batch=True)
     else:
         if not endpoint_name:
             raise UsageError("the lineage of a deployment needs its endpoint: add -e/--endpoint-name")
-        endpoint = client.online_endpoints.get(endpoint_name)
-        root = b._deployment_up(endpoint, client.online_deployments.get(name, endpoint_name))
+        batch = noun == "batch-deployment"
+        endpoint = (client.batch_endpoints if batch else client.online_endpoints).get(endpoint_name)
+        deployment = (client.batch_deployments if batch else client.online_deployments).get(name, endpoint_name)
+        root = b._deployment_up(endpoint, deployment, batch=batch)
     b.graph.root = root
     return b.graph

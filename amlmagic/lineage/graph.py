@@ -20,7 +20,8 @@ __all__ = ["Lineage", "Node", "KIND_COLOURS", "node_label"]
 # Light fills with dark text (readable on light and dark pages), one per kind.
 KIND_COLOURS = {
     "model": "#f9d9a6", "data": "#c9e4f6", "job": "#d5ecc2", "environment": "#e3d4f2", "code": "#eeeeee",
-    "online-deployment": "#f6c9d4", "online-endpoint": "#f3b0c0", "path": "#f4f4f4",
+    "online-deployment": "#f6c9d4", "online-endpoint": "#f3b0c0", "batch-deployment": "#fbd5bf",
+    "batch-endpoint": "#f7bc99", "path": "#f4f4f4",
 }
 
 

@@ -221,7 +221,7 @@ NOUNS: dict[str, dict[str, Verb]] = {
     },
     "lineage": {
         "": Verb("where an asset came from and where it went (model, data, environment, job, online-endpoint, "
-                 "online-deployment)", (NAME, VERSION, ENDPOINT), ("name",), ours=True, positional="asset",
+                 "online-deployment, batch-endpoint, batch-deployment)", (NAME, VERSION, ENDPOINT), ("name",), ours=True, positional="asset",
                  handler="lineage:lineage_default"),
     },
     "help": {

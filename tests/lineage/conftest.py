@@ -1,7 +1,7 @@
 """A workspace with real history for lineage tests (local backend, real jobs and servers): a
 pipeline whose step output is registered as the data asset `features:1`; a sweep whose trials read
 it; the best trial's output registered as `lineage-model:1`; two online deployments of it, blue
-(90%) and green (10%), on `lin-ep`."""
+(90%) and green (10%), on `lin-ep`; a batch deployment of it, `nightly`, the default of `lin-batch`."""
 
 from __future__ import annotations
 
@@ -59,7 +59,8 @@ class History:
 @pytest.fixture(scope="session")  # built once for every lineage test (about 25 s of real jobs)
 def history(tmp_path_factory):
     from azure.ai.ml import load_job
-    from azure.ai.ml.entities import CodeConfiguration, ManagedOnlineDeployment, ManagedOnlineEndpoint, Model
+    from azure.ai.ml.entities import (BatchEndpoint, CodeConfiguration, ManagedOnlineDeployment, ManagedOnlineEndpoint,
+                                      Model, ModelBatchDeployment)
 
     from amlmagic.local.client import LocalMLClient
     from amlmagic.local.serving import stop_endpoint
@@ -88,6 +89,15 @@ def history(tmp_path_factory):
         endpoint = client.online_endpoints.get("lin-ep")
         endpoint.traffic = {"blue": 90, "green": 10}
         client.online_endpoints.begin_create_or_update(endpoint).result()
+        # and a batch deployment of it, the default of its endpoint
+        client.batch_endpoints.begin_create_or_update(BatchEndpoint(name="lin-batch")).result()
+        client.batch_deployments.begin_create_or_update(ModelBatchDeployment(
+            name="nightly", endpoint_name="lin-batch", model="azureml:lineage-model:1", compute="local",
+            environment="azureml:AzureML-sklearn-1.5@latest",
+            code_configuration=CodeConfiguration(code=str(root / "score"), scoring_script="score.py"))).result()
+        batch_endpoint = client.batch_endpoints.get("lin-batch")
+        batch_endpoint.defaults = {"deployment_name": "nightly"}
+        client.batch_endpoints.begin_create_or_update(batch_endpoint).result()
         yield History(root, client, pipeline.name, step.name, sweep.name, best)
     finally:
         for folder in (client.root / "endpoints").glob("*"):

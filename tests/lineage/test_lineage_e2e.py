@@ -44,6 +44,8 @@ def test_a_model_goes_back_through_its_trial_and_the_pipeline_step_and_on_to_two
     assert _edge(lineage, model, "online-deployment:lin-ep/green") == "deployed as"
     assert _edge(lineage, "online-deployment:lin-ep/blue", "online-endpoint:lin-ep") == "90% traffic"
     assert _edge(lineage, "online-deployment:lin-ep/green", "online-endpoint:lin-ep") == "10% traffic"
+    assert _edge(lineage, model, "batch-deployment:lin-batch/nightly") == "batch-deployed as"
+    assert _edge(lineage, "batch-deployment:lin-batch/nightly", "batch-endpoint:lin-batch") == "default"
     # never sideways: the other trials did not make this model
     assert {k for k in lineage.nodes if k.startswith(f"job:{h.sweep}_")} == {best}
 
@@ -53,7 +55,8 @@ def test_a_model_goes_back_through_its_trial_and_the_pipeline_step_and_on_to_two
     assert "-> online-deployment lin-ep/green  [deployed as]" in text
     data = lineage.to_dict()
     assert data["root"] == model and {n["kind"] for n in data["nodes"]} == {
-        "model", "job", "code", "environment", "data", "online-deployment", "online-endpoint"}
+        "model", "job", "code", "environment", "data", "online-deployment", "online-endpoint", "batch-deployment",
+        "batch-endpoint"}
     assert all(set(n) == {"key", "kind", "name", "version", "details"} for n in data["nodes"])
     assert all(set(e) == {"source", "target", "relation"} for e in data["edges"])
     bundle = lineage._repr_mimebundle_()
@@ -79,6 +82,10 @@ def test_a_deployment_and_an_endpoint_go_back_to_the_pipeline(history):
     endpoint = build_lineage(h.client, "online-endpoint", "lin-ep")
     assert set(endpoint.upstream("online-endpoint:lin-ep")) == {"online-deployment:lin-ep/blue",
                                                                "online-deployment:lin-ep/green"}
+    batch = build_lineage(h.client, "batch-deployment", "nightly", endpoint_name="lin-batch")
+    assert batch.root == "batch-deployment:lin-batch/nightly" and f"job:{h.best}" in batch.nodes
+    assert set(build_lineage(h.client, "batch-endpoint", "lin-batch").upstream("batch-endpoint:lin-batch")) == {
+        "batch-deployment:lin-batch/nightly"}
     job = build_lineage(h.client, "job", h.step)
     assert _edge(job, f"job:{h.step}", "data:features:1") == "output features"
     assert "model:lineage-model:1" in job.nodes
