@@ -59,8 +59,14 @@ class History:
 @pytest.fixture(scope="session")  # built once for every lineage test (about 25 s of real jobs)
 def history(tmp_path_factory):
     from azure.ai.ml import load_job
-    from azure.ai.ml.entities import (BatchEndpoint, CodeConfiguration, ManagedOnlineDeployment, ManagedOnlineEndpoint,
-                                      Model, ModelBatchDeployment)
+    from azure.ai.ml.entities import (
+        BatchEndpoint,
+        CodeConfiguration,
+        ManagedOnlineDeployment,
+        ManagedOnlineEndpoint,
+        Model,
+        ModelBatchDeployment,
+    )
 
     from amlmagic.local.client import LocalMLClient
     from amlmagic.local.serving import stop_endpoint
