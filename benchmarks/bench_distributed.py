@@ -41,8 +41,11 @@ opt.zero_grad()
 opt.step()
 if dist.get_rank() == 0:
     print("FIRST_STEP", time.time(), flush=True)
+last_rank = dist.get_rank()
 dist.barrier()  # every rank done with gloo before any tears it down
 dist.destroy_process_group()
+if last_rank == 0:
+    time.sleep(0.3)  # rank 0 hosts the store: it leaves last (a store client whose server went first can abort at exit)
 """
 
 # Times all-reduces of a 10 MB tensor after a warm-up; rank 0 prints the median per call.
@@ -61,8 +64,11 @@ for _ in range(20):
     times.append(time.perf_counter() - t)
 if dist.get_rank() == 0:
     print("ALL_REDUCE_MS", statistics.median(times) * 1000, flush=True)
+last_rank = dist.get_rank()
 dist.barrier()  # every rank done with gloo before any tears it down
 dist.destroy_process_group()
+if last_rank == 0:
+    time.sleep(0.3)  # rank 0 hosts the store: it leaves last (a store client whose server went first can abort at exit)
 """
 
 ENVIRONMENT = "azureml:AzureML-sklearn-1.5@latest"

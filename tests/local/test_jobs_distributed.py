@@ -32,7 +32,7 @@ print(json.dumps({**{k: os.environ.get(k) for k in keys}, "sid": os.getsid(0)}),
 
 # Trains a small linear model with DDP over gloo and all-reduces a tensor; rank 0 writes the result.
 DDP_SCRIPT = """\
-import json, os, sys
+import json, os, sys, time
 import torch
 import torch.distributed as dist
 
@@ -62,6 +62,8 @@ if rank == 0:
                    "sum": total.item(), "world": world}, f)
 dist.barrier()  # every rank done with gloo before any tears it down
 dist.destroy_process_group()
+if rank == 0:
+    time.sleep(0.3)  # rank 0 hosts the store: it leaves last (a store client whose server went first can abort at exit)
 """
 
 PYTORCH_2x2 = "distribution:\n  type: pytorch\n  process_count_per_instance: 2\nresources:\n  instance_count: 2\n"

@@ -198,6 +198,7 @@ def train(args):
         dist.destroy_process_group()
         if rank != 0:
             return None
+        time.sleep(0.3)  # rank 0 hosts the store: it leaves last (a store client whose server went first can abort at exit)
     test_accuracy = evaluate(model, test_images, test_labels)
     log.metric("test_accuracy", test_accuracy, step)
     config = {
