@@ -21,14 +21,19 @@ NOTEBOOKS = Path(MNIST_DIR).parent
 NOTEBOOK = "mnist-lifecycle.ipynb"
 RUN_TIMEOUT = 900  # seconds; a run takes under a minute on an idle 2-core machine
 
-# Folders of `%aml export` and the azure-ai-ml loader each one's YAML must load with.
+# Folders of `%aml export` and the azure-ai-ml loader each one's YAML must load with (in
+# azure.ai.ml.entities._load_functions: the batch deployment and schedule loaders are not exported).
 EXPORT_LOADERS = {
     "environments": "load_environment",
     "data": "load_data",
+    "computes": "load_compute",
     "jobs": "load_job",
     "models": "load_model",
     "endpoints": "load_online_endpoint",
     "deployments": "load_online_deployment",
+    "batch-endpoints": "load_batch_endpoint",
+    "batch-deployments": "load_model_batch_deployment",
+    "schedules": "load_schedule",
 }
 
 
@@ -178,6 +183,36 @@ def test_endpoint_answers_digits_and_splits_traffic(run):
     assert observed["blue"] >= 50  # 90% of 100: fewer than 50 has a probability below 1e-30
 
 
+def test_mlops_sections_report_what_they_did(run):
+    # green's production data: one collected response per request it answered
+    green = re.match(r"production data: green answered (\d+) requests, (\d+) responses collected",
+                     summary_line(run, "production data"))
+    assert green and green[1] == green[2] and int(green[1]) > 0
+    # the batch job scored every test image, as PNG files, with the registered model
+    batch = re.match(r"batch job (\w+): (\d+) files scored, accuracy ([\d.]+)%", summary_line(run, "batch job"))
+    assert batch and int(batch[2]) == 120  # fast mode's test images
+    client = local_client(run)
+    job = client.jobs.get(batch[1])
+    assert (job.type, job.status) == ("pipeline", "Completed")
+    assert [s.display_name for s in client.jobs.list(parent_job_name=job.name)] == ["batchscoring"]
+    # the schedule: triggered once (its pipeline reused every step of section 4b), then disabled
+    triggered = re.match(r"schedule mnist-weekly-retrain: triggered (\w+) \(Completed\), then disabled",
+                         summary_line(run, "schedule"))
+    assert triggered
+    steps = client.jobs.list(parent_job_name=triggered[1])
+    assert len(steps) == 3 and all(s.properties.get("azureml.isreused") == "true" for s in steps)
+    assert client.schedules.get("mnist-weekly-retrain").is_enabled is False
+    assert [j.display_name for j in client.jobs.list() if "mnist-weekly-retrain" in (j.display_name or "")] == [
+        client.jobs.get(triggered[1]).display_name]  # nothing fired at creation: the start time is past
+    # the audit trail holds every change the notebook made, the clean-up's delete last
+    activity = client.activity.list()
+    assert {("create", "online-endpoint"), ("create", "batch-deployment"), ("disable", "schedule")} <= {
+        (e["verb"], e["kind"]) for e in activity}
+    assert (activity[0]["verb"], activity[0]["kind"], activity[0]["name"]) == ("delete", "online-endpoint", "mnist-digits")
+    assert re.match(r"MLOps maturity: level 4 ", summary_line(run, "MLOps maturity"))
+    assert (run["folder"] / "mnist-export" / ".github" / "workflows" / "azureml-train-deploy.yml").is_file()
+
+
 def test_endpoint_deleted_by_the_clean_up_cell(run):
     assert "online endpoint mnist-digits deleted" in cell_text(run, "%aml online-endpoint delete")
     assert list(local_client(run).online_endpoints.list()) == []
@@ -186,7 +221,7 @@ def test_endpoint_deleted_by_the_clean_up_cell(run):
 def test_widgets_saved_with_final_state_and_static_fallbacks(run):
     states = widget_states(run)
     assert {"data_browser", "job_monitor", "sweep_monitor", "endpoint_tester"} <= set(states)
-    assert [s["status"] for s in states["job_monitor"]] == ["Completed"]
+    assert [s["status"] for s in states["job_monitor"]] == ["Completed", "Completed"]  # the training, the batch job
     sweep = states["sweep_monitor"][0]
     assert sweep["status"] == "Completed" and len(sweep["trials"]) == 3 and sweep["best_trial"]
     assert states["endpoint_tester"][0]["endpoint"] == "mnist-digits"
@@ -197,11 +232,20 @@ def test_widgets_saved_with_final_state_and_static_fallbacks(run):
     assert not any(s["reused"] for g in graphs for s in g["steps"] if not all(t["reused"] for t in g["steps"]))
     views = [o for c in run["notebook"].cells if c.cell_type == "code" for o in c.outputs
              if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
-    assert len(views) == 6 and all("text/html" in o["data"] for o in views)  # what a static viewer shows
+    # section 9's batch job, followed live: its progress counters saved at the end
+    (batch,) = [m for m in states["job_monitor"] if m.get("batch")]
+    scored = int(re.search(r": (\d+) files scored", summary_line(run, "batch job"))[1])
+    assert (batch["batch"]["items_scored"], batch["batch"]["failed"], batch["batch"]["pending"]) == (scored, 0, 0)
+    (lineage,) = states["lineage_graph"]  # section 10: the deployed model, back to its trial, on to both endpoints
+    assert {"model", "job", "code", "data", "environment", "online-deployment", "batch-deployment"} <= {
+        n["kind"] for n in lineage["nodes"]}
+    (maturity,) = states["maturity_table"]  # section 12
+    assert maturity["level"] == 4
+    assert len(views) == 9 and all("text/html" in o["data"] for o in views)  # what a static viewer shows
 
 
 def test_export_loads_with_azure_ai_ml(run):
-    import azure.ai.ml
+    from azure.ai.ml.entities import _load_functions
 
     from amlmagic.export import MARKER
 
@@ -213,7 +257,7 @@ def test_export_loads_with_azure_ai_ml(run):
         for path in sorted((export / folder).glob("*/*.yml")):
             if path.name == "conda.yml":
                 continue
-            loaded.setdefault(folder, []).append(getattr(azure.ai.ml, loader)(str(path)))
+            loaded.setdefault(folder, []).append(getattr(_load_functions, loader)(str(path)))
     assert set(loaded) == set(EXPORT_LOADERS)
     assert sorted(job.type for job in loaded["jobs"]) == ["command", "pipeline", "pipeline", "sweep"]
     assert sorted(model.version for model in loaded["models"]) == ["1", "2"]
