@@ -243,7 +243,7 @@ class FakeAzureML:
             props.setdefault("flavors", {})
         if kind == "batchendpoints":
             props["scoringUri"] = f"{self.url}/batch/{name}/jobs"
-        if kind == "deployments" and segments[-3].lower() == "onlineendpoints":
+        if kind == "deployments" and segments[-4].lower() == "onlineendpoints":  # .../onlineEndpoints/<e>/deployments/<d>
             props.setdefault("scaleSettings", {"scaleType": "Default"})
         if kind in _LRO_KINDS:
             props["provisioningState"] = "Succeeded"
