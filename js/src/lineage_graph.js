@@ -3,7 +3,7 @@
 // selects it (its details show below) and the widget Python opens for it (a job's monitor, the
 // data browser, the endpoint tester) is drawn beneath.
 import { h, bindRender, actionBox, request } from "./common.js";
-import { s, place, W, H, GX, PAD } from "./pipeline_graph.js";
+import { s, graphFrame, W, H } from "./pipeline_graph.js";
 import { renderJobMonitor } from "./job_monitor.js";
 import { renderSweepMonitor } from "./sweep_monitor.js";
 import { renderPipelineGraph } from "./pipeline_graph.js";
@@ -17,18 +17,8 @@ const short = (text) => (text.length <= 21 ? text : `${text.slice(0, 20)}…`);
 export const kindClass = (kind) => `aml-node aml-kind-${String(kind).replace(/[^a-z-]/g, "")}`;
 
 export function drawLineage(model) {
-  const nodes = model.get("nodes"), edges = model.get("edges"), selected = model.get("selected");
-  const at = Object.fromEntries(nodes.map((n) => [n.key, place(n)]));
-  const width = Math.max(0, ...Object.values(at).map(([x]) => x)) + W + PAD;
-  const height = Math.max(0, ...Object.values(at).map(([, y]) => y)) + H + PAD;
-  const svg = s("svg", { class: "aml-graph", width, height, viewBox: `0 0 ${width} ${height}` });
-  for (const e of edges) {
-    if (!at[e.source] || !at[e.target]) continue;
-    const [x1, y1] = [at[e.source][0] + W, at[e.source][1] + H / 2];
-    const [x2, y2] = [at[e.target][0], at[e.target][1] + H / 2];
-    svg.append(s("path", { class: "aml-edge", d: `M${x1},${y1} C${x1 + GX / 2},${y1} ${x2 - GX / 2},${y2} ${x2},${y2}` }),
-      s("text", { class: "aml-edge-label", x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 4, "text-anchor": "middle" }, e.label));
-  }
+  const nodes = model.get("nodes"), selected = model.get("selected");
+  const [svg, at] = graphFrame(nodes, model.get("edges"));
   for (const n of nodes) {
     const [x, y] = at[n.key];
     const cls = kindClass(n.kind) + (n.root ? " aml-node-root" : "") + (n.key === selected ? " aml-node-selected" : "");

@@ -22,9 +22,10 @@ export function stepClass(step) {
   return `aml-step aml-step-${kind}${step.reused ? " aml-step-reused" : ""}`;
 }
 
-export function drawGraph(model) {
-  const steps = model.get("steps"), edges = model.get("edges"), selected = model.get("selected");
-  const at = Object.fromEntries(steps.map((st) => [st.key, place(st)]));
+// The graph's canvas: an <svg> sized to the nodes at their (column, row), with the labelled edges
+// drawn; returns it and where each node's box goes (the caller draws the boxes).
+export function graphFrame(nodes, edges) {
+  const at = Object.fromEntries(nodes.map((n) => [n.key, place(n)]));
   const width = Math.max(0, ...Object.values(at).map(([x]) => x)) + W + PAD;
   const height = Math.max(0, ...Object.values(at).map(([, y]) => y)) + H + PAD;
   const svg = s("svg", { class: "aml-graph", width, height, viewBox: `0 0 ${width} ${height}` });
@@ -35,6 +36,12 @@ export function drawGraph(model) {
     svg.append(s("path", { class: "aml-edge", d: `M${x1},${y1} C${x1 + GX / 2},${y1} ${x2 - GX / 2},${y2} ${x2},${y2}` }),
       s("text", { class: "aml-edge-label", x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 4, "text-anchor": "middle" }, e.label));
   }
+  return [svg, at];
+}
+
+export function drawGraph(model) {
+  const steps = model.get("steps"), selected = model.get("selected");
+  const [svg, at] = graphFrame(steps, model.get("edges"));
   for (const st of steps) {
     const [x, y] = at[st.key];
     const caption = `${st.reused ? "♻ reused" : st.status}${st.elapsed_s != null ? ` · ${st.elapsed_s} s` : ""}`;

@@ -78,7 +78,7 @@ def test_failed_items_count_against_error_threshold(client, tmp_path):
     done = progress(client, tolerant.name)
     assert done.mini_batches_failed == 1
     bad_batch = 26 - len(predictions(client, tolerant.name))  # every item of bad.txt's mini-batch failed
-    assert 1 <= bad_batch <= 10 and done.items_failed == bad_batch
+    assert bad_batch in (10, 6) and done.items_failed == bad_batch  # 26 files: mini-batches of 10, 10 and 6
     assert "bad.txt" not in scored_files(client, tolerant.name)
 
     strict = run_job(client, tmp_path, "raise_bad", "  error_threshold: 5\n  retry_settings:\n    max_retries: 0\n")
