@@ -119,11 +119,21 @@ production data, the input of monitoring and of retraining on what the model rea
 """),
     code("""
 import glob
+import shutil
 
-time.sleep(1)  # the endpoint appends collected lines a fraction of a second after answering
-%aml data download -n {ENDPOINT}-green-response -v 1 --download-path mnist/collected
-collected = [json.loads(line) for path in sorted(glob.glob("mnist/collected/**/*.jsonl", recursive=True))
-             for line in open(path)]
+
+def collected_responses():
+    shutil.rmtree("mnist/collected", ignore_errors=True)
+    %aml data download -n {ENDPOINT}-green-response -v 1 --download-path mnist/collected
+    return [json.loads(line) for path in sorted(glob.glob("mnist/collected/**/*.jsonl", recursive=True))
+            for line in open(path)]
+
+
+# The endpoint appends collected lines a moment after answering (on Azure: minutes): read until
+# every answer of green's is there.
+deadline = time.monotonic() + 30
+while len(collected := collected_responses()) < traffic_observed.get("green", 0) and time.monotonic() < deadline:
+    time.sleep(0.2)
 print(f"green answered {traffic_observed.get('green', 0)} requests; collected responses: {len(collected)}")
 print(json.dumps({key: collected[0][key] for key in ("correlationid", "modelname", "modelversion", "source")}, indent=1))
 """),
