@@ -14,6 +14,9 @@ sys.path.insert(0, str(HERE))
 REPO = HERE.parents[1]
 SHARED_RECORDINGS = REPO.parent / "shared" / "recordings"
 OWN_RECORDINGS = HERE / "recordings"
+# Tests of the real service's recordings: skipped, saying why, where ../shared is not beside the checkout.
+NEEDS_SHARED = pytest.mark.skipif(
+    not SHARED_RECORDINGS.is_dir(), reason=f"shared recordings not found at {SHARED_RECORDINGS} (../shared is absent)")
 
 _LOCAL = {"127.0.0.1", "localhost", "::1"}
 

@@ -8,14 +8,12 @@ The recordings are read in place (never copied into the project); the test is sk
 import json
 
 import pytest
-from conftest import OWN_RECORDINGS, SHARED_RECORDINGS
+from conftest import NEEDS_SHARED, OWN_RECORDINGS, SHARED_RECORDINGS
 
 from amlmagic.backends import connect_replay, explain_azure_error
 from amlmagic.errors import NotFoundError, ReplayMismatchError, ValidationError
 
-pytestmark = pytest.mark.skipif(
-    not SHARED_RECORDINGS.is_dir(), reason=f"shared recordings not found at {SHARED_RECORDINGS} (../shared is absent)"
-)
+pytestmark = NEEDS_SHARED
 ENV = "azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu:33"
 
 

@@ -12,13 +12,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import OWN_RECORDINGS, SHARED_RECORDINGS
+from conftest import NEEDS_SHARED, OWN_RECORDINGS, SHARED_RECORDINGS
 from IPython.core.error import UsageError as IPythonUsageError
 from IPython.utils.capture import capture_output
 
-pytestmark = pytest.mark.skipif(
-    not SHARED_RECORDINGS.is_dir(), reason=f"shared recordings not found at {SHARED_RECORDINGS} (../shared is absent)"
-)
+pytestmark = NEEDS_SHARED
 ENV = "azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu:33"
 CONDA = "channels:\n- conda-forge\ndependencies:\n- python=3.10\n- pip\nname: example-environment\n"
 

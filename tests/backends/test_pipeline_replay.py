@@ -8,7 +8,7 @@ pipeline's execution log."""
 
 from pathlib import Path
 
-from conftest import OWN_RECORDINGS, SHARED_RECORDINGS
+from conftest import NEEDS_SHARED, OWN_RECORDINGS, SHARED_RECORDINGS
 from IPython.utils.capture import capture_output
 from pipeline_scenarios import (
     EARLIER_PREPARE,
@@ -189,6 +189,7 @@ def test_canceling_a_pipeline_cancels_its_running_step_and_starts_no_more(no_net
         ["prepare", STEPS["prepare"], "Completed"], ["train", STEPS["train"], "Canceled"]]  # evaluate never started
 
 
+@NEEDS_SHARED
 def test_the_shared_pipeline_recording_through_aml_job_create(no_network, ip):
     """The real service's answer to a pipeline submission (../shared/recordings), submitted by
     `%aml job create -f` and shown from the entity it returned."""
